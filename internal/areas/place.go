@@ -70,9 +70,9 @@ func (c *Catalog) ResolvePlace(s string) (Place, error) {
 // strconv.ParseFloat alone would also take "NaN", "Inf", "1e2", "0x1p4"
 // and "1_000", none of which belong in a URL coordinate.
 func parseDecimal(s string) (float64, bool) {
-	digits := strings.TrimLeft(s, "+-")
-	if len(s)-len(digits) > 1 {
-		return 0, false
+	digits := s
+	if digits != "" && (digits[0] == '+' || digits[0] == '-') {
+		digits = digits[1:]
 	}
 	intPart, frac, hasDot := strings.Cut(digits, ".")
 	if !allDigits(intPart) || (hasDot && !allDigits(frac)) {
