@@ -1,0 +1,152 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the program reads from its environment.
+type config struct {
+	HTTPAddr        string
+	DataDir         string
+	MongoURI        string
+	Database        string
+	JWTSecret       string
+	LogLevel        slog.Level
+	CORSOrigins     []string
+	AdminEmails     []string
+	IntroExpiryDays int
+	LapsedDays      int
+	Demo            bool
+
+	// Set by tests only.
+	now          func() time.Time
+	syncInterval time.Duration
+}
+
+// loadConfig reads the environment; see the README's configuration table.
+func loadConfig(getenv func(string) string) (config, error) {
+	cfg := config{
+		HTTPAddr:    envOr(getenv, "KIZUNA_HTTP_ADDR", ":8080"),
+		DataDir:     envOr(getenv, "KIZUNA_DATA_DIR", "./data"),
+		MongoURI:    strings.TrimSpace(getenv("MONGODB_URI")),
+		Database:    envOr(getenv, "KIZUNA_MONGODB_DATABASE", "kizuna"),
+		JWTSecret:   getenv("KIZUNA_JWT_SECRET"),
+		CORSOrigins: splitList(getenv("KIZUNA_CORS_ORIGINS")),
+		AdminEmails: splitList(getenv("KIZUNA_ADMIN_EMAILS")),
+	}
+	var errs []error
+	switch strings.ToLower(envOr(getenv, "KIZUNA_LOG_LEVEL", "info")) {
+	case "debug":
+		cfg.LogLevel = slog.LevelDebug
+	case "info":
+		cfg.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		cfg.LogLevel = slog.LevelWarn
+	case "error":
+		cfg.LogLevel = slog.LevelError
+	default:
+		errs = append(errs, errors.New("KIZUNA_LOG_LEVEL must be debug, info, warn or error"))
+	}
+	var err error
+	if cfg.IntroExpiryDays, err = envInt(getenv, "KIZUNA_INTRO_EXPIRY_DAYS", 14, 1, 365); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.LapsedDays, err = envInt(getenv, "KIZUNA_LAPSED_DAYS", 90, 1, 3650); err != nil {
+		errs = append(errs, err)
+	}
+	switch getenv("KIZUNA_DEMO") {
+	case "", "0", "false":
+	case "1", "true":
+		cfg.Demo = true
+	default:
+		errs = append(errs, errors.New("KIZUNA_DEMO must be 1/true or 0/false"))
+	}
+	if cfg.MongoURI != "" && cfg.JWTSecret == "" {
+		errs = append(errs, errors.New("KIZUNA_JWT_SECRET is required when MONGODB_URI is set (every instance must share it)"))
+	}
+	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
+		errs = append(errs, errors.New("KIZUNA_JWT_SECRET must be at least 32 characters"))
+	}
+	return cfg, errors.Join(errs...)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := strings.TrimSpace(getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(getenv func(string) string, key string, def, lo, hi int) (int, error) {
+	v := strings.TrimSpace(getenv(key))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return def, fmt.Errorf("%s must be an integer between %d and %d", key, lo, hi)
+	}
+	return n, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// jwtSecret returns the configured secret or, in embedded mode, the one kept in
+// the data directory (made on first start, mode 0600) so tokens survive restarts.
+func jwtSecret(cfg config) ([]byte, error) {
+	if cfg.JWTSecret != "" {
+		return []byte(cfg.JWTSecret), nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	path := filepath.Join(cfg.DataDir, "jwt-secret")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		secret := strings.TrimSpace(string(b))
+		if len(secret) < 32 {
+			return nil, fmt.Errorf("%s holds a secret shorter than 32 characters", path)
+		}
+		return []byte(secret), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read JWT secret: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	secret := hex.EncodeToString(raw)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return jwtSecret(cfg) // another process made it first
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write JWT secret: %w", err)
+	}
+	if _, err := f.WriteString(secret + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write JWT secret: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write JWT secret: %w", err)
+	}
+	return []byte(secret), nil
+}

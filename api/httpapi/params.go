@@ -1,0 +1,107 @@
+package httpapi
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/mongodb"
+)
+
+// query reads query parameters, collecting every problem before failing.
+type query struct {
+	c *gin.Context
+	v apperr.Validation
+}
+
+func newQuery(c *gin.Context) *query { return &query{c: c} }
+
+func (q *query) str(name string) string { return strings.TrimSpace(q.c.Query(name)) }
+
+func (q *query) strs(name string) []string {
+	var out []string
+	for _, s := range q.c.QueryArray(name) {
+		// Both ?topic=a&topic=b and ?topic=a,b work.
+		for _, part := range strings.Split(s, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+func (q *query) integer(name string, def, lo, hi int) int {
+	s := q.str(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		q.v.Add(name, "must be an integer between "+strconv.Itoa(lo)+" and "+strconv.Itoa(hi))
+		return def
+	}
+	return n
+}
+
+func (q *query) number(name string, lo, hi float64) float64 {
+	s := q.str(name)
+	if s == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < lo || f > hi {
+		q.v.Add(name, "must be a number between "+strconv.FormatFloat(lo, 'f', -1, 64)+" and "+strconv.FormatFloat(hi, 'f', -1, 64))
+		return 0
+	}
+	return f
+}
+
+func (q *query) boolean(name string) bool {
+	switch q.str(name) {
+	case "", "false", "0":
+		return false
+	case "true", "1":
+		return true
+	default:
+		q.v.Add(name, "must be true or false")
+		return false
+	}
+}
+
+// place resolves a near= value (municipality code, prefecture code or "lat,lon").
+func (q *query) place(cat *areas.Catalog, name string) *areas.Place {
+	s := q.str(name)
+	if s == "" {
+		return nil
+	}
+	p, err := cat.ResolvePlace(s)
+	switch {
+	case errors.Is(err, areas.ErrUnknownArea):
+		q.v.Add(name, "unknown area code")
+	case err != nil:
+		q.v.Add(name, `must be a municipality code ("01101"), a prefecture code ("01") or "lat,lon" in Japan`)
+	default:
+		return &p
+	}
+	return nil
+}
+
+// limit reads the page size: default 20, at most 100.
+func (q *query) limit() int { return q.integer("limit", 20, 1, 100) }
+
+func (q *query) err() error { return q.v.Err() }
+
+// pathID parses an ObjectID path parameter; a malformed id is simply not found.
+func pathID(c *gin.Context, name string) (bson.ObjectID, bool) {
+	id, ok := mongodb.ParseID(c.Param(name))
+	if !ok {
+		fail(c, apperr.NotFoundf("no %s with id %q", strings.TrimSuffix(name, "Id"), c.Param(name)))
+	}
+	return id, ok
+}

@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kizuna-dev/kizuna/internal/apperr"
+)
+
+// Problem is an RFC 9457 problem details object, the body of every error.
+type Problem struct {
+	// A URI reference naming the problem type; stable per code.
+	Type string `json:"type" example:"urn:kizuna:problem:validation_failed"`
+	// Short summary of the problem type.
+	Title string `json:"title" example:"Bad Request"`
+	// HTTP status code.
+	Status int `json:"status" example:"400"`
+	// What went wrong, for people.
+	Detail string `json:"detail" example:"the request has invalid fields"`
+	// Stable machine-readable code.
+	Code string `json:"code" example:"validation_failed"`
+	// The request path.
+	Instance string `json:"instance,omitempty" example:"/v1/auth/register"`
+	// The request id, also in the X-Request-ID header; quote it when reporting a problem.
+	RequestID string `json:"requestId,omitempty" example:"3f1c9a0e8b7d4e21"`
+	// One entry per invalid field (validation_failed, unknown_field).
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError names one invalid field.
+type FieldError struct {
+	Field   string `json:"field" example:"email"`
+	Message string `json:"message" example:"must be a valid e-mail address"`
+}
+
+const problemContentType = "application/problem+json"
+
+// statusOf is the one place where an error kind becomes an HTTP status.
+func statusOf(k apperr.Kind) int {
+	switch k {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.PreconditionFailed:
+		return http.StatusPreconditionFailed
+	case apperr.RateLimited:
+		return http.StatusTooManyRequests
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.UnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// fail writes err as a problem and aborts the request. Unclassified errors are
+// logged with the request id and shown only as "internal error".
+func fail(c *gin.Context, err error) {
+	e, ok := apperr.As(err)
+	if !ok {
+		logger(c).ErrorContext(c.Request.Context(), "internal error", "err", err)
+		e = apperr.New(apperr.Internal, "internal", "internal error")
+	} else if e.Kind == apperr.Internal {
+		logger(c).ErrorContext(c.Request.Context(), "internal error", "err", err)
+	}
+	status := statusOf(e.Kind)
+	p := Problem{
+		Type:      "urn:kizuna:problem:" + e.Code,
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    e.Message,
+		Code:      e.Code,
+		Instance:  c.Request.URL.Path,
+		RequestID: requestID(c),
+	}
+	for _, f := range e.Fields {
+		p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
+	}
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="kizuna"`)
+	}
+	c.Header("Content-Type", problemContentType)
+	c.AbortWithStatusJSON(status, p)
+}
+
+// failIf writes a problem when err is not nil and reports whether it did.
+func failIf(c *gin.Context, err error) bool {
+	if err != nil {
+		fail(c, err)
+		return true
+	}
+	return false
+}
+
+func logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}
+
+// Errors raised by the HTTP layer itself.
+var (
+	errRouteNotFound = apperr.New(apperr.NotFound, "route_not_found", "no such endpoint; see /swagger/index.html")
+	errBodyTooLarge  = apperr.New(apperr.TooLarge, "body_too_large", "the request body is larger than 1 MiB")
+	errNotJSON       = apperr.New(apperr.UnsupportedMedia, "unsupported_media_type", "send the body as application/json")
+)
+
+// isMaxBytes reports whether err comes from http.MaxBytesReader.
+func isMaxBytes(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}

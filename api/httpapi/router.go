@@ -1,0 +1,165 @@
+// Package httpapi is Kizuna's HTTP layer: routing, middleware, request and
+// response types (with their Swagger annotations) and the one place where error
+// kinds become HTTP statuses. It holds no domain rules: handlers decode, ask the
+// domain packages, and encode.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-contrib/cors"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	swaggerfiles "github.com/swaggo/files"
+	ginswagger "github.com/swaggo/gin-swagger"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	_ "github.com/kizuna-dev/kizuna/docs" // registers the generated Swagger spec
+
+	"github.com/kizuna-dev/kizuna/internal/accounts"
+	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/profiles"
+	"github.com/kizuna-dev/kizuna/internal/search"
+	"github.com/kizuna-dev/kizuna/internal/topics"
+)
+
+// Deps are the domain services the HTTP layer serves.
+type Deps struct {
+	Accounts *accounts.Service
+	Profiles *profiles.Service
+	Mentors  *search.Index
+	Areas    *areas.Catalog
+	Topics   *topics.Taxonomy
+
+	// Ready reports whether the database answers (GET /readyz).
+	Ready       func(context.Context) error
+	Logger      *slog.Logger
+	Metrics     *prometheus.Registry
+	CORSOrigins []string
+	// OnActivity is called with the caller of every authenticated request.
+	OnActivity func(bson.ObjectID)
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	accounts   *accounts.Service
+	profiles   *profiles.Service
+	mentors    *search.Index
+	areas      *areas.Catalog
+	topics     *topics.Taxonomy
+	ready      func(context.Context) error
+	onActivity func(bson.ObjectID)
+}
+
+// NewHandler returns the HTTP handler of the whole API.
+func NewHandler(d Deps) http.Handler {
+	s := &Server{
+		accounts:   d.Accounts,
+		profiles:   d.Profiles,
+		mentors:    d.Mentors,
+		areas:      d.Areas,
+		topics:     d.Topics,
+		ready:      d.Ready,
+		onActivity: d.OnActivity,
+	}
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	reg := d.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+
+	r := gin.New()
+	r.ContextWithFallback = true // handlers pass c.Request.Context() on
+	r.RemoveExtraSlash = true
+	r.Use(withRequestID(log), observe(newHTTPMetrics(reg)), recoverPanics())
+	if len(d.CORSOrigins) > 0 {
+		r.Use(cors.New(cors.Config{
+			AllowOrigins:     d.CORSOrigins,
+			AllowMethods:     []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
+			AllowHeaders:     []string{"Authorization", "Content-Type", "If-Match", "If-None-Match", headerRequestID},
+			ExposeHeaders:    []string{"ETag", "Location", headerRequestID},
+			AllowCredentials: false, // bearer tokens, no cookies
+			MaxAge:           12 * time.Hour,
+		}))
+	}
+	r.Use(limitBody())
+	r.NoRoute(func(c *gin.Context) { fail(c, errRouteNotFound) })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
+
+	v1 := r.Group("/v1")
+	v1.POST("/auth/register", s.register)
+	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/refresh", s.refresh)
+	v1.POST("/auth/logout", s.logout)
+
+	v1.GET("/topics", s.listTopics)
+	v1.GET("/areas/prefectures", s.listPrefectures)
+	v1.GET("/areas/prefectures/:code/municipalities", s.listMunicipalitiesOfPrefecture)
+	v1.GET("/areas/municipalities", s.searchMunicipalities)
+	v1.GET("/areas/municipalities/:code", s.getMunicipality)
+
+	authed := v1.Group("", s.authenticate)
+	authed.GET("/me", s.getMe)
+	authed.PATCH("/me", s.updateMe)
+	authed.POST("/me/password", s.changePassword)
+
+	authed.GET("/me/mentor-profile", requireRole(accounts.RoleMentor), s.getMyMentorProfile)
+	authed.PUT("/me/mentor-profile", requireRole(accounts.RoleMentor), s.putMyMentorProfile)
+	authed.GET("/me/founder-profile", requireRole(accounts.RoleFounder), s.getMyFounderProfile)
+	authed.PUT("/me/founder-profile", requireRole(accounts.RoleFounder), s.putMyFounderProfile)
+
+	authed.GET("/mentors", s.searchMentors)
+	authed.GET("/mentors/:id", s.getMentor)
+
+	return r
+}
+
+// healthz godoc
+//
+//	@Summary		Liveness
+//	@Description	200 while the process serves HTTP. It does not touch the database (see /readyz).
+//	@ID				healthz
+//	@Tags			operations
+//	@Produce		json
+//	@Success		200	{object}	StatusResponse
+//	@Router			/healthz [get]
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, StatusResponse{Status: "ok"})
+}
+
+// readyz godoc
+//
+//	@Summary		Readiness
+//	@Description	200 when the database answers a ping within 2 seconds, else 503.
+//	@ID				readyz
+//	@Tags			operations
+//	@Produce		json
+//	@Success		200	{object}	StatusResponse
+//	@Failure		503	{object}	StatusResponse
+//	@Router			/readyz [get]
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		logger(c).WarnContext(ctx, "not ready", "err", err)
+		c.JSON(http.StatusServiceUnavailable, StatusResponse{Status: "unavailable"})
+		return
+	}
+	c.JSON(http.StatusOK, StatusResponse{Status: "ok"})
+}
+
+// StatusResponse is the body of the health endpoints.
+type StatusResponse struct {
+	Status string `json:"status" example:"ok"`
+}

@@ -1,0 +1,113 @@
+// Command kizuna serves the Kizuna API: mentor matching and a regional
+// community for founders outside Japan's big cities.
+//
+// With no MONGODB_URI it starts an embedded MongoDB-compatible server keeping
+// its files in KIZUNA_DATA_DIR, so `go run ./api` is all it takes.
+//
+//	@title						Kizuna API
+//	@version					1.0
+//	@description				Kizuna (絆) connects founders in Japan's regions with mentors near them: mentor profiles by topic and area, explained matching, introductions, mentorships carried to a good ending, and a free regional community.
+//	@description				Errors are RFC 9457 problem details (application/problem+json) with a stable `code`. Lists take `limit` (1–100, default 20) and an opaque `cursor` and answer `{items, nextCursor}`. Times are RFC 3339 UTC; ids are 24-hex strings.
+//	@description				Area data: 市区町村・都道府県の名称、読み、位置 — code4fukui/localgovjp (CC0), originally from 国土地理院 and 地方公共団体情報システム機構; 出典：「全国地方公共団体コード」（総務省）を加工して作成; English names: Wikidata (CC0); 出典：国土地理院「全国都道府県市区町村別面積調」（令和7年10月1日時点）を加工して作成（振興局の所属）; 双葉町の位置: 「Geolonia 住所データ」株式会社Geolonia, CC BY 4.0.
+//	@contact.name				Kizuna developers
+//	@license.name				Proprietary
+//	@BasePath					/
+//	@schemes					http https
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				"Bearer <accessToken>" from /v1/auth/login, /v1/auth/register or /v1/auth/refresh.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "kizuna:", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownTimeout bounds how long in-flight requests may take to finish.
+const shutdownTimeout = 15 * time.Second
+
+// run starts the API and serves until ctx is cancelled, then drains in-flight
+// requests, stops background work, closes the driver and the embedded server.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("kizuna", flag.ContinueOnError)
+	flags.SetOutput(stdout)
+	demo := flags.Bool("demo", false, "seed an empty database with a Hokkaido demo community (same as KIZUNA_DEMO=1)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	cfg.Demo = cfg.Demo || *demo
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	gin.SetMode(gin.ReleaseMode)
+
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	background.Go(func() { a.runBackground(bgCtx) })
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		stopBackground()
+		background.Wait()
+		return errors.Join(fmt.Errorf("listen: %w", err), a.close(context.Background()))
+	}
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "embedded", a.db.Embedded(),
+		"swagger", "http://"+ln.Addr().String()+"/swagger/index.html")
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		log.Error("server stopped", "err", err)
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	errs := []error{}
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("drain requests: %w", err))
+	}
+	stopBackground()
+	background.Wait()
+	errs = append(errs, a.close(shutdownCtx))
+	log.Info("stopped")
+	return errors.Join(errs...)
+}

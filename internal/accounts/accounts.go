@@ -1,0 +1,724 @@
+// Package accounts owns users, their credentials and their sessions: sign-up,
+// sign-in, rotated refresh tokens, access-token verification and the roles a
+// user holds.
+//
+// Error contract (codes of *apperr.Error): validation_failed, email_taken,
+// invalid_credentials, invalid_refresh_token, refresh_token_reused,
+// account_suspended, unauthenticated, not_found, forbidden.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/mongodb"
+)
+
+// Role is what a user may do. One person may hold several.
+type Role string
+
+// The roles. Founder and mentor are chosen at sign-up; organizer and admin are
+// granted by an admin (or, for admin, by KIZUNA_ADMIN_EMAILS), never by a
+// request body.
+const (
+	RoleFounder   Role = "founder"
+	RoleMentor    Role = "mentor"
+	RoleOrganizer Role = "organizer"
+	RoleAdmin     Role = "admin"
+)
+
+// Locales the API speaks.
+const (
+	LocaleJa = "ja"
+	LocaleEn = "en"
+)
+
+// Preferences are a user's notification choices.
+type Preferences struct {
+	Invitations bool `bson:"invitations"` // invitations back to community events
+	Reminders   bool `bson:"reminders"`   // keep-in-touch and introduction reminders
+}
+
+// User is an account. PasswordHash never leaves this package's callers' hands:
+// the HTTP layer has its own view type without it.
+type User struct {
+	ID           bson.ObjectID `bson:"_id"`
+	Email        string        `bson:"email"` // trimmed and lower-cased
+	PasswordHash string        `bson:"passwordHash"`
+	DisplayName  string        `bson:"displayName"`
+	Roles        []Role        `bson:"roles"`
+	Locale       string        `bson:"locale"`
+	Phone        string        `bson:"phone,omitempty"`
+	Suspended    bool          `bson:"suspended"`
+	Preferences  Preferences   `bson:"preferences"`
+	CreatedAt    time.Time     `bson:"createdAt"`
+	UpdatedAt    time.Time     `bson:"updatedAt"`
+}
+
+// HasRole reports whether the user holds role.
+func (u User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID    bson.ObjectID
+	Roles     []Role
+	SessionID string // the refresh-token family the access token came with
+}
+
+// Has reports whether the caller holds role.
+func (p Principal) Has(r Role) bool { return slices.Contains(p.Roles, r) }
+
+// Errors of this package.
+var (
+	ErrEmailTaken          = apperr.New(apperr.Conflict, "email_taken", "an account with this e-mail address already exists")
+	ErrInvalidCredentials  = apperr.New(apperr.Unauthenticated, "invalid_credentials", "the e-mail address or password is wrong")
+	ErrInvalidRefreshToken = apperr.New(apperr.Unauthenticated, "invalid_refresh_token", "the refresh token is unknown, expired or revoked; sign in again")
+	ErrRefreshTokenReused  = apperr.New(apperr.Unauthenticated, "refresh_token_reused", "this refresh token was already used; every session of its family is now revoked, sign in again")
+	ErrSuspended           = apperr.New(apperr.Forbidden, "account_suspended", "this account is suspended")
+)
+
+// Config configures the service.
+type Config struct {
+	JWTSecret   []byte
+	AdminEmails []string // e-mails that get the admin role at sign-up and sign-in
+	Now         func() time.Time
+	Logger      *slog.Logger
+	// SyncInterval is how often Run reloads changed users (roles, suspension)
+	// written by other instances.
+	SyncInterval time.Duration
+	// OnChange, if set, is called after this process changes an existing user
+	// (name, roles, suspension), so read models can follow at once.
+	OnChange func(User)
+}
+
+// Service is the accounts domain.
+type Service struct {
+	db          *mongodb.DB
+	users       *mongo.Collection
+	tokens      *mongo.Collection // refresh tokens, by hash
+	tokenUses   *mongo.Collection // one document per used refresh token: arbitrates rotation
+	revocations *mongo.Collection // one document per revoked token family
+	signer      *tokenSigner
+	adminEmails map[string]bool
+	now         func() time.Time
+	log         *slog.Logger
+	syncEvery   time.Duration
+	dummyHash   string // verified against when the e-mail is unknown, to equalize timing
+	directory   directory
+	onChange    func(User)
+}
+
+// Collection names.
+const (
+	colUsers       = "users"
+	colTokens      = "refresh_tokens"
+	colTokenUses   = "refresh_token_uses"
+	colRevocations = "session_revocations"
+)
+
+// New returns the service, creating its indexes.
+func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	signer, err := newTokenSigner(cfg.JWTSecret, now)
+	if err != nil {
+		return nil, err
+	}
+	dummy, err := hashPassword(rand.Text())
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		db:          db,
+		users:       db.Collection(colUsers),
+		tokens:      db.Collection(colTokens),
+		tokenUses:   db.Collection(colTokenUses),
+		revocations: db.Collection(colRevocations),
+		signer:      signer,
+		adminEmails: map[string]bool{},
+		now:         func() time.Time { return now().UTC().Truncate(time.Millisecond) },
+		log:         cfg.Logger,
+		syncEvery:   cfg.SyncInterval,
+		dummyHash:   dummy,
+		directory:   directory{m: map[bson.ObjectID]principalState{}},
+		onChange:    cfg.OnChange,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.syncEvery <= 0 {
+		s.syncEvery = 3 * time.Second
+	}
+	for _, e := range cfg.AdminEmails {
+		if e = normalizeEmail(e); e != "" {
+			s.adminEmails[e] = true
+		}
+	}
+	if err := mongodb.EnsureIndexes(ctx, s.users,
+		mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")},
+		mongo.IndexModel{Keys: bson.D{{Key: "updatedAt", Value: 1}}},
+	); err != nil {
+		return nil, err
+	}
+	if err := mongodb.EnsureIndexes(ctx, s.tokens,
+		mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}},
+	); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// RegisterInput is a sign-up request.
+type RegisterInput struct {
+	Email       string
+	Password    string
+	DisplayName string
+	Roles       []Role // subset of founder, mentor
+	Locale      string // ja (default) or en
+}
+
+// Register creates an account and signs it in.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPair, error) {
+	var v apperr.Validation
+	email := normalizeEmail(in.Email)
+	checkEmail(&v, "email", email)
+	checkPassword(&v, "password", in.Password, email)
+	name := strings.TrimSpace(in.DisplayName)
+	checkDisplayName(&v, "displayName", name)
+	roles := make([]Role, 0, len(in.Roles)+1)
+	for _, r := range in.Roles {
+		if r != RoleFounder && r != RoleMentor {
+			v.Add("roles", `each role must be "founder" or "mentor"`)
+			break
+		}
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	locale := in.Locale
+	if locale == "" {
+		locale = LocaleJa
+	}
+	checkLocale(&v, "locale", locale)
+	if err := v.Err(); err != nil {
+		return User{}, TokenPair{}, err
+	}
+	if s.adminEmails[email] {
+		roles = append(roles, RoleAdmin)
+	}
+	slices.Sort(roles)
+
+	hash, err := hashPassword(in.Password)
+	if err != nil {
+		return User{}, TokenPair{}, err
+	}
+	now := s.now()
+	u := User{
+		ID:           bson.NewObjectID(),
+		Email:        email,
+		PasswordHash: hash,
+		DisplayName:  name,
+		Roles:        roles,
+		Locale:       locale,
+		Preferences:  Preferences{Invitations: true, Reminders: true},
+		CreatedAt:    now,
+		UpdatedAt:    now,
+	}
+	// The unique index on email arbitrates concurrent sign-ups.
+	if _, err := s.users.InsertOne(ctx, u); err != nil {
+		if mongodb.IsDuplicateKey(err) {
+			return User{}, TokenPair{}, ErrEmailTaken
+		}
+		return User{}, TokenPair{}, fmt.Errorf("insert user: %w", err)
+	}
+	s.directory.put(u)
+	pair, err := s.startSession(ctx, u)
+	return u, pair, err
+}
+
+// Login signs a user in with e-mail and password.
+func (s *Service) Login(ctx context.Context, email, password string) (User, TokenPair, error) {
+	email = normalizeEmail(email)
+	var u User
+	err := s.users.FindOne(ctx, bson.D{{Key: "email", Value: email}}).Decode(&u)
+	switch {
+	case mongodb.IsNotFound(err):
+		// Same work as a wrong password, so timing does not reveal accounts.
+		_, _ = verifyPassword(s.dummyHash, password)
+		return User{}, TokenPair{}, ErrInvalidCredentials
+	case err != nil:
+		return User{}, TokenPair{}, fmt.Errorf("find user: %w", err)
+	}
+	ok, err := verifyPassword(u.PasswordHash, password)
+	if err != nil {
+		return User{}, TokenPair{}, err
+	}
+	if !ok {
+		return User{}, TokenPair{}, ErrInvalidCredentials
+	}
+	if u.Suspended {
+		return User{}, TokenPair{}, ErrSuspended
+	}
+	if s.adminEmails[email] && !u.HasRole(RoleAdmin) {
+		if u, err = s.changeRole(ctx, u.ID, RoleAdmin, true); err != nil {
+			return User{}, TokenPair{}, err
+		}
+	}
+	s.directory.put(u)
+	pair, err := s.startSession(ctx, u)
+	return u, pair, err
+}
+
+// refreshToken is a stored refresh token. Tokens of one sign-in share a family;
+// reuse of a rotated token revokes the family.
+type refreshToken struct {
+	Hash      string        `bson:"_id"`
+	FamilyID  string        `bson:"familyId"`
+	UserID    bson.ObjectID `bson:"userId"`
+	IssuedAt  time.Time     `bson:"issuedAt"`
+	ExpiresAt time.Time     `bson:"expiresAt"`
+}
+
+func (s *Service) startSession(ctx context.Context, u User) (TokenPair, error) {
+	return s.issue(ctx, u, randomToken(16))
+}
+
+func (s *Service) issue(ctx context.Context, u User, familyID string) (TokenPair, error) {
+	now := s.now()
+	raw := randomToken(32)
+	rt := refreshToken{
+		Hash:      hashRefreshToken(raw),
+		FamilyID:  familyID,
+		UserID:    u.ID,
+		IssuedAt:  now,
+		ExpiresAt: now.Add(RefreshTokenTTL),
+	}
+	if _, err := s.tokens.InsertOne(ctx, rt); err != nil {
+		return TokenPair{}, fmt.Errorf("insert refresh token: %w", err)
+	}
+	access, exp, err := s.signer.sign(u.ID, u.Roles, familyID, now)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	return TokenPair{AccessToken: access, AccessExpiresAt: exp, RefreshToken: raw, RefreshExpiresAt: rt.ExpiresAt}, nil
+}
+
+// Refresh rotates a refresh token: it returns a new pair and the presented
+// token is dead. Presenting a token that was already rotated revokes its whole
+// family, since either the client or a thief is replaying it.
+func (s *Service) Refresh(ctx context.Context, raw string) (TokenPair, error) {
+	rt, err := s.findRefreshToken(ctx, raw)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	// Exactly one use per token, arbitrated by the unique _id of the use record.
+	_, err = s.tokenUses.InsertOne(ctx, bson.D{{Key: "_id", Value: rt.Hash}, {Key: "at", Value: s.now()}})
+	if mongodb.IsDuplicateKey(err) {
+		if err := s.revokeFamily(ctx, rt.FamilyID, rt.UserID, "reuse"); err != nil {
+			return TokenPair{}, err
+		}
+		s.log.WarnContext(ctx, "refresh token reused; family revoked", "userId", rt.UserID.Hex())
+		return TokenPair{}, ErrRefreshTokenReused
+	}
+	if err != nil {
+		return TokenPair{}, fmt.Errorf("record refresh token use: %w", err)
+	}
+	u, err := s.Get(ctx, rt.UserID)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if u.Suspended {
+		return TokenPair{}, ErrSuspended
+	}
+	return s.issue(ctx, u, rt.FamilyID)
+}
+
+// Logout revokes the family of the presented refresh token. Unknown or already
+// revoked tokens are not an error: the session is gone either way.
+func (s *Service) Logout(ctx context.Context, raw string) error {
+	var rt refreshToken
+	err := s.tokens.FindOne(ctx, bson.D{{Key: "_id", Value: hashRefreshToken(raw)}}).Decode(&rt)
+	if mongodb.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find refresh token: %w", err)
+	}
+	return s.revokeFamily(ctx, rt.FamilyID, rt.UserID, "logout")
+}
+
+func (s *Service) findRefreshToken(ctx context.Context, raw string) (refreshToken, error) {
+	if raw == "" || len(raw) > 256 {
+		return refreshToken{}, ErrInvalidRefreshToken
+	}
+	var rt refreshToken
+	err := s.tokens.FindOne(ctx, bson.D{{Key: "_id", Value: hashRefreshToken(raw)}}).Decode(&rt)
+	if mongodb.IsNotFound(err) {
+		return refreshToken{}, ErrInvalidRefreshToken
+	}
+	if err != nil {
+		return refreshToken{}, fmt.Errorf("find refresh token: %w", err)
+	}
+	if !s.now().Before(rt.ExpiresAt) {
+		return refreshToken{}, ErrInvalidRefreshToken
+	}
+	n, err := s.revocations.CountDocuments(ctx, bson.D{{Key: "_id", Value: rt.FamilyID}})
+	if err != nil {
+		return refreshToken{}, fmt.Errorf("check revocation: %w", err)
+	}
+	if n > 0 {
+		return refreshToken{}, ErrInvalidRefreshToken
+	}
+	return rt, nil
+}
+
+// revokeFamily records the revocation; revoking twice is a no-op.
+func (s *Service) revokeFamily(ctx context.Context, familyID string, userID bson.ObjectID, reason string) error {
+	_, err := s.revocations.InsertOne(ctx, bson.D{
+		{Key: "_id", Value: familyID}, {Key: "userId", Value: userID},
+		{Key: "reason", Value: reason}, {Key: "at", Value: s.now()},
+	})
+	if err != nil && !mongodb.IsDuplicateKey(err) {
+		return fmt.Errorf("revoke session: %w", err)
+	}
+	return nil
+}
+
+// revokeOtherSessions revokes every token family of the user but keep.
+func (s *Service) revokeOtherSessions(ctx context.Context, userID bson.ObjectID, keep string) error {
+	res := s.tokens.Distinct(ctx, "familyId", bson.D{{Key: "userId", Value: userID}})
+	var families []string
+	if err := res.Decode(&families); err != nil {
+		return fmt.Errorf("list sessions: %w", err)
+	}
+	for _, f := range families {
+		if f == keep {
+			continue
+		}
+		if err := s.revokeFamily(ctx, f, userID, "password_changed"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ChangePassword replaces the caller's password and signs out every other
+// session (their refresh tokens stop working; their access tokens expire
+// within AccessTokenTTL).
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
+	unlock := s.db.Lock(colUsers, p.UserID)
+	defer unlock()
+	u, err := s.Get(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	ok, err := verifyPassword(u.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	var v apperr.Validation
+	if !ok {
+		v.Add("currentPassword", "does not match your password")
+	}
+	checkPassword(&v, "newPassword", next, u.Email)
+	if !v.Has("newPassword") && next == current {
+		v.Add("newPassword", "must differ from the current password")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := hashPassword(next)
+	if err != nil {
+		return err
+	}
+	_, err = s.users.UpdateByID(ctx, u.ID, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "passwordHash", Value: hash}, {Key: "updatedAt", Value: s.now()},
+	}}})
+	if err != nil {
+		return fmt.Errorf("update password: %w", err)
+	}
+	return s.revokeOtherSessions(ctx, u.ID, p.SessionID)
+}
+
+// Get returns a user by id.
+func (s *Service) Get(ctx context.Context, id bson.ObjectID) (User, error) {
+	var u User
+	err := s.users.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u)
+	if mongodb.IsNotFound(err) {
+		return User{}, apperr.NotFoundf("no user with id %s", id.Hex())
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("find user: %w", err)
+	}
+	return u, nil
+}
+
+// GetMany returns the users with the given ids that exist, keyed by id.
+func (s *Service) GetMany(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]User, error) {
+	out := make(map[bson.ObjectID]User, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := s.users.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	var users []User
+	if err := cur.All(ctx, &users); err != nil {
+		return nil, fmt.Errorf("find users: %w", err)
+	}
+	for _, u := range users {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// UpdateInput changes the caller's own account; nil fields stay as they are.
+type UpdateInput struct {
+	DisplayName *string
+	Locale      *string
+	Phone       *string // "" removes the phone number
+	Invitations *bool
+	Reminders   *bool
+}
+
+// Update applies in to the user's account.
+func (s *Service) Update(ctx context.Context, id bson.ObjectID, in UpdateInput) (User, error) {
+	var v apperr.Validation
+	set := bson.D{}
+	if in.DisplayName != nil {
+		name := strings.TrimSpace(*in.DisplayName)
+		checkDisplayName(&v, "displayName", name)
+		set = append(set, bson.E{Key: "displayName", Value: name})
+	}
+	if in.Locale != nil {
+		checkLocale(&v, "locale", *in.Locale)
+		set = append(set, bson.E{Key: "locale", Value: *in.Locale})
+	}
+	if in.Phone != nil {
+		phone := strings.TrimSpace(*in.Phone)
+		if phone != "" {
+			checkPhone(&v, "phone", phone)
+		}
+		set = append(set, bson.E{Key: "phone", Value: phone})
+	}
+	if in.Invitations != nil {
+		set = append(set, bson.E{Key: "preferences.invitations", Value: *in.Invitations})
+	}
+	if in.Reminders != nil {
+		set = append(set, bson.E{Key: "preferences.reminders", Value: *in.Reminders})
+	}
+	if err := v.Err(); err != nil {
+		return User{}, err
+	}
+	if len(set) == 0 {
+		return s.Get(ctx, id)
+	}
+	set = append(set, bson.E{Key: "updatedAt", Value: s.now()})
+	return s.update(ctx, id, bson.D{{Key: "$set", Value: set}})
+}
+
+// update applies an update to one user under its write lock and returns the
+// new document.
+func (s *Service) update(ctx context.Context, id bson.ObjectID, update bson.D) (User, error) {
+	unlock := s.db.Lock(colUsers, id)
+	defer unlock()
+	var u User
+	err := s.users.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&u)
+	if mongodb.IsNotFound(err) {
+		return User{}, apperr.NotFoundf("no user with id %s", id.Hex())
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("update user: %w", err)
+	}
+	s.directory.put(u)
+	if s.onChange != nil {
+		s.onChange(u)
+	}
+	return u, nil
+}
+
+// Authenticate verifies an access token and returns the caller with the roles
+// and status they hold now (not when the token was issued), so a suspension or
+// a revoked role takes effect at once.
+func (s *Service) Authenticate(ctx context.Context, accessToken string) (Principal, error) {
+	claims, err := s.signer.verify(accessToken)
+	if err != nil {
+		return Principal{}, apperr.ErrUnauthenticated
+	}
+	id, ok := mongodb.ParseID(claims.Subject)
+	if !ok {
+		return Principal{}, apperr.ErrUnauthenticated
+	}
+	st, ok := s.directory.get(id)
+	if !ok {
+		u, err := s.Get(ctx, id)
+		if apperr.KindOf(err) == apperr.NotFound {
+			return Principal{}, apperr.ErrUnauthenticated
+		}
+		if err != nil {
+			return Principal{}, err
+		}
+		st = s.directory.put(u)
+	}
+	if st.suspended {
+		return Principal{}, ErrSuspended
+	}
+	return Principal{UserID: id, Roles: st.roles, SessionID: claims.SessionID}, nil
+}
+
+// Run keeps the directory in step with writes made by other instances until ctx
+// ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.syncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.SyncDirectory(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "sync user directory", "err", err)
+			}
+		}
+	}
+}
+
+// SyncDirectory reloads users changed since the last sync. It re-reads a short
+// overlap so that writes stamped by a slightly slower clock are not missed.
+func (s *Service) SyncDirectory(ctx context.Context) error {
+	users, err := s.ChangedSince(ctx, s.directory.watermark().Add(-30*time.Second))
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		s.directory.put(u)
+	}
+	return nil
+}
+
+// ChangedSince returns the users updated at or after t, without password hashes.
+func (s *Service) ChangedSince(ctx context.Context, t time.Time) ([]User, error) {
+	cur, err := s.users.Find(ctx, bson.D{{Key: "updatedAt", Value: bson.D{{Key: "$gte", Value: t}}}},
+		options.Find().SetProjection(bson.D{{Key: "passwordHash", Value: 0}}))
+	if err != nil {
+		return nil, fmt.Errorf("find changed users: %w", err)
+	}
+	var users []User
+	if err := cur.All(ctx, &users); err != nil {
+		return nil, fmt.Errorf("find changed users: %w", err)
+	}
+	return users, nil
+}
+
+// directory caches what authorization needs of each user who made a request,
+// so an authenticated request costs no database read.
+type directory struct {
+	mu     sync.RWMutex
+	m      map[bson.ObjectID]principalState
+	latest time.Time
+}
+
+type principalState struct {
+	roles     []Role
+	suspended bool
+	updatedAt time.Time
+}
+
+func (d *directory) get(id bson.ObjectID) (principalState, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	st, ok := d.m[id]
+	return st, ok
+}
+
+// put records u unless a newer state is already known.
+func (d *directory) put(u User) principalState {
+	st := principalState{roles: slices.Clone(u.Roles), suspended: u.Suspended, updatedAt: u.UpdatedAt}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if old, ok := d.m[u.ID]; ok && old.updatedAt.After(st.updatedAt) {
+		return old
+	}
+	d.m[u.ID] = st
+	if st.updatedAt.After(d.latest) {
+		d.latest = st.updatedAt
+	}
+	return st
+}
+
+func (d *directory) watermark() time.Time {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.latest
+}
+
+func normalizeEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+func checkEmail(v *apperr.Validation, field, email string) {
+	if email == "" {
+		v.Add(field, "is required")
+		return
+	}
+	addr, err := mail.ParseAddress(email)
+	ok := err == nil && addr.Address == email && len(email) <= 254
+	if ok {
+		at := strings.LastIndexByte(email, '@')
+		ok = at > 0 && strings.Contains(email[at+1:], ".")
+	}
+	v.Check(ok, field, "must be a valid e-mail address")
+}
+
+func checkDisplayName(v *apperr.Validation, field, name string) {
+	n := utf8.RuneCountInString(name)
+	switch {
+	case n == 0:
+		v.Add(field, "is required")
+	case n > 50:
+		v.Add(field, "must be at most 50 characters")
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		v.Add(field, "must not contain control characters")
+	}
+}
+
+func checkLocale(v *apperr.Validation, field, locale string) {
+	v.Check(locale == LocaleJa || locale == LocaleEn, field, `must be "ja" or "en"`)
+}
+
+// checkPhone accepts Japanese and international numbers: digits with optional
+// leading +, spaces and hyphens, 10 to 15 digits.
+func checkPhone(v *apperr.Validation, field, phone string) {
+	digits := 0
+	ok := len(phone) <= 24
+	for i, r := range phone {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case r == '-' || r == ' ':
+		default:
+			ok = false
+		}
+	}
+	v.Check(ok && digits >= 10 && digits <= 15, field, "must be a phone number of 10 to 15 digits, e.g. 090-1234-5678 or +81 90 1234 5678")
+}

@@ -1,0 +1,87 @@
+package mongodb
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// ferretNew serializes ferretdb.New: it writes package-level state of its own
+// (the build's package name), which concurrent starts would race on.
+var ferretNew sync.Mutex
+
+// embeddedServer is FerretDB with its SQLite backend, listening on a random
+// loopback port and keeping one SQLite file per database under dir.
+type embeddedServer struct {
+	uri    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error) {
+	if dataDir == "" {
+		return nil, fmt.Errorf("mongodb: embedded server needs a data directory")
+	}
+	dir, err := filepath.Abs(filepath.Join(dataDir, "db"))
+	if err != nil {
+		return nil, fmt.Errorf("mongodb: data directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("mongodb: data directory: %w", err)
+	}
+	// FerretDB logs every wire message below warning level.
+	quiet := slog.New(levelFilter{min: slog.LevelWarn, next: logger.Handler()}).With("component", "ferretdb")
+
+	ferretNew.Lock()
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + dir + "/",
+		Logger:    quiet,
+	})
+	ferretNew.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("mongodb: embedded server: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = f.Run(ctx)
+	}()
+	// MongoDBURI waits until the listener is bound.
+	return &embeddedServer{uri: f.MongoDBURI(), cancel: cancel, done: done}, nil
+}
+
+// stop closes the listener and every connection, then the SQLite backend.
+func (s *embeddedServer) stop() {
+	s.cancel()
+	<-s.done
+}
+
+// levelFilter drops records below min before they reach next.
+type levelFilter struct {
+	min  slog.Level
+	next slog.Handler
+}
+
+func (h levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.next.Enabled(ctx, l)
+}
+
+func (h levelFilter) Handle(ctx context.Context, r slog.Record) error {
+	return h.next.Handle(ctx, r)
+}
+
+func (h levelFilter) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return levelFilter{min: h.min, next: h.next.WithAttrs(attrs)}
+}
+
+func (h levelFilter) WithGroup(name string) slog.Handler {
+	return levelFilter{min: h.min, next: h.next.WithGroup(name)}
+}

@@ -1,0 +1,166 @@
+// Package mongodb connects Kizuna to its database: a MongoDB deployment named by
+// a URI, or, by default, an embedded MongoDB-compatible server (FerretDB with its
+// SQLite backend) started in-process. It also holds what every domain package
+// shares: index creation, error mapping and per-document write serialization.
+//
+// Rules for the data layer, because the embedded server does not isolate
+// concurrent updates of one document (two updates can both read the old
+// document and the last write wins):
+//
+//   - Invariants are arbitrated by inserts under a unique index, which both
+//     servers enforce atomically.
+//   - Every update or delete of an existing document runs under Lock for that
+//     document, so this process never races itself; on MongoDB, where several
+//     API instances may run, the update's filter (a version or a status) makes
+//     it a conditional, atomic single-document update as well.
+//   - No transactions, TTL indexes, geo or $text queries, partial indexes or
+//     change streams: the embedded server lacks them.
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Config says which database to use.
+type Config struct {
+	URI      string // empty: start the embedded server
+	Database string
+	DataDir  string // where the embedded server keeps its files
+	Logger   *slog.Logger
+}
+
+// DB is an open database with the helpers the domain packages share.
+type DB struct {
+	client   *mongo.Client
+	db       *mongo.Database
+	embedded *embeddedServer // nil on MongoDB
+	locks    keyedMutex
+}
+
+// Open connects to cfg.URI, or starts the embedded server when it is empty.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.Database == "" {
+		return nil, errors.New("mongodb: database name is empty")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	d := &DB{locks: newKeyedMutex()}
+	uri := cfg.URI
+	if uri == "" {
+		srv, err := startEmbedded(cfg.DataDir, logger)
+		if err != nil {
+			return nil, err
+		}
+		d.embedded = srv
+		uri = srv.uri
+	}
+	client, err := mongo.Connect(options.Client().
+		ApplyURI(uri).
+		SetAppName("kizuna").
+		SetServerSelectionTimeout(10 * time.Second))
+	if err != nil {
+		d.stopEmbedded()
+		return nil, fmt.Errorf("mongodb: connect: %w", err)
+	}
+	d.client = client
+	d.db = client.Database(cfg.Database)
+	if err := d.Ping(ctx); err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		d.stopEmbedded()
+		return nil, fmt.Errorf("mongodb: ping: %w", err)
+	}
+	return d, nil
+}
+
+// Close disconnects the driver, then stops the embedded server if there is one.
+func (d *DB) Close(ctx context.Context) error {
+	err := d.client.Disconnect(ctx)
+	d.stopEmbedded()
+	return err
+}
+
+func (d *DB) stopEmbedded() {
+	if d.embedded != nil {
+		d.embedded.stop()
+	}
+}
+
+// Embedded reports whether the database is the in-process embedded server.
+func (d *DB) Embedded() bool { return d.embedded != nil }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	return d.client.Ping(ctx, nil)
+}
+
+// Collection returns a collection of the configured database.
+func (d *DB) Collection(name string) *mongo.Collection {
+	return d.db.Collection(name)
+}
+
+// Drop removes the whole database (tests and the demo's reset use it).
+func (d *DB) Drop(ctx context.Context) error {
+	return d.db.Drop(ctx)
+}
+
+// Lock serializes writes to one document within this process: it returns once
+// the caller holds the lock for (collection, id) and must call the returned
+// function to release it. Hold it around read-check-update sequences and around
+// every update of an existing document (see the package comment for why).
+func (d *DB) Lock(collection string, id any) (unlock func()) {
+	return d.locks.lock(collection + "/" + lockKey(id))
+}
+
+func lockKey(id any) string {
+	switch v := id.(type) {
+	case bson.ObjectID:
+		return v.Hex()
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// EnsureIndexes creates the indexes idempotently (creating an existing index
+// with the same options is a no-op on both servers).
+func EnsureIndexes(ctx context.Context, coll *mongo.Collection, models ...mongo.IndexModel) error {
+	if len(models) == 0 {
+		return nil
+	}
+	if _, err := coll.Indexes().CreateMany(ctx, models); err != nil {
+		return fmt.Errorf("mongodb: indexes of %s: %w", coll.Name(), err)
+	}
+	return nil
+}
+
+// IsDuplicateKey reports whether err is a unique-index violation (E11000).
+func IsDuplicateKey(err error) bool {
+	return err != nil && mongo.IsDuplicateKeyError(err)
+}
+
+// IsNotFound reports whether err says that no document matched.
+func IsNotFound(err error) bool {
+	return errors.Is(err, mongo.ErrNoDocuments)
+}
+
+// ParseID parses a 24-hex ObjectID; ok is false for anything else.
+func ParseID(s string) (bson.ObjectID, bool) {
+	if len(s) != 24 || strings.ToLower(s) != s {
+		// Only canonical lower-case hex: one id, one spelling.
+		return bson.ObjectID{}, false
+	}
+	id, err := bson.ObjectIDFromHex(s)
+	return id, err == nil
+}

@@ -1,0 +1,75 @@
+package profiles
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// syncOverlap is how far back each refresh re-reads, so a write stamped by an
+// instance whose clock runs a little behind is not missed. Re-reading is
+// harmless: the index ignores profiles older than what it holds.
+const syncOverlap = 30 * time.Second
+
+// syncState is the newest updatedAt seen of profiles and of accounts.
+type syncState struct {
+	mu       sync.Mutex
+	profiles time.Time
+	users    time.Time
+}
+
+func (st *syncState) saw(t time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if t.After(st.profiles) {
+		st.profiles = t
+	}
+}
+
+func (st *syncState) sawUser(t time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if t.After(st.users) {
+		st.users = t
+	}
+}
+
+func (st *syncState) marks() (profiles, users time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.profiles, st.users
+}
+
+// Run refreshes the index from the database every SyncInterval until ctx ends,
+// picking up profile and account changes made by other instances.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.syncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.SyncIndex(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "sync mentor index", "err", err)
+			}
+		}
+	}
+}
+
+// SyncIndex brings in profiles and accounts changed since the last sync.
+func (s *Service) SyncIndex(ctx context.Context) error {
+	profilesMark, usersMark := s.sync.marks()
+	if err := s.syncMentors(ctx, profilesMark.Add(-syncOverlap)); err != nil {
+		return err
+	}
+	users, err := s.users.ChangedSince(ctx, usersMark.Add(-syncOverlap))
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		s.UserChanged(u)
+		s.sync.sawUser(u.UpdatedAt)
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+package search
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/geo"
+	"github.com/kizuna-dev/kizuna/internal/textnorm"
+)
+
+// Limits of a query.
+const (
+	DefaultLimit    = 20
+	MaxLimit        = 100
+	DefaultRadiusKm = 50
+	MaxRadiusKm     = 3000 // Japan end to end
+	MaxTopics       = 10
+)
+
+// Query filters mentors. Zero values mean "no filter".
+type Query struct {
+	Topics        []string   // mentors covering any of these slugs
+	Near          *geo.Point // with RadiusKm: only mentors within reach, nearest first among equals
+	RadiusKm      float64    // defaults to DefaultRadiusKm when Near is set
+	Mode          Mode       // mentors offering this mode
+	AcceptingOnly bool       // only mentors accepting requests with free capacity
+	Text          string     // free text, matched in name, headline, tags, industries and topic names
+	Limit         int
+	Cursor        string // from a previous Result.NextCursor
+}
+
+// Hit is one mentor found.
+type Hit struct {
+	Mentor        Mentor
+	DistanceKm    *float64 // set when the query had Near
+	MatchedTopics []string // requested topics the mentor covers, in the query's order
+}
+
+// Result is one page of hits.
+type Result struct {
+	Hits       []Hit
+	NextCursor string // empty on the last page
+}
+
+// sortKey orders hits; the key of a page's last hit is its cursor (keyset
+// pagination, so a page never repeats or skips a mentor that did not change).
+type sortKey struct {
+	matched  int
+	distance float64
+	id       bson.ObjectID
+}
+
+// cursorJSON is a sortKey as carried, base64url-encoded, in a cursor.
+type cursorJSON struct {
+	Matched  int     `json:"m"`
+	Distance float64 `json:"d"`
+	ID       string  `json:"i"`
+}
+
+// Search returns the mentors matching q: ranked by how many of the requested
+// topics they cover, then by distance (when Near is given), then by id.
+// Suspended mentors are never returned.
+func (ix *Index) Search(q Query) (Result, error) {
+	q, after, err := ix.normalize(q)
+	if err != nil {
+		return Result{}, err
+	}
+	wantMask := ix.TopicMask(q.Topics)
+	var near Prepared
+	if q.Near != nil {
+		near = Prepare(*q.Near)
+	}
+	type scored struct {
+		e   *entry
+		key sortKey
+	}
+	var found []scored
+	ix.mu.RLock()
+	for _, e := range ix.items {
+		if e.Suspended {
+			continue
+		}
+		matched := 0
+		if wantMask != 0 {
+			matched = bits.OnesCount64(e.topicMask & wantMask)
+			if matched == 0 {
+				continue
+			}
+		}
+		if q.Mode != 0 && e.Modes&q.Mode == 0 {
+			continue
+		}
+		if q.AcceptingOnly && (!e.Accepting || e.Free() == 0) {
+			continue
+		}
+		d := 0.0
+		if q.Near != nil {
+			// Cheap latitude pre-check: one degree of latitude is ~111 km.
+			if dLat := e.Point.Lat - q.Near.Lat; dLat*111 > q.RadiusKm || -dLat*111 > q.RadiusKm {
+				continue
+			}
+			if d = e.distanceKm(near); d > q.RadiusKm {
+				continue
+			}
+		}
+		if q.Text != "" && !strings.Contains(e.text, q.Text) {
+			continue
+		}
+		k := sortKey{matched: matched, distance: d, id: e.ID}
+		if after != nil && compareKeys(k, *after) <= 0 {
+			continue
+		}
+		found = append(found, scored{e: e, key: k})
+	}
+	ix.mu.RUnlock()
+
+	// Only the first Limit+1 in order are needed; a partial selection would be
+	// faster for huge result sets, but pages are small and sorting is simple.
+	slices.SortFunc(found, func(a, b scored) int { return compareKeys(a.key, b.key) })
+	var res Result
+	for i, f := range found {
+		if i == q.Limit {
+			res.NextCursor = encodeCursor(found[i-1].key)
+			break
+		}
+		h := Hit{Mentor: f.e.Mentor, MatchedTopics: matchedTopics(q.Topics, f.e.Topics)}
+		if q.Near != nil {
+			d := f.key.distance
+			h.DistanceKm = &d
+		}
+		res.Hits = append(res.Hits, h)
+	}
+	return res, nil
+}
+
+// compareKeys orders hits: more matched topics first, then nearer, then id.
+func compareKeys(a, b sortKey) int {
+	if c := cmp.Compare(b.matched, a.matched); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.distance, b.distance); c != 0 {
+		return c
+	}
+	return bytes.Compare(a.id[:], b.id[:])
+}
+
+func matchedTopics(want, have []string) []string {
+	out := []string{}
+	for _, t := range want {
+		if slices.Contains(have, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// normalize validates q and fills defaults.
+func (ix *Index) normalize(q Query) (Query, *sortKey, error) {
+	var v apperr.Validation
+	if len(q.Topics) > MaxTopics {
+		v.Add("topic", "at most 10 topics")
+	}
+	seen := map[string]bool{}
+	topics := q.Topics[:0:0]
+	for _, t := range q.Topics {
+		if _, ok := ix.topics.Get(t); !ok {
+			v.Add("topic", "unknown topic "+t+"; see GET /v1/topics")
+			continue
+		}
+		if !seen[t] {
+			seen[t] = true
+			topics = append(topics, t)
+		}
+	}
+	q.Topics = topics
+	if q.Near != nil {
+		if q.RadiusKm == 0 {
+			q.RadiusKm = DefaultRadiusKm
+		}
+		v.Check(q.RadiusKm > 0 && q.RadiusKm <= MaxRadiusKm, "radiusKm", "must be between 1 and 3000")
+	} else if q.RadiusKm != 0 {
+		v.Add("radiusKm", "needs near")
+	}
+	switch {
+	case q.Limit == 0:
+		q.Limit = DefaultLimit
+	case q.Limit < 1 || q.Limit > MaxLimit:
+		v.Add("limit", "must be between 1 and 100")
+	}
+	q.Text = textnorm.Fold(q.Text)
+	v.Check(len([]rune(q.Text)) <= 100, "q", "must be at most 100 characters")
+	var after *sortKey
+	if q.Cursor != "" {
+		c, ok := decodeCursor(q.Cursor)
+		if !ok {
+			v.Add("cursor", "is not a cursor returned by this endpoint")
+		}
+		after = &c
+	}
+	return q, after, v.Err()
+}
+
+func encodeCursor(k sortKey) string {
+	b, _ := json.Marshal(cursorJSON{Matched: k.matched, Distance: k.distance, ID: k.id.Hex()})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (sortKey, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return sortKey{}, false
+	}
+	var c cursorJSON
+	if json.Unmarshal(b, &c) != nil {
+		return sortKey{}, false
+	}
+	id, err := bson.ObjectIDFromHex(c.ID)
+	return sortKey{matched: c.Matched, distance: c.Distance, id: id}, err == nil && c.Matched >= 0 && c.Distance >= 0
+}
