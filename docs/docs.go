@@ -24,7 +24,8 @@ const docTemplate = `{
             "get": {
                 "description": "200 while the process serves HTTP. It does not touch the database (see /readyz).",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "operations"
@@ -45,7 +46,8 @@ const docTemplate = `{
             "get": {
                 "description": "200 when the database answers a ping within 2 seconds, else 503.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "operations"
@@ -72,7 +74,8 @@ const docTemplate = `{
             "get": {
                 "description": "Matches Japanese names, kana readings and romaji alike: 札幌, さっぽろ, サッポロ and Sapporo all find 札幌市. Exact names first, then prefixes, then substrings.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reference"
@@ -114,7 +117,8 @@ const docTemplate = `{
         "/v1/areas/municipalities/{code}": {
             "get": {
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reference"
@@ -150,7 +154,8 @@ const docTemplate = `{
         "/v1/areas/prefectures": {
             "get": {
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reference"
@@ -171,7 +176,8 @@ const docTemplate = `{
             "get": {
                 "description": "Every municipality of the prefecture in code order, designated cities followed by their wards.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reference"
@@ -211,7 +217,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "auth"
@@ -282,7 +289,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "auth"
@@ -338,7 +346,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "auth"
@@ -409,7 +418,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "auth"
@@ -475,7 +485,8 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "me"
@@ -520,7 +531,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "me"
@@ -592,7 +604,8 @@ const docTemplate = `{
                     }
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "profiles"
@@ -649,7 +662,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "profiles"
@@ -752,7 +766,8 @@ const docTemplate = `{
                 ],
                 "description": "With private fields (stakes, coordinates). The ETag header carries the version for If-Match.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "profiles"
@@ -809,7 +824,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "profiles"
@@ -915,7 +931,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "me"
@@ -985,7 +1002,8 @@ const docTemplate = `{
                 ],
                 "description": "Mentors covering any of the topics, ranked by how many they cover, then nearest first (with near=), then by id. With near= only mentors within radiusKm (default 50) are returned, each with its great-circle distance. Served from memory.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "mentors"
@@ -1089,7 +1107,8 @@ const docTemplate = `{
                 ],
                 "description": "Public fields only: never e-mail, phone or coordinates. Stakes are shown to organizers and admins.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "mentors"
@@ -1143,7 +1162,8 @@ const docTemplate = `{
             "get": {
                 "description": "The topics mentors help with and founders ask about, with Japanese and English names. Profiles and matching use the slugs.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "reference"

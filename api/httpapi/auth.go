@@ -69,7 +69,7 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@ID				register
 //	@Tags			auth
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			body	body		RegisterRequest	true	"The new account"
 //	@Success		201		{object}	AuthResponse
 //	@Failure		400		{object}	Problem	"validation_failed, malformed_json, unknown_field"
@@ -104,7 +104,7 @@ func (s *Server) register(c *gin.Context) {
 //	@ID				login
 //	@Tags			auth
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			body	body		LoginRequest	true	"Credentials"
 //	@Success		200		{object}	AuthResponse
 //	@Failure		400		{object}	Problem	"malformed_json, unknown_field"
@@ -133,7 +133,7 @@ func (s *Server) login(c *gin.Context) {
 //	@ID				refreshToken
 //	@Tags			auth
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			body	body		RefreshRequest	true	"The current refresh token"
 //	@Success		200		{object}	TokenPair
 //	@Failure		400		{object}	Problem	"malformed_json, unknown_field"
@@ -162,7 +162,7 @@ func (s *Server) refresh(c *gin.Context) {
 //	@ID				logout
 //	@Tags			auth
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			body	body	RefreshRequest	true	"The refresh token to revoke"
 //	@Success		204
 //	@Failure		400	{object}	Problem	"malformed_json, unknown_field"

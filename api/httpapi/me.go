@@ -74,7 +74,7 @@ func meView(u accounts.User) Me {
 //	@Summary	The caller's account
 //	@ID			getMe
 //	@Tags		me
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Success	200	{object}	Me
 //	@Failure	401	{object}	Problem	"unauthenticated"
@@ -96,7 +96,7 @@ func (s *Server) getMe(c *gin.Context) {
 //	@ID				updateMe
 //	@Tags			me
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			body	body		UpdateMeRequest	true	"Fields to change"
 //	@Success		200		{object}	Me
@@ -130,7 +130,7 @@ func (s *Server) updateMe(c *gin.Context) {
 //	@ID				changePassword
 //	@Tags			me
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			body	body	ChangePasswordRequest	true	"Current and new password"
 //	@Success		204

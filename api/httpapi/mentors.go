@@ -79,7 +79,7 @@ func (s *Server) mentorSummary(m search.Mentor) MentorSummary {
 //	@Description	Mentors covering any of the topics, ranked by how many they cover, then nearest first (with near=), then by id. With near= only mentors within radiusKm (default 50) are returned, each with its great-circle distance. Served from memory.
 //	@ID				searchMentors
 //	@Tags			mentors
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			topic		query		[]string	false	"Topic slug; repeat or comma-separate for several (up to 10)"	collectionFormat(multi)
 //	@Param			near		query		string		false	"Municipality code, prefecture code or lat,lon"					example(01204)
@@ -142,7 +142,7 @@ func roundKm(d *float64) *float64 {
 //	@Description	Public fields only: never e-mail, phone or coordinates. Stakes are shown to organizers and admins.
 //	@ID				getMentor
 //	@Tags			mentors
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Mentor's user id"
 //	@Success		200	{object}	MentorPublicView

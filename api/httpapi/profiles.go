@@ -186,7 +186,7 @@ func ifMatch(c *gin.Context) *profiles.Precondition {
 //	@Description	With private fields (stakes, coordinates). The ETag header carries the version for If-Match.
 //	@ID				getMyMentorProfile
 //	@Tags			profiles
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Success		200	{object}	MentorProfileView
 //	@Header			200	{string}	ETag	"Version of the profile, e.g. \"3\""
@@ -211,7 +211,7 @@ func (s *Server) getMyMentorProfile(c *gin.Context) {
 //	@ID				putMyMentorProfile
 //	@Tags			profiles
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			If-Match	header		string					false	"ETag of the version you read, e.g. \"3\""
 //	@Param			body		body		MentorProfileRequest	true	"The whole profile"
@@ -249,7 +249,7 @@ func (s *Server) putMyMentorProfile(c *gin.Context) {
 //	@Summary	The caller's founder profile
 //	@ID			getMyFounderProfile
 //	@Tags		profiles
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Success	200	{object}	FounderProfileView
 //	@Header		200	{string}	ETag	"Version of the profile"
@@ -274,7 +274,7 @@ func (s *Server) getMyFounderProfile(c *gin.Context) {
 //	@ID				putMyFounderProfile
 //	@Tags			profiles
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			If-Match	header		string					false	"ETag of the version you read"
 //	@Param			body		body		FounderProfileRequest	true	"The whole profile"

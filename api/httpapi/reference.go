@@ -91,7 +91,7 @@ func municipalityViews(ms []areas.Municipality) []MunicipalityView {
 //	@Description	The topics mentors help with and founders ask about, with Japanese and English names. Profiles and matching use the slugs.
 //	@ID				listTopics
 //	@Tags			reference
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Success		200	{object}	TopicsResponse
 //	@Router			/v1/topics [get]
 func (s *Server) listTopics(c *gin.Context) {
@@ -111,7 +111,7 @@ func (s *Server) listTopics(c *gin.Context) {
 //	@Summary	All 47 prefectures
 //	@ID			listPrefectures
 //	@Tags		reference
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Success	200	{object}	PrefecturesResponse
 //	@Router		/v1/areas/prefectures [get]
 func (s *Server) listPrefectures(c *gin.Context) {
@@ -129,7 +129,7 @@ func (s *Server) listPrefectures(c *gin.Context) {
 //	@Description	Every municipality of the prefecture in code order, designated cities followed by their wards.
 //	@ID				listMunicipalitiesOfPrefecture
 //	@Tags			reference
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			code	path		string	true	"Prefecture code (2 digits)"	example(01)
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		404		{object}	Problem	"not_found"
@@ -149,7 +149,7 @@ func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 //	@Summary	A municipality by code
 //	@ID			getMunicipality
 //	@Tags		reference
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Param		code	path		string	true	"Municipality code (5 digits, JIS X 0402)"	example(01101)
 //	@Success	200		{object}	MunicipalityView
 //	@Failure	404		{object}	Problem	"not_found"
@@ -170,7 +170,7 @@ func (s *Server) getMunicipality(c *gin.Context) {
 //	@Description	Matches Japanese names, kana readings and romaji alike: 札幌, さっぽろ, サッポロ and Sapporo all find 札幌市. Exact names first, then prefixes, then substrings.
 //	@ID				searchMunicipalities
 //	@Tags			reference
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			q		query		string	true	"Name, reading or romaji"	example(さっぽろ)
 //	@Param			limit	query		int		false	"1 to 100, default 20"
 //	@Success		200		{object}	MunicipalitiesResponse

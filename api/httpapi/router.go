@@ -131,7 +131,7 @@ func NewHandler(d Deps) http.Handler {
 //	@Description	200 while the process serves HTTP. It does not touch the database (see /readyz).
 //	@ID				healthz
 //	@Tags			operations
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Success		200	{object}	StatusResponse
 //	@Router			/healthz [get]
 func (s *Server) healthz(c *gin.Context) {
@@ -144,7 +144,7 @@ func (s *Server) healthz(c *gin.Context) {
 //	@Description	200 when the database answers a ping within 2 seconds, else 503.
 //	@ID				readyz
 //	@Tags			operations
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Success		200	{object}	StatusResponse
 //	@Failure		503	{object}	StatusResponse
 //	@Router			/readyz [get]

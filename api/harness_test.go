@@ -1,0 +1,324 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gin-gonic/gin"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	os.Exit(m.Run())
+}
+
+// fakeClock is a settable clock shared by every service of a test app.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testApp is the real program (router, services, embedded database) driven
+// through httptest. Every response to a documented route is validated against
+// the generated Swagger spec, so an undocumented status or a body that does not
+// match its documented schema fails the test.
+type testApp struct {
+	t       testing.TB
+	app     *app
+	clock   *fakeClock
+	dataDir string
+	logs    *bytes.Buffer
+}
+
+type appOption func(*config)
+
+// newTestApp starts the app on a fresh data directory (or on dir, to reopen one).
+func newTestApp(t testing.TB, opts ...appOption) *testApp {
+	t.Helper()
+	return openTestApp(t, t.TempDir(), newFakeClock(), opts...)
+}
+
+func openTestApp(t testing.TB, dir string, clock *fakeClock, opts ...appOption) *testApp {
+	t.Helper()
+	cfg := config{
+		DataDir:         dir,
+		Database:        "kizuna",
+		IntroExpiryDays: 14,
+		LapsedDays:      90,
+		AdminEmails:     []string{"admin@kizuna.example"},
+		now:             clock.Now,
+		syncInterval:    time.Hour, // tests sync explicitly
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	a, err := newApp(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	ta := &testApp{t: t, app: a, clock: clock, dataDir: dir, logs: logs}
+	t.Cleanup(func() { ta.close() })
+	return ta
+}
+
+var closedApps sync.Map
+
+// close stops the app (idempotent), as a shutdown would.
+func (ta *testApp) close() {
+	if _, done := closedApps.LoadOrStore(ta, true); done {
+		return
+	}
+	if err := ta.app.close(context.Background()); err != nil {
+		ta.t.Errorf("close app: %v", err)
+	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// response is a recorded response.
+type response struct {
+	t      testing.TB
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+// decode unmarshals the body into v.
+func (r *response) decode(v any) {
+	r.t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		r.t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// problem decodes a problem response.
+func (r *response) problem() problemBody {
+	r.t.Helper()
+	var p problemBody
+	r.decode(&p)
+	return p
+}
+
+// want fails the test unless the status is code.
+func (r *response) want(code int) *response {
+	r.t.Helper()
+	if r.Code != code {
+		r.t.Fatalf("status %d, want %d; body: %s", r.Code, code, r.Body)
+	}
+	return r
+}
+
+// wantProblem fails unless the response is a problem with this status and code.
+func (r *response) wantProblem(status int, code string) problemBody {
+	r.t.Helper()
+	r.want(status)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		r.t.Fatalf("content type %q, want application/problem+json", ct)
+	}
+	p := r.problem()
+	if p.Code != code || p.Status != status {
+		r.t.Fatalf("problem %s/%d, want %s/%d: %s", p.Code, p.Status, code, status, r.Body)
+	}
+	return p
+}
+
+type problemBody struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// hasField reports whether the problem lists field as invalid.
+func (p problemBody) hasField(field string) bool {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// req describes a request.
+type req struct {
+	method  string
+	path    string
+	body    any // marshalled to JSON unless a string or []byte
+	token   string
+	headers map[string]string
+}
+
+// do serves one request through the real router and validates the response
+// against the spec.
+func (ta *testApp) do(r req) *response {
+	ta.t.Helper()
+	var body io.Reader
+	var raw []byte
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
+			ta.t.Fatalf("marshal body: %v", err)
+		}
+	}
+	if raw != nil {
+		body = bytes.NewReader(raw)
+	}
+	hr := httptest.NewRequest(r.method, r.path, body)
+	if raw != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.headers {
+		hr.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	ta.app.handler.ServeHTTP(rec, hr)
+	res := &response{t: ta.t, Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	validateAgainstSpec(ta.t, hr, raw, res)
+	return res
+}
+
+func (ta *testApp) get(path, token string) *response {
+	ta.t.Helper()
+	return ta.do(req{method: http.MethodGet, path: path, token: token})
+}
+
+func (ta *testApp) post(path, token string, body any) *response {
+	ta.t.Helper()
+	return ta.do(req{method: http.MethodPost, path: path, token: token, body: body})
+}
+
+func (ta *testApp) put(path, token string, body any) *response {
+	ta.t.Helper()
+	return ta.do(req{method: http.MethodPut, path: path, token: token, body: body})
+}
+
+func (ta *testApp) patch(path, token string, body any) *response {
+	ta.t.Helper()
+	return ta.do(req{method: http.MethodPatch, path: path, token: token, body: body})
+}
+
+func (ta *testApp) delete(path, token string) *response {
+	ta.t.Helper()
+	return ta.do(req{method: http.MethodDelete, path: path, token: token})
+}
+
+// spec is the generated Swagger document as an OpenAPI 3 router, loaded once.
+var spec = sync.OnceValues(func() (routers.Router, error) {
+	raw, err := os.ReadFile("../docs/swagger.json")
+	if err != nil {
+		return nil, err
+	}
+	var doc2 openapi2.T
+	if err := json.Unmarshal(raw, &doc2); err != nil {
+		return nil, err
+	}
+	doc3, err := openapi2conv.ToV3(&doc2)
+	if err != nil {
+		return nil, err
+	}
+	doc3.Servers = openapi3.Servers{{URL: "/"}}
+	if err := doc3.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
+		return nil, fmt.Errorf("spec invalid: %w", err)
+	}
+	return gorillamux.NewRouter(doc3)
+})
+
+// validateAgainstSpec checks the status and body of a response to a documented
+// route. Routes outside the API (swagger UI, metrics) are skipped; a /v1 route
+// missing from the spec is an error.
+func validateAgainstSpec(t testing.TB, hr *http.Request, body []byte, res *response) {
+	t.Helper()
+	if !strings.HasPrefix(hr.URL.Path, "/v1/") && hr.URL.Path != "/healthz" && hr.URL.Path != "/readyz" {
+		return
+	}
+	router, err := spec()
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	// The router needs an absolute URL.
+	u := *hr.URL
+	u.Scheme, u.Host = "http", "localhost"
+	probe := hr.Clone(context.Background())
+	probe.URL = &u
+	if body != nil {
+		probe.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	route, params, err := router.FindRoute(probe)
+	if err != nil {
+		if res.Code == http.StatusNotFound && strings.Contains(string(res.Body), "route_not_found") {
+			return // deliberately unknown path
+		}
+		t.Fatalf("%s %s is not in the Swagger spec: %v", hr.Method, hr.URL.Path, err)
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: probe, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		},
+		Status:  res.Code,
+		Header:  res.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(res.Body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Fatalf("%s %s -> %d does not match the Swagger spec: %v\nbody: %s", hr.Method, hr.URL.Path, res.Code, err, res.Body)
+	}
+}
