@@ -89,7 +89,7 @@ func openTestApp(t testing.TB, dir string, clock *fakeClock, opts ...appOption) 
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	a, err := newApp(context.Background(), cfg, log)
 	if err != nil {
-		t.Fatalf("start app: %v", err)
+		t.Fatalf("start app: %v\nlogs:\n%s", err, logs)
 	}
 	ta := &testApp{t: t, app: a, clock: clock, dataDir: dir, logs: logs}
 	t.Cleanup(func() { ta.close() })

@@ -134,13 +134,14 @@ func lockKey(id any) string {
 }
 
 // EnsureIndexes creates the indexes idempotently (creating an existing index
-// with the same options is a no-op on both servers).
+// with the same options is a no-op on both servers). One createIndexes command
+// per index: FerretDB v1.24 panics when a single command names several indexes
+// that already exist, which is every restart.
 func EnsureIndexes(ctx context.Context, coll *mongo.Collection, models ...mongo.IndexModel) error {
-	if len(models) == 0 {
-		return nil
-	}
-	if _, err := coll.Indexes().CreateMany(ctx, models); err != nil {
-		return fmt.Errorf("mongodb: indexes of %s: %w", coll.Name(), err)
+	for _, m := range models {
+		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("mongodb: indexes of %s: %w", coll.Name(), err)
+		}
 	}
 	return nil
 }

@@ -99,14 +99,25 @@ type Mentor struct {
 // Free is the number of founders the mentor can still take.
 func (m *Mentor) Free() int { return max(m.Capacity-m.Active, 0) }
 
-// entry is a Mentor with what queries precompute.
+// entry is a Mentor with its folded search text.
 type entry struct {
 	Mentor
+	text string // folded name, headline, tags, industries and topic names
+}
+
+// hot is what every query filters on, kept in one contiguous array parallel
+// to Index.items: a scan over 100,000 mentors then reads a few megabytes
+// sequentially instead of chasing a pointer per mentor.
+type hot struct {
 	topicMask uint64
+	lat       float64 // degrees, for the cheap latitude pre-check
 	sinLat    float64
 	cosLat    float64
 	lonRad    float64
-	text      string // folded name, headline, tags, industries and topic names
+	id        bson.ObjectID
+	modes     Mode
+	suspended bool
+	open      bool // accepting requests with a free place
 }
 
 // Index is safe for concurrent use: many readers, occasional writers.
@@ -115,6 +126,7 @@ type Index struct {
 	mu     sync.RWMutex
 	byID   map[bson.ObjectID]int
 	items  []*entry
+	hot    []hot
 }
 
 // New returns an empty index over the given topic taxonomy.
@@ -133,7 +145,8 @@ func (ix *Index) Len() int {
 // indexed is ignored (a refresh may read a snapshot older than a local write);
 // the account and mentorship fields already indexed are kept.
 func (ix *Index) Upsert(m Mentor) {
-	e := ix.newEntry(m)
+	m.Topics = slices.Clone(m.Topics)
+	e := &entry{Mentor: m}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if i, ok := ix.byID[m.ID]; ok {
@@ -142,11 +155,31 @@ func (ix *Index) Upsert(m Mentor) {
 			return
 		}
 		e.Active, e.Introductions, e.Answered, e.MedianAnswerHr = old.Active, old.Introductions, old.Answered, old.MedianAnswerHr
-		ix.items[i] = e
+		ix.set(i, e)
 		return
 	}
 	ix.byID[m.ID] = len(ix.items)
-	ix.items = append(ix.items, e)
+	ix.items = append(ix.items, nil)
+	ix.hot = append(ix.hot, hot{})
+	ix.set(len(ix.items)-1, e)
+}
+
+// set stores e at position i with its derived fields; the caller holds mu.
+func (ix *Index) set(i int, e *entry) {
+	e.text = ix.searchText(&e.Mentor)
+	lat := e.Point.Lat * math.Pi / 180
+	ix.items[i] = e
+	ix.hot[i] = hot{
+		topicMask: ix.TopicMask(e.Topics),
+		lat:       e.Point.Lat,
+		sinLat:    math.Sin(lat),
+		cosLat:    math.Cos(lat),
+		lonRad:    e.Point.Lon * math.Pi / 180,
+		id:        e.ID,
+		modes:     e.Modes,
+		suspended: e.Suspended,
+		open:      e.Accepting && e.Free() > 0,
+	}
 }
 
 // SetUser updates the account fields of an indexed mentor.
@@ -179,8 +212,7 @@ func (ix *Index) update(id bson.ObjectID, change func(*Mentor)) {
 	}
 	cp := *ix.items[i]
 	change(&cp.Mentor)
-	cp.text = ix.searchText(&cp.Mentor)
-	ix.items[i] = &cp
+	ix.set(i, &cp)
 }
 
 // Get returns a copy of an indexed mentor.
@@ -205,24 +237,27 @@ func (ix *Index) IDs() []bson.ObjectID {
 	return out
 }
 
-// Candidate is what Scan hands to its callback: a read-only view of a mentor
-// plus the precomputed fields rankers need.
+// Candidate is what ScanTopics hands to its callback: a read-only view of a
+// mentor plus the precomputed fields rankers need.
 type Candidate struct {
 	*Mentor
-	TopicMask uint64
-	e         *entry
+	TopicMask  uint64
+	DistanceKm float64 // from the scan's origin
 }
 
-// DistanceKm is the great-circle distance from p (prepared with Prepare).
-func (c Candidate) DistanceKm(p Prepared) float64 { return c.e.distanceKm(p) }
-
-// Scan calls fn for every indexed mentor under the read lock. fn must not keep
-// or modify the Mentor. It is how matching ranks without copying the index.
-func (ix *Index) Scan(fn func(Candidate)) {
+// ScanTopics calls fn, under the read lock, for every mentor who is not
+// suspended and covers at least one topic of mask, with its distance from
+// origin. fn must not keep or modify the Mentor. It is how matching ranks
+// without copying the index.
+func (ix *Index) ScanTopics(mask uint64, origin Prepared, fn func(Candidate)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	for _, e := range ix.items {
-		fn(Candidate{Mentor: &e.Mentor, TopicMask: e.topicMask, e: e})
+	for i := range ix.hot {
+		h := &ix.hot[i]
+		if h.suspended || h.topicMask&mask == 0 {
+			continue
+		}
+		fn(Candidate{Mentor: &ix.items[i].Mentor, TopicMask: h.topicMask, DistanceKm: h.distanceKm(origin)})
 	}
 }
 
@@ -235,15 +270,6 @@ func (ix *Index) TopicMask(slugs []string) uint64 {
 		}
 	}
 	return mask
-}
-
-func (ix *Index) newEntry(m Mentor) *entry {
-	m.Topics = slices.Clone(m.Topics)
-	e := &entry{Mentor: m, topicMask: ix.TopicMask(m.Topics)}
-	lat := m.Point.Lat * math.Pi / 180
-	e.sinLat, e.cosLat, e.lonRad = math.Sin(lat), math.Cos(lat), m.Point.Lon*math.Pi/180
-	e.text = ix.searchText(&e.Mentor)
-	return e
 }
 
 // searchText is what the free-text filter q looks in.
@@ -275,12 +301,15 @@ func Prepare(p geo.Point) Prepared {
 
 // distanceKm is the haversine distance using the precomputed terms; it agrees
 // with geo.DistanceKm (tested) but saves four trigonometric calls per mentor.
-func (e *entry) distanceKm(p Prepared) float64 {
-	// haversine: a = sin²(Δφ/2) + cosφ1 cosφ2 sin²(Δλ/2), with
-	// sin²(Δφ/2) = (1 - cos(Δφ))/2 and cos(Δφ) = cosφ1 cosφ2 + sinφ1 sinφ2.
+func (e *hot) distanceKm(p Prepared) float64 {
+	// haversine: a = sin²(Δφ/2) + cosφ1 cosφ2 sin²(Δλ/2). sin²(Δφ/2) comes from
+	// the stored sines and cosines: sinΔφ = sinφ1 cosφ2 − cosφ1 sinφ2,
+	// cosΔφ = cosφ1 cosφ2 + sinφ1 sinφ2, and sin²(Δφ/2) = sin²Δφ / (2(1+cosΔφ)),
+	// which keeps full precision for nearby points (1−cosΔφ would not).
+	sinDLat := e.sinLat*p.cosLat - e.cosLat*p.sinLat
 	cosDLat := e.cosLat*p.cosLat + e.sinLat*p.sinLat
 	sDLon := math.Sin((e.lonRad - p.lonRad) / 2)
-	a := (1-cosDLat)/2 + e.cosLat*p.cosLat*sDLon*sDLon
+	a := sinDLat*sinDLat/(2*(1+cosDLat)) + e.cosLat*p.cosLat*sDLon*sDLon
 	a = min(max(a, 0), 1)
 	return 2 * geo.EarthRadiusKm * math.Asin(math.Sqrt(a))
 }

@@ -56,6 +56,7 @@ type sortKey struct {
 	matched  int
 	distance float64
 	id       bson.ObjectID
+	pos      int // position in the index while the read lock is held
 }
 
 // cursorJSON is a sortKey as carried, base64url-encoded, in a cursor.
@@ -78,66 +79,63 @@ func (ix *Index) Search(q Query) (Result, error) {
 	if q.Near != nil {
 		near = Prepare(*q.Near)
 	}
-	type scored struct {
-		e   *entry
-		key sortKey
-	}
-	var found []scored
+	// Keep the best Limit+1 in a bounded heap: one more than the page tells
+	// whether there is a next page.
+	best := NewTopK(q.Limit+1, func(a, b sortKey) int { return compareKeys(a, b) })
 	ix.mu.RLock()
-	for _, e := range ix.items {
-		if e.Suspended {
+	for i := range ix.hot {
+		h := &ix.hot[i]
+		if h.suspended {
 			continue
 		}
 		matched := 0
 		if wantMask != 0 {
-			matched = bits.OnesCount64(e.topicMask & wantMask)
+			matched = bits.OnesCount64(h.topicMask & wantMask)
 			if matched == 0 {
 				continue
 			}
 		}
-		if q.Mode != 0 && e.Modes&q.Mode == 0 {
+		if q.Mode != 0 && h.modes&q.Mode == 0 {
 			continue
 		}
-		if q.AcceptingOnly && (!e.Accepting || e.Free() == 0) {
+		if q.AcceptingOnly && !h.open {
 			continue
 		}
 		d := 0.0
 		if q.Near != nil {
 			// Cheap latitude pre-check: one degree of latitude is ~111 km.
-			if dLat := e.Point.Lat - q.Near.Lat; dLat*111 > q.RadiusKm || -dLat*111 > q.RadiusKm {
+			if dLat := h.lat - q.Near.Lat; dLat*111 > q.RadiusKm || -dLat*111 > q.RadiusKm {
 				continue
 			}
-			if d = e.distanceKm(near); d > q.RadiusKm {
+			if d = h.distanceKm(near); d > q.RadiusKm {
 				continue
 			}
 		}
-		if q.Text != "" && !strings.Contains(e.text, q.Text) {
+		if q.Text != "" && !strings.Contains(ix.items[i].text, q.Text) {
 			continue
 		}
-		k := sortKey{matched: matched, distance: d, id: e.ID}
+		k := sortKey{matched: matched, distance: d, id: h.id, pos: i}
 		if after != nil && compareKeys(k, *after) <= 0 {
 			continue
 		}
-		found = append(found, scored{e: e, key: k})
+		best.Push(k)
 	}
-	ix.mu.RUnlock()
-
-	// Only the first Limit+1 in order are needed; a partial selection would be
-	// faster for huge result sets, but pages are small and sorting is simple.
-	slices.SortFunc(found, func(a, b scored) int { return compareKeys(a.key, b.key) })
+	keys := best.Sorted()
 	var res Result
-	for i, f := range found {
+	for i, k := range keys {
 		if i == q.Limit {
-			res.NextCursor = encodeCursor(found[i-1].key)
+			res.NextCursor = encodeCursor(keys[i-1])
 			break
 		}
-		h := Hit{Mentor: f.e.Mentor, MatchedTopics: matchedTopics(q.Topics, f.e.Topics)}
+		m := ix.items[k.pos].Mentor
+		h := Hit{Mentor: m, MatchedTopics: matchedTopics(q.Topics, m.Topics)}
 		if q.Near != nil {
-			d := f.key.distance
+			d := k.distance
 			h.DistanceKm = &d
 		}
 		res.Hits = append(res.Hits, h)
 	}
+	ix.mu.RUnlock()
 	return res, nil
 }
 

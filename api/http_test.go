@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestMalformedAndOversizedBodies(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	m := ta.signUp("m", "mentor")
+	cases := []struct {
+		name   string
+		body   string
+		ctype  string
+		status int
+		code   string
+	}{
+		{"not json", "{email:", "", http.StatusBadRequest, "malformed_json"},
+		{"truncated", `{"email": "a@b.jp"`, "", http.StatusBadRequest, "malformed_json"},
+		{"empty", "", "", http.StatusBadRequest, "malformed_json"},
+		{"array", `[1,2]`, "", http.StatusBadRequest, "malformed_json"},
+		{"two values", `{"email":"a@b.jp"} {"x":1}`, "", http.StatusBadRequest, "malformed_json"},
+		{"unknown field", `{"email":"a@b.jp","password":"x","displayName":"y","roles":[],"isAdmin":true}`, "", http.StatusBadRequest, "unknown_field"},
+		{"wrong type", `{"email":42}`, "", http.StatusBadRequest, "validation_failed"},
+		{"form body", "email=a", "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType, "unsupported_media_type"},
+		{"too large", `{"displayName":"` + strings.Repeat("x", 1<<20) + `"}`, "", http.StatusRequestEntityTooLarge, "body_too_large"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := req{method: http.MethodPost, path: "/v1/auth/register", body: tc.body}
+			if tc.ctype != "" {
+				r.headers = map[string]string{"Content-Type": tc.ctype}
+			}
+			if tc.body == "" {
+				r.body = []byte{}
+			}
+			ta.do(r).wantProblem(tc.status, tc.code)
+		})
+	}
+	// A large body on an authenticated endpoint is refused too, and nothing changes.
+	big := mentorProfile("01101")
+	big["bio"] = strings.Repeat("あ", 400_000)
+	ta.put("/v1/me/mentor-profile", m.Access, big).wantProblem(http.StatusRequestEntityTooLarge, "body_too_large")
+	ta.get("/v1/me/mentor-profile", m.Access).wantProblem(http.StatusNotFound, "not_found")
+}
+
+func TestUnknownRouteAndRequestID(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	res := ta.do(req{method: http.MethodGet, path: "/v1/nothing-here", headers: map[string]string{"X-Request-ID": "front-end.42"}})
+	p := res.wantProblem(http.StatusNotFound, "route_not_found")
+	if res.Header.Get("X-Request-ID") != "front-end.42" {
+		t.Errorf("request id not echoed: %q", res.Header.Get("X-Request-ID"))
+	}
+	_ = p
+	// An unsafe request id is replaced.
+	res = ta.do(req{method: http.MethodGet, path: "/healthz", headers: map[string]string{"X-Request-ID": "bad id\nwith newline"}})
+	if id := res.Header.Get("X-Request-ID"); id == "" || strings.ContainsAny(id, " \n") {
+		t.Errorf("unsafe request id echoed: %q", id)
+	}
+	ta.get("/readyz", "").want(http.StatusOK)
+}
+
+// Logs never carry passwords or tokens.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	acc := ta.signUp("logger", "founder")
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": acc.Refresh}).want(http.StatusOK)
+	ta.get("/v1/me", acc.Access).want(http.StatusOK)
+	logs := ta.logs.String()
+	for _, secret := range []string{testPassword, acc.Access, acc.Refresh} {
+		if strings.Contains(logs, secret) {
+			t.Fatalf("logs contain a secret")
+		}
+	}
+	if !strings.Contains(logs, `"route":"/v1/me"`) {
+		t.Fatalf("requests are not logged: %s", logs)
+	}
+}
+
+func TestSwaggerServed(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	res := ta.get("/swagger/doc.json", "").want(http.StatusOK)
+	for _, path := range []string{"/v1/auth/register", "/v1/mentors", "/v1/me/mentor-profile", "/v1/areas/municipalities"} {
+		if !strings.Contains(string(res.Body), `"`+path+`"`) {
+			t.Errorf("doc.json lacks %s", path)
+		}
+	}
+	ta.get("/swagger/index.html", "").want(http.StatusOK)
+	ta.get("/metrics", "").want(http.StatusOK)
+}
+
+// Data survives a restart on the same data directory: sign up, stop the app,
+// start a new one, sign in with the old password and an old access token.
+func TestRestartKeepsData(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	clock := newFakeClock()
+	first := openTestApp(t, dir, clock)
+	m := first.newMentor("永続", "01101", "sales")
+	first.close()
+
+	second := openTestApp(t, dir, clock)
+	again := second.login(m.Email, testPassword)
+	if again.ID != m.ID {
+		t.Fatalf("id %s after restart, want %s", again.ID, m.ID)
+	}
+	// The JWT secret was kept in the data directory: the old token still works.
+	second.get("/v1/me", m.Access).want(http.StatusOK)
+	// The mentor index was reloaded.
+	var res searchBody
+	second.get("/v1/mentors?topic=sales", again.Access).want(http.StatusOK).decode(&res)
+	if len(res.Items) != 1 || res.Items[0].ID != m.ID {
+		t.Fatalf("index after restart: %v", res.names())
+	}
+}
+
+// run() serves on a real port and shuts down cleanly when its context ends.
+func TestRunServesAndShutsDown(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	env := map[string]string{"KIZUNA_DATA_DIR": dir, "KIZUNA_HTTP_ADDR": "127.0.0.1:0"}
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, pw)
+		pw.Close()
+	}()
+	addr := waitForListening(t, pr)
+	resp, err := http.Get("http://" + addr + "/readyz")
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz %d", resp.StatusCode)
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}

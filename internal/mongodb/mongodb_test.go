@@ -1,0 +1,115 @@
+package mongodb_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kizuna-dev/kizuna/internal/mongodb"
+	"github.com/kizuna-dev/kizuna/internal/mongodb/mongotest"
+)
+
+// Reopening a data directory re-creates existing indexes (every restart).
+// FerretDB v1.24 panicked on this when one command named several indexes.
+func TestEnsureIndexesAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	models := []mongo.IndexModel{
+		{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)},
+		{Keys: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 1}}},
+		{Keys: bson.D{{Key: "updatedAt", Value: 1}}},
+	}
+	for round := range 2 {
+		db, err := mongodb.Open(ctx, mongodb.Config{Database: "x", DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mongodb.EnsureIndexes(ctx, db.Collection("c"), models...); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if _, err := db.Collection("c").InsertOne(ctx, bson.M{"email": round}); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if err := db.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestUniqueIndexArbitratesRacingInserts(t *testing.T) {
+	db := mongotest.Open(t)
+	ctx := context.Background()
+	coll := db.Collection("seats")
+	if err := mongodb.EnsureIndexes(ctx, coll, mongo.IndexModel{Keys: bson.D{{Key: "k", Value: 1}}, Options: options.Index().SetUnique(true)}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = coll.InsertOne(ctx, bson.M{"k": "last-seat", "i": i}) })
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !mongodb.IsDuplicateKey(err):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d inserts won, want 1", won)
+	}
+}
+
+// Lock makes read-modify-write of one document safe within the process, which
+// the embedded server does not do by itself.
+func TestLockSerializesUpdates(t *testing.T) {
+	db := mongotest.Open(t)
+	ctx := context.Background()
+	coll := db.Collection("counters")
+	id := bson.NewObjectID()
+	if _, err := coll.InsertOne(ctx, bson.M{"_id": id, "n": 0}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 30
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			unlock := db.Lock("counters", id)
+			defer unlock()
+			if _, err := coll.UpdateByID(ctx, id, bson.M{"$inc": bson.M{"n": 1}}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var doc struct{ N int }
+	if err := coll.FindOne(ctx, bson.M{"_id": id}).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.N != n {
+		t.Fatalf("n = %d after %d locked increments", doc.N, n)
+	}
+}
+
+func TestParseID(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"673f0c2b9d1e8a0012ab34cd":  true,
+		"673F0C2B9D1E8A0012AB34CD":  false, // one spelling per id
+		"673f0c2b9d1e8a0012ab34c":   false,
+		"673f0c2b9d1e8a0012ab34cdd": false,
+		"zzzf0c2b9d1e8a0012ab34cd":  false,
+		"":                          false,
+	} {
+		if _, got := mongodb.ParseID(s); got != ok {
+			t.Errorf("ParseID(%q) = %v, want %v", s, got, ok)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/geo"
+	"github.com/kizuna-dev/kizuna/internal/topics"
+)
+
+func TestPreparedDistanceMatchesGeo(t *testing.T) {
+	points := []geo.Point{
+		{Lat: 43.055386, Lon: 141.340967}, {Lat: 43.770833, Lon: 142.365}, {Lat: 24.34, Lon: 123.0},
+		{Lat: 45.42, Lon: 145.58}, {Lat: 35.68, Lon: 139.76}, {Lat: 35.6801, Lon: 139.7601},
+	}
+	for _, a := range points {
+		pa := Prepare(a)
+		h := hot{sinLat: pa.sinLat, cosLat: pa.cosLat, lonRad: pa.lonRad}
+		for _, b := range points {
+			got, want := h.distanceKm(Prepare(b)), geo.DistanceKm(a, b)
+			if math.Abs(got-want) > 1e-6 {
+				t.Errorf("%v-%v: %.9f vs geo %.9f", a, b, got, want)
+			}
+		}
+	}
+}
+
+func TestSearchRanksAndFilters(t *testing.T) {
+	ix := New(topics.New())
+	near := geo.Point{Lat: 43.77, Lon: 142.36}
+	ids := make([]bson.ObjectID, 5)
+	for i := range ids {
+		ids[i] = bson.NewObjectID()
+	}
+	ix.Upsert(Mentor{ID: ids[0], DisplayName: "a", Topics: []string{"sales"}, Point: near, Modes: ModeInPerson, Capacity: 1, Accepting: true, ProfileVersion: 1})
+	ix.Upsert(Mentor{ID: ids[1], DisplayName: "b", Topics: []string{"sales", "hiring"}, Point: geo.Point{Lat: 43.05, Lon: 141.34}, Modes: ModeOnline, Capacity: 1, Accepting: true, ProfileVersion: 1})
+	ix.Upsert(Mentor{ID: ids[2], DisplayName: "c", Topics: []string{"hiring"}, Point: near, Modes: ModePhone, Capacity: 0, Accepting: true, ProfileVersion: 1})
+	ix.Upsert(Mentor{ID: ids[3], DisplayName: "d", Topics: []string{"sales"}, Point: near, Modes: ModeInPerson, Capacity: 1, Accepting: true, Suspended: true, ProfileVersion: 1})
+	ix.Upsert(Mentor{ID: ids[4], DisplayName: "e", Headline: "ニセコで観光業", Topics: []string{"legal"}, Point: geo.Point{Lat: 26.2, Lon: 127.7}, Modes: ModeOnline, Capacity: 3, Accepting: false, ProfileVersion: 1})
+
+	names := func(q Query) string {
+		t.Helper()
+		res, err := ix.Search(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := ""
+		for _, h := range res.Hits {
+			s += h.Mentor.DisplayName
+		}
+		return s
+	}
+	cases := []struct {
+		name string
+		q    Query
+		want string
+	}{
+		{"all but suspended, by id", Query{}, "abce"},
+		{"topic count first", Query{Topics: []string{"sales", "hiring"}}, "bac"},
+		{"radius", Query{Topics: []string{"sales", "hiring"}, Near: &near, RadiusKm: 20}, "ac"},
+		{"mode", Query{Mode: ModePhone}, "c"},
+		{"accepting with free capacity", Query{AcceptingOnly: true}, "ab"},
+		{"text, width-folded", Query{Text: "ﾆｾｺ"}, "e"},
+		{"topic name as text", Query{Text: "採用"}, "bc"},
+	}
+	for _, tc := range cases {
+		if got := names(tc.q); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+
+	// An older profile version never replaces a newer one.
+	ix.Upsert(Mentor{ID: ids[0], DisplayName: "stale", ProfileVersion: 0})
+	if m, _ := ix.Get(ids[0]); m.DisplayName != "a" {
+		t.Errorf("stale upsert applied: %q", m.DisplayName)
+	}
+	// Mentorship counts survive a profile update.
+	ix.SetActive(ids[0], 1)
+	ix.Upsert(Mentor{ID: ids[0], DisplayName: "a2", Topics: []string{"sales"}, Point: near, Capacity: 1, Accepting: true, ProfileVersion: 2})
+	if m, _ := ix.Get(ids[0]); m.Active != 1 || m.Free() != 0 {
+		t.Errorf("active lost on upsert: %+v", m)
+	}
+}
+
+func TestSearchValidation(t *testing.T) {
+	ix := New(topics.New())
+	for _, q := range []Query{
+		{Topics: []string{"nope"}},
+		{RadiusKm: 5},
+		{Near: &geo.Point{Lat: 43, Lon: 141}, RadiusKm: 5000},
+		{Limit: 101},
+		{Cursor: "!!"},
+	} {
+		if _, err := ix.Search(q); err == nil {
+			t.Errorf("%+v: want error", q)
+		}
+	}
+}
+
+// syntheticIndex spreads n mentors over Japan's main islands with random topics.
+func syntheticIndex(n int) *Index {
+	tx := topics.New()
+	all := tx.All()
+	ix := New(tx)
+	r := rand.New(rand.NewPCG(1, 2))
+	for range n {
+		ts := make([]string, 1+r.IntN(5))
+		for j := range ts {
+			ts[j] = all[r.IntN(len(all))].Slug
+		}
+		ix.Upsert(Mentor{
+			ID:          bson.NewObjectID(),
+			DisplayName: fmt.Sprintf("mentor %d", r.IntN(1_000_000)),
+			Headline:    "地域の創業を支えます",
+			Topics:      ts,
+			Point:       geo.Point{Lat: 31 + r.Float64()*14, Lon: 130 + r.Float64()*15},
+			TravelKm:    float64(r.IntN(100)),
+			Modes:       Mode(1 + r.IntN(7)),
+			Capacity:    r.IntN(5),
+			Accepting:   r.IntN(10) > 0,
+			Languages:   []string{"ja"},
+		})
+	}
+	return ix
+}
+
+func BenchmarkSearch(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		ix := syntheticIndex(n)
+		asahikawa := geo.Point{Lat: 43.770833, Lon: 142.365}
+		queries := map[string]Query{
+			"topic":            {Topics: []string{"sales"}},
+			"topics+near100km": {Topics: []string{"sales", "hiring"}, Near: &asahikawa, RadiusKm: 100},
+			"near300km+mode":   {Near: &asahikawa, RadiusKm: 300, Mode: ModeInPerson, AcceptingOnly: true},
+			"text":             {Text: "mentor 12"},
+		}
+		for name, q := range queries {
+			b.Run(fmt.Sprintf("n=%d/%s", n, name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := ix.Search(q); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestTopK(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, k := range []int{1, 3, 10, 50} {
+		for _, n := range []int{0, 1, 5, 49, 200} {
+			in := make([]int, n)
+			for i := range in {
+				in[i] = r.IntN(100)
+			}
+			top := NewTopK(k, func(a, b int) int { return a - b })
+			for _, x := range in {
+				top.Push(x)
+			}
+			got := top.Sorted()
+			want := slices.Sorted(slices.Values(in))
+			if len(want) > k {
+				want = want[:k]
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("k=%d n=%d: got %v, want %v", k, n, got, want)
+			}
+		}
+	}
+}
