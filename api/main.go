@@ -55,12 +55,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	flags := flag.NewFlagSet("kizuna", flag.ContinueOnError)
 	flags.SetOutput(stdout)
 	demo := flags.Bool("demo", false, "seed an empty database with a Hokkaido demo community (same as KIZUNA_DEMO=1)")
+	healthcheck := flags.Bool("healthcheck", false, "exit 0 when the server on KIZUNA_HTTP_ADDR is ready, 1 otherwise (for container healthchecks)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
+	}
+	if *healthcheck {
+		return checkReady(ctx, cfg.HTTPAddr)
 	}
 	cfg.Demo = cfg.Demo || *demo
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
@@ -110,4 +114,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	errs = append(errs, a.close(shutdownCtx))
 	log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// checkReady asks a running server on addr (":8080" means this host) whether
+// it is ready. The runtime image has no shell or curl, so the binary does it.
+func checkReady(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("not ready: %s", resp.Status)
+	}
+	return nil
 }
