@@ -34,8 +34,10 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mongodb: data directory: %w", err)
 	}
-	// FerretDB logs every wire message below warning level.
-	quiet := slog.New(levelFilter{min: slog.LevelWarn, next: logger.Handler()}).With("component", "ferretdb")
+	// FerretDB logs every wire message below error level (at warning it dumps
+	// whole messages for commands it lacks, such as the driver's endSessions);
+	// its errors and recovered panics (ERROR+1) still come through.
+	quiet := slog.New(levelFilter{min: slog.LevelError, next: logger.Handler()}).With("component", "ferretdb")
 
 	ferretNew.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
