@@ -105,19 +105,35 @@ type entry struct {
 	text string // folded name, headline, tags, industries and topic names
 }
 
-// hot is what every query filters on, kept in one contiguous array parallel
-// to Index.items: a scan over 100,000 mentors then reads a few megabytes
-// sequentially instead of chasing a pointer per mentor.
+// Facts are what filtering and ranking read of a mentor. They live in one
+// contiguous array parallel to Index.items, so a scan over 100,000 mentors
+// reads a few megabytes sequentially instead of chasing a pointer (and its
+// strings) per mentor.
+type Facts struct {
+	ID             bson.ObjectID
+	TopicMask      uint64 // bit i: topic i of the taxonomy
+	Modes          Mode
+	TravelKm       float64
+	Capacity       int
+	Active         int
+	Accepting      bool
+	Suspended      bool
+	Verified       bool
+	Independent    bool
+	Introductions  int
+	Answered       int
+	MedianAnswerHr float64
+	Stakes         []string // folded; usually empty, so rarely followed
+}
+
+// Free is the number of founders the mentor can still take.
+func (f *Facts) Free() int { return max(f.Capacity-f.Active, 0) }
+
+// hot is a mentor's Facts plus its location as a point on the unit sphere.
 type hot struct {
-	topicMask uint64
-	lat       float64 // degrees, for the cheap latitude pre-check
-	sinLat    float64
-	cosLat    float64
-	lonRad    float64
-	id        bson.ObjectID
-	modes     Mode
-	suspended bool
-	open      bool // accepting requests with a free place
+	Facts
+	pos          unitVector
+	travelChord2 float64 // ChordSquared of TravelKm
 }
 
 // Index is safe for concurrent use: many readers, occasional writers.
@@ -167,19 +183,32 @@ func (ix *Index) Upsert(m Mentor) {
 // set stores e at position i with its derived fields; the caller holds mu.
 func (ix *Index) set(i int, e *entry) {
 	e.text = ix.searchText(&e.Mentor)
-	lat := e.Point.Lat * math.Pi / 180
 	ix.items[i] = e
 	ix.hot[i] = hot{
-		topicMask: ix.TopicMask(e.Topics),
-		lat:       e.Point.Lat,
-		sinLat:    math.Sin(lat),
-		cosLat:    math.Cos(lat),
-		lonRad:    e.Point.Lon * math.Pi / 180,
-		id:        e.ID,
-		modes:     e.Modes,
-		suspended: e.Suspended,
-		open:      e.Accepting && e.Free() > 0,
+		Facts:        ix.facts(&e.Mentor),
+		pos:          toUnit(e.Point),
+		travelChord2: ChordSquared(e.TravelKm),
 	}
+}
+
+func (ix *Index) facts(m *Mentor) Facts {
+	return Facts{
+		ID: m.ID, TopicMask: ix.TopicMask(m.Topics), Modes: m.Modes, TravelKm: m.TravelKm,
+		Capacity: m.Capacity, Active: m.Active, Accepting: m.Accepting, Suspended: m.Suspended,
+		Verified: m.Verified, Independent: m.Independent, Introductions: m.Introductions,
+		Answered: m.Answered, MedianAnswerHr: m.MedianAnswerHr, Stakes: m.Stakes,
+	}
+}
+
+// Facts returns what ranking reads of one mentor.
+func (ix *Index) Facts(id bson.ObjectID) (Facts, geo.Point, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	i, ok := ix.byID[id]
+	if !ok {
+		return Facts{}, geo.Point{}, false
+	}
+	return ix.hot[i].Facts, ix.items[i].Point, true
 }
 
 // SetUser updates the account fields of an indexed mentor.
@@ -237,28 +266,36 @@ func (ix *Index) IDs() []bson.ObjectID {
 	return out
 }
 
-// Candidate is what ScanTopics hands to its callback: a read-only view of a
-// mentor plus the precomputed fields rankers need.
+// Candidate is what ScanTopics hands to its callback: a mentor's facts, how
+// far it is from the scan's origin, and its position for Mentor.
 type Candidate struct {
-	*Mentor
-	TopicMask  uint64
-	DistanceKm float64 // from the scan's origin
+	*Facts
+	// Chord2 is the squared chord to the origin: it orders and compares
+	// distances without trigonometry (see ChordSquared); DistanceKm converts.
+	Chord2       float64
+	TravelChord2 float64 // ChordSquared of the mentor's TravelKm
+	pos          int
 }
+
+// DistanceKm is the great-circle distance to the scan's origin.
+func (c *Candidate) DistanceKm() float64 { return chordToKm(c.Chord2) }
 
 // ScanTopics calls fn, under the read lock, for every mentor who is not
 // suspended and covers at least one topic of mask, with its distance from
-// origin. fn must not keep or modify the Mentor. It is how matching ranks
-// without copying the index.
-func (ix *Index) ScanTopics(mask uint64, origin Prepared, fn func(Candidate)) {
+// origin; then it calls done, still under the lock, with a function that
+// returns the full Mentor of a candidate. Nothing may be modified, or kept
+// past done. It is how matching ranks without copying the index.
+func (ix *Index) ScanTopics(mask uint64, origin Prepared, fn func(Candidate), done func(mentor func(Candidate) Mentor)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	for i := range ix.hot {
 		h := &ix.hot[i]
-		if h.suspended || h.topicMask&mask == 0 {
+		if h.Suspended || h.TopicMask&mask == 0 {
 			continue
 		}
-		fn(Candidate{Mentor: &ix.items[i].Mentor, TopicMask: h.topicMask, DistanceKm: h.distanceKm(origin)})
+		fn(Candidate{Facts: &h.Facts, Chord2: h.pos.chord2(origin.v), TravelChord2: h.travelChord2, pos: i})
 	}
+	done(func(c Candidate) Mentor { return ix.items[c.pos].Mentor })
 }
 
 // TopicMask returns the bit mask of the given slugs; unknown slugs are ignored.
@@ -285,31 +322,45 @@ func (ix *Index) searchText(m *Mentor) string {
 	return textnorm.Fold(strings.Join(parts, "\n"))
 }
 
-// Prepared is a point with its trigonometry computed once per query.
+// Prepared is a point ready for many distance computations.
 type Prepared struct {
-	Point  geo.Point
-	sinLat float64
-	cosLat float64
-	lonRad float64
+	Point geo.Point
+	v     unitVector
 }
 
 // Prepare readies p for many distance computations.
-func Prepare(p geo.Point) Prepared {
-	lat := p.Lat * math.Pi / 180
-	return Prepared{Point: p, sinLat: math.Sin(lat), cosLat: math.Cos(lat), lonRad: p.Lon * math.Pi / 180}
+func Prepare(p geo.Point) Prepared { return Prepared{Point: p, v: toUnit(p)} }
+
+// DistanceTo is the great-circle distance from the prepared point to q.
+func (p Prepared) DistanceTo(q geo.Point) float64 { return chordToKm(toUnit(q).chord2(p.v)) }
+
+// unitVector is a point on the unit sphere (x toward 0°N 0°E, z toward the
+// North Pole).
+type unitVector struct{ x, y, z float64 }
+
+func toUnit(p geo.Point) unitVector {
+	lat, lon := p.Lat*math.Pi/180, p.Lon*math.Pi/180
+	return unitVector{math.Cos(lat) * math.Cos(lon), math.Cos(lat) * math.Sin(lon), math.Sin(lat)}
 }
 
-// distanceKm is the haversine distance using the precomputed terms; it agrees
-// with geo.DistanceKm (tested) but saves four trigonometric calls per mentor.
-func (e *hot) distanceKm(p Prepared) float64 {
-	// haversine: a = sin²(Δφ/2) + cosφ1 cosφ2 sin²(Δλ/2). sin²(Δφ/2) comes from
-	// the stored sines and cosines: sinΔφ = sinφ1 cosφ2 − cosφ1 sinφ2,
-	// cosΔφ = cosφ1 cosφ2 + sinφ1 sinφ2, and sin²(Δφ/2) = sin²Δφ / (2(1+cosΔφ)),
-	// which keeps full precision for nearby points (1−cosΔφ would not).
-	sinDLat := e.sinLat*p.cosLat - e.cosLat*p.sinLat
-	cosDLat := e.cosLat*p.cosLat + e.sinLat*p.sinLat
-	sDLon := math.Sin((e.lonRad - p.lonRad) / 2)
-	a := sinDLat*sinDLat/(2*(1+cosDLat)) + e.cosLat*p.cosLat*sDLon*sDLon
-	a = min(max(a, 0), 1)
-	return 2 * geo.EarthRadiusKm * math.Asin(math.Sqrt(a))
+// chord2 is the squared straight-line distance between two unit vectors.
+// Differences of coordinates keep it exact for nearby points (a dot product
+// would cancel), and it grows monotonically with the great-circle distance.
+func (u unitVector) chord2(v unitVector) float64 {
+	dx, dy, dz := u.x-v.x, u.y-v.y, u.z-v.z
+	return dx*dx + dy*dy + dz*dz
+}
+
+// ChordSquared is the squared chord of a great-circle distance of km, so
+// "distance <= km" is "Chord2 <= ChordSquared(km)" with no trigonometry per
+// mentor.
+func ChordSquared(km float64) float64 {
+	c := 2 * math.Sin(min(km, math.Pi*geo.EarthRadiusKm)/(2*geo.EarthRadiusKm))
+	return c * c
+}
+
+// chordToKm is the great-circle distance of a squared chord:
+// d = 2R·asin(chord/2), the haversine formula in another form.
+func chordToKm(chord2 float64) float64 {
+	return 2 * geo.EarthRadiusKm * math.Asin(min(math.Sqrt(chord2)/2, 1))
 }

@@ -54,7 +54,7 @@ type Result struct {
 // pagination, so a page never repeats or skips a mentor that did not change).
 type sortKey struct {
 	matched  int
-	distance float64
+	distance float64 // squared chord to Near (0 without Near)
 	id       bson.ObjectID
 	pos      int // position in the index while the read lock is held
 }
@@ -76,8 +76,9 @@ func (ix *Index) Search(q Query) (Result, error) {
 	}
 	wantMask := ix.TopicMask(q.Topics)
 	var near Prepared
+	radius2 := 0.0
 	if q.Near != nil {
-		near = Prepare(*q.Near)
+		near, radius2 = Prepare(*q.Near), ChordSquared(q.RadiusKm)
 	}
 	// Keep the best Limit+1 in a bounded heap: one more than the page tells
 	// whether there is a next page.
@@ -85,36 +86,34 @@ func (ix *Index) Search(q Query) (Result, error) {
 	ix.mu.RLock()
 	for i := range ix.hot {
 		h := &ix.hot[i]
-		if h.suspended {
+		if h.Suspended {
 			continue
 		}
 		matched := 0
 		if wantMask != 0 {
-			matched = bits.OnesCount64(h.topicMask & wantMask)
+			matched = bits.OnesCount64(h.TopicMask & wantMask)
 			if matched == 0 {
 				continue
 			}
 		}
-		if q.Mode != 0 && h.modes&q.Mode == 0 {
+		if q.Mode != 0 && h.Modes&q.Mode == 0 {
 			continue
 		}
-		if q.AcceptingOnly && !h.open {
+		if q.AcceptingOnly && (!h.Accepting || h.Free() == 0) {
 			continue
 		}
+		// Distances are compared and ordered as squared chords (monotonic in
+		// km); only the hits of the page are converted.
 		d := 0.0
 		if q.Near != nil {
-			// Cheap latitude pre-check: one degree of latitude is ~111 km.
-			if dLat := h.lat - q.Near.Lat; dLat*111 > q.RadiusKm || -dLat*111 > q.RadiusKm {
-				continue
-			}
-			if d = h.distanceKm(near); d > q.RadiusKm {
+			if d = h.pos.chord2(near.v); d > radius2 {
 				continue
 			}
 		}
 		if q.Text != "" && !strings.Contains(ix.items[i].text, q.Text) {
 			continue
 		}
-		k := sortKey{matched: matched, distance: d, id: h.id, pos: i}
+		k := sortKey{matched: matched, distance: d, id: h.ID, pos: i}
 		if after != nil && compareKeys(k, *after) <= 0 {
 			continue
 		}
@@ -130,7 +129,7 @@ func (ix *Index) Search(q Query) (Result, error) {
 		m := ix.items[k.pos].Mentor
 		h := Hit{Mentor: m, MatchedTopics: matchedTopics(q.Topics, m.Topics)}
 		if q.Near != nil {
-			d := k.distance
+			d := chordToKm(k.distance)
 			h.DistanceKm = &d
 		}
 		res.Hits = append(res.Hits, h)

@@ -20,12 +20,25 @@ func TestPreparedDistanceMatchesGeo(t *testing.T) {
 	}
 	for _, a := range points {
 		pa := Prepare(a)
-		h := hot{sinLat: pa.sinLat, cosLat: pa.cosLat, lonRad: pa.lonRad}
 		for _, b := range points {
-			got, want := h.distanceKm(Prepare(b)), geo.DistanceKm(a, b)
+			got, want := pa.DistanceTo(b), geo.DistanceKm(a, b)
 			if math.Abs(got-want) > 1e-6 {
 				t.Errorf("%v-%v: %.9f vs geo %.9f", a, b, got, want)
 			}
+		}
+	}
+}
+
+func TestChordSquaredIsMonotonicAndInverts(t *testing.T) {
+	prev := -1.0
+	for km := 0.0; km <= 3000; km += 0.5 {
+		c := ChordSquared(km)
+		if c <= prev && km > 0 {
+			t.Fatalf("not increasing at %v km", km)
+		}
+		prev = c
+		if back := chordToKm(c); math.Abs(back-km) > 1e-6 {
+			t.Fatalf("chordToKm(ChordSquared(%v)) = %v", km, back)
 		}
 	}
 }

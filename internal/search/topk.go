@@ -71,3 +71,9 @@ func (t *TopK[T]) down(i int) {
 		i = worst
 	}
 }
+
+// Full reports whether k items are kept: a new item must then beat Worst.
+func (t *TopK[T]) Full() bool { return len(t.items) == t.k }
+
+// Worst returns the worst kept item; only meaningful when Len() > 0.
+func (t *TopK[T]) Worst() T { return t.items[0] }

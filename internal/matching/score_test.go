@@ -1,0 +1,404 @@
+package matching
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/geo"
+	"github.com/kizuna-dev/kizuna/internal/search"
+	"github.com/kizuna-dev/kizuna/internal/topics"
+)
+
+const eps = 1e-9
+
+func approx(a, b float64) bool { return math.Abs(a-b) < eps }
+
+func TestTopicScoreWeightsOrder(t *testing.T) {
+	cases := []struct {
+		want, have []string
+		score      float64
+	}{
+		{[]string{"sales"}, []string{"sales"}, 1},
+		{[]string{"sales"}, []string{"hiring"}, 0},
+		{[]string{"sales", "hiring"}, []string{"sales"}, 2.0 / 3},
+		{[]string{"sales", "hiring"}, []string{"hiring"}, 1.0 / 3},
+		{[]string{"sales", "hiring", "legal"}, []string{"legal"}, 1.0 / 6},
+		{[]string{"sales", "hiring", "legal"}, []string{"legal", "sales"}, 4.0 / 6},
+		{[]string{"sales", "hiring", "legal"}, []string{"hiring", "legal", "sales", "it_dx"}, 1},
+		{nil, []string{"sales"}, 0},
+	}
+	for _, tc := range cases {
+		p := prep(Request{Topics: tc.want})
+		f := facts(search.Mentor{Topics: tc.have})
+		if got := topicScore(f.TopicMask&p.mask, &p.weights); !approx(got, tc.score) {
+			t.Errorf("topicScore(%v, %v) = %v, want %v", tc.want, tc.have, got, tc.score)
+		}
+	}
+}
+
+var testIndex = search.New(topics.New())
+
+// prep prepares a request with the real taxonomy.
+func prep(r Request) *prepared { return prepare(testIndex, r) }
+
+// facts returns what the index would keep of m.
+func facts(m search.Mentor) search.Facts {
+	ix := search.New(topics.New())
+	if m.ID.IsZero() {
+		m.ID = bson.NewObjectID()
+	}
+	ix.Upsert(m)
+	f, _, _ := ix.Facts(m.ID)
+	return f
+}
+
+func TestDistanceScoreDecayAndFloor(t *testing.T) {
+	cases := []struct {
+		d, reach float64
+		remote   bool
+		want     float64
+	}{
+		{0, 50, false, 1},
+		{50, 50, false, 1},
+		{50.0001, 50, false, math.Exp(-0.0001 / DecayKm)},
+		{100, 50, false, math.Exp(-1)},
+		{100, 50, true, math.Exp(-1)}, // decay still above the floor
+		{200, 50, false, math.Exp(-3)},
+		{200, 50, true, RemoteFloor}, // far: the remote floor holds
+		{2000, 0, true, RemoteFloor},
+	}
+	for _, tc := range cases {
+		if got := distanceScore(tc.d, tc.reach, tc.d <= tc.reach, tc.remote); !approx(got, tc.want) {
+			t.Errorf("distanceScore(%v, %v, %v) = %v, want %v", tc.d, tc.reach, tc.remote, got, tc.want)
+		}
+	}
+}
+
+func TestAvailabilityAndTrust(t *testing.T) {
+	cases := []struct {
+		name string
+		m    search.Mentor
+		want float64
+	}{
+		{"new mentor, all free", search.Mentor{Capacity: 2}, 0.5*1 + 0.5*NewMentorResponsiveness},
+		{"half full, always prompt", search.Mentor{Capacity: 2, Active: 1, Introductions: 4, Answered: 4, MedianAnswerHr: 5}, 0.5*0.5 + 0.5*1},
+		{"answers half, slowly", search.Mentor{Capacity: 1, Introductions: 4, Answered: 2, MedianAnswerHr: 96}, 0.5*1 + 0.5*(0.5*0.5)},
+		{"never answers", search.Mentor{Capacity: 3, Introductions: 3}, 0.5},
+		{"no capacity", search.Mentor{Capacity: 0}, 0.5 * NewMentorResponsiveness},
+	}
+	for _, tc := range cases {
+		f := facts(tc.m)
+		if got := availabilityScore(&f); !approx(got, tc.want) {
+			t.Errorf("%s: availability %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		verified, independent bool
+		want                  float64
+	}{{false, false, 0}, {true, false, 0.6}, {false, true, 0.4}, {true, true, 1}} {
+		f := facts(search.Mentor{Verified: tc.verified, Independent: tc.independent})
+		if got := trustScore(&f); !approx(got, tc.want) {
+			t.Errorf("trust(%v,%v) = %v, want %v", tc.verified, tc.independent, got, tc.want)
+		}
+	}
+}
+
+func TestEligibility(t *testing.T) {
+	founder := bson.NewObjectID()
+	base := func() search.Mentor {
+		return search.Mentor{
+			ID: bson.NewObjectID(), Topics: []string{"sales"}, Modes: search.ModeInPerson | search.ModeOnline,
+			Capacity: 2, Accepting: true, TravelKm: 20,
+		}
+	}
+	req := Request{FounderID: founder, Topics: []string{"sales"}, RadiusKm: 30, Company: "十勝チーズ工房", Industry: "食品製造"}
+	cases := []struct {
+		name string
+		edit func(*search.Mentor, *Request)
+		d    float64
+		want Reason
+	}{
+		{"eligible", func(*search.Mentor, *Request) {}, 10, Eligible},
+		{"self", func(m *search.Mentor, _ *Request) { m.ID = founder }, 0, SelfMatch},
+		{"suspended", func(m *search.Mentor, _ *Request) { m.Suspended = true }, 0, Suspended},
+		{"not accepting", func(m *search.Mentor, _ *Request) { m.Accepting = false }, 0, NotAccepting},
+		{"full", func(m *search.Mentor, _ *Request) { m.Active = 2 }, 0, CapacityFull},
+		{"over full after capacity cut", func(m *search.Mentor, _ *Request) { m.Capacity, m.Active = 1, 3 }, 0, CapacityFull},
+		{"zero capacity", func(m *search.Mentor, _ *Request) { m.Capacity = 0 }, 0, CapacityFull},
+		{"independent only", func(_ *search.Mentor, r *Request) { r.IndependentOnly = true }, 0, NotIndependent},
+		{"independent ok", func(m *search.Mentor, r *Request) { r.IndependentOnly = true; m.Independent = true }, 0, Eligible},
+		{"stake in company", func(m *search.Mentor, _ *Request) { m.Stakes = []string{"十勝チーズ工房"} }, 0, StakeConflict},
+		{"stake containing company", func(m *search.Mentor, _ *Request) { m.Stakes = []string{"株式会社十勝チーズ工房"} }, 0, StakeConflict},
+		{"stake in industry", func(m *search.Mentor, _ *Request) { m.Stakes = []string{"食品"} }, 0, StakeConflict},
+		{"unrelated stake", func(m *search.Mentor, _ *Request) { m.Stakes = []string{"札幌ITベンチャーズ"} }, 0, Eligible},
+		{"topic mismatch", func(m *search.Mentor, _ *Request) { m.Topics = []string{"legal"} }, 0, TopicMismatch},
+		{"mode mismatch", func(m *search.Mentor, r *Request) { r.Modes = search.ModePhone }, 0, ModeMismatch},
+		{"in person only, too far", func(m *search.Mentor, _ *Request) { m.Modes = search.ModeInPerson }, 31, OutOfReach},
+		{"in person only, mentor travels", func(m *search.Mentor, _ *Request) { m.Modes = search.ModeInPerson; m.TravelKm = 40 }, 35, Eligible},
+		{"far but online", func(*search.Mentor, *Request) {}, 800, Eligible},
+		{"far, founder wants in person", func(_ *search.Mentor, r *Request) { r.Modes = search.ModeInPerson }, 800, OutOfReach},
+	}
+	for _, tc := range cases {
+		m, r := base(), req
+		tc.edit(&m, &r)
+		f := facts(m)
+		p := prep(r)
+		if got := eligibility(p, &f, withinReach(p, search.ChordSquared(tc.d), search.ChordSquared(f.TravelKm))); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// index builds an index holding ms (ids assigned in order, so ties are stable).
+func index(t testing.TB, ms ...search.Mentor) (*search.Index, []bson.ObjectID) {
+	ix := search.New(topics.New())
+	ids := make([]bson.ObjectID, len(ms))
+	for i, m := range ms {
+		id := bson.ObjectID{}
+		id[11] = byte(i + 1)
+		m.ID, m.ProfileVersion = id, 1
+		ix.Upsert(m)
+		ids[i] = id
+	}
+	return ix, ids
+}
+
+var (
+	obihiro   = geo.Point{Lat: 42.924055, Lon: 143.196206}
+	otofuke   = geo.Point{Lat: 42.991667, Lon: 143.200000} // ~7.5 km from 帯広
+	sapporo   = geo.Point{Lat: 43.055386, Lon: 141.340967} // ~150 km
+	fukuoka   = geo.Point{Lat: 33.590, Lon: 130.402}
+	bothModes = search.ModeInPerson | search.ModeOnline
+)
+
+func mentor(p geo.Point, topics ...string) search.Mentor {
+	return search.Mentor{Topics: topics, Point: p, Modes: bothModes, Capacity: 2, Accepting: true, TravelKm: 10}
+}
+
+func TestRankNearbyBeatsEquallyFitRemote(t *testing.T) {
+	ix, ids := index(t, mentor(sapporo, "sales", "hiring"), mentor(otofuke, "sales", "hiring"))
+	got, total := Rank(ix, Request{Topics: []string{"sales", "hiring"}, Origin: obihiro, RadiusKm: 30}, 10)
+	if total != 2 || len(got) != 2 {
+		t.Fatalf("got %d of %d", len(got), total)
+	}
+	if got[0].Mentor.ID != ids[1] {
+		t.Fatalf("the nearby mentor should rank first: %+v", got)
+	}
+	if got[0].Components.Distance != 1 || got[1].Components.Distance >= 1 {
+		t.Errorf("distance components %v %v", got[0].Components.Distance, got[1].Components.Distance)
+	}
+}
+
+func TestRankRemoteExpertBeatsNearbyNonExpert(t *testing.T) {
+	ix, ids := index(t,
+		mentor(otofuke, "legal"),                    // nearby, covers only the least important topic
+		mentor(fukuoka, "sales", "hiring", "legal"), // far away, covers all, meets online
+	)
+	got, _ := Rank(ix, Request{Topics: []string{"sales", "hiring", "legal"}, Origin: obihiro, RadiusKm: 30}, 10)
+	if len(got) != 2 || got[0].Mentor.ID != ids[1] {
+		t.Fatalf("the remote expert should rank first: %+v", got)
+	}
+	if got[0].Components.Distance != RemoteFloor {
+		t.Errorf("remote expert distance component %v, want the floor", got[0].Components.Distance)
+	}
+}
+
+func TestRankIsDeterministicAndBounded(t *testing.T) {
+	ms := make([]search.Mentor, 30)
+	for i := range ms {
+		ms[i] = mentor(obihiro, "sales") // identical: ties broken by id
+	}
+	ix, ids := index(t, ms...)
+	got, total := Rank(ix, Request{Topics: []string{"sales"}, Origin: obihiro, RadiusKm: 30}, 5)
+	if total != 30 || len(got) != 5 {
+		t.Fatalf("got %d of %d", len(got), total)
+	}
+	for i, s := range got {
+		if s.Mentor.ID != ids[i] {
+			t.Fatalf("position %d: %s, want %s (id order on ties)", i, s.Mentor.ID.Hex(), ids[i].Hex())
+		}
+	}
+	again, _ := Rank(ix, Request{Topics: []string{"sales"}, Origin: obihiro, RadiusKm: 30}, 5)
+	for i := range got {
+		if got[i].Mentor.ID != again[i].Mentor.ID {
+			t.Fatal("ranking changed between identical calls")
+		}
+	}
+}
+
+func TestRankCapacityIndependenceAndStakes(t *testing.T) {
+	full := mentor(obihiro, "sales")
+	full.Active = 2
+	staked := mentor(obihiro, "sales")
+	staked.Stakes = []string{"十勝チーズ工房"}
+	indep := mentor(otofuke, "sales")
+	indep.Independent = true
+	verified := mentor(otofuke, "sales")
+	verified.Verified = true
+	ix, ids := index(t, full, staked, indep, verified, mentor(otofuke, "sales"))
+	got, total := Rank(ix, Request{Topics: []string{"sales"}, Origin: obihiro, RadiusKm: 30, Company: "十勝チーズ工房"}, 10)
+	if total != 3 {
+		t.Fatalf("%d candidates, want 3 (full and staked excluded)", total)
+	}
+	// Verified (0.6 trust) > independent (0.4) > neither.
+	if got[0].Mentor.ID != ids[3] || got[1].Mentor.ID != ids[2] || got[2].Mentor.ID != ids[4] {
+		t.Fatalf("order %v", []bson.ObjectID{got[0].Mentor.ID, got[1].Mentor.ID, got[2].Mentor.ID})
+	}
+	onlyIndep, _ := Rank(ix, Request{Topics: []string{"sales"}, Origin: obihiro, RadiusKm: 30, IndependentOnly: true}, 10)
+	if len(onlyIndep) != 1 || onlyIndep[0].Mentor.ID != ids[2] {
+		t.Fatalf("independentOnly: %+v", onlyIndep)
+	}
+	for _, s := range got {
+		if s.Score < 0 || s.Score > 1 || !approx(s.Score, s.Components.Total()) {
+			t.Errorf("score %v outside [0,1] or not the weighted sum", s.Score)
+		}
+	}
+}
+
+func TestCheckExplainsWhy(t *testing.T) {
+	m := mentor(obihiro, "sales")
+	m.Accepting = false
+	ix, ids := index(t, m, mentor(sapporo, "sales"))
+	req := Request{Topics: []string{"sales"}, Origin: obihiro, RadiusKm: 30}
+	if _, r := Check(ix, req, ids[0]); r != NotAccepting {
+		t.Errorf("paused mentor: %q", r)
+	}
+	if _, r := Check(ix, req, bson.NewObjectID()); r != Suspended {
+		t.Errorf("unknown mentor: %q", r)
+	}
+	s, r := Check(ix, req, ids[1])
+	if r != Eligible || s.WithinReach {
+		t.Fatalf("sapporo: %q %+v", r, s)
+	}
+	ex := Explain(&req, &s, func(slug string) (string, string) { return "販路開拓", "Sales" })
+	if ex.Distance.En == "" || ex.Topic.Ja == "" || ex.Availability.En == "" || ex.Trust.Ja == "" {
+		t.Fatalf("empty explanation: %+v", ex)
+	}
+}
+
+func syntheticIndex(n int) *search.Index {
+	tx := topics.New()
+	all := tx.All()
+	ix := search.New(tx)
+	r := rand.New(rand.NewPCG(7, 8))
+	for range n {
+		ts := make([]string, 1+r.IntN(5))
+		for j := range ts {
+			ts[j] = all[r.IntN(len(all))].Slug
+		}
+		ix.Upsert(search.Mentor{
+			ID: bson.NewObjectID(), Topics: ts, ProfileVersion: 1,
+			Point:    geo.Point{Lat: 31 + r.Float64()*14, Lon: 130 + r.Float64()*15},
+			TravelKm: float64(r.IntN(100)), Modes: search.Mode(1 + r.IntN(7)),
+			Capacity: 1 + r.IntN(5), Accepting: r.IntN(10) > 0, Verified: r.IntN(3) == 0, Independent: r.IntN(2) == 0,
+			Introductions: r.IntN(10), Answered: r.IntN(5), MedianAnswerHr: float64(r.IntN(200)),
+		})
+	}
+	return ix
+}
+
+func BenchmarkRank(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		ix := syntheticIndex(n)
+		for _, q := range []struct {
+			name string
+			req  Request
+		}{
+			{"2topics", Request{Topics: []string{"sales", "hiring"}, Origin: obihiro, RadiusKm: 50}},
+			{"5topics", Request{Topics: []string{"sales", "hiring", "fundraising", "marketing", "accounting"}, Origin: obihiro, RadiusKm: 50}},
+		} {
+			b.Run(fmt.Sprintf("n=%d/%s/top20", n, q.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					Rank(ix, q.req, 20)
+				}
+			})
+		}
+	}
+}
+
+// Rank (bounded heap, pruning, chord comparisons) must equal the brute force:
+// Check every mentor and sort all candidates.
+func TestRankMatchesBruteForce(t *testing.T) {
+	ix := syntheticIndex(3000)
+	tx := topics.New()
+	all := tx.All()
+	r := rand.New(rand.NewPCG(11, 12))
+	ids := ix.IDs()
+	for trial := range 60 {
+		want := make([]string, 1+r.IntN(5))
+		for i := range want {
+			want[i] = all[r.IntN(len(all))].Slug
+		}
+		req := Request{
+			Topics: dedupe(want), RadiusKm: float64(10 + r.IntN(300)),
+			Origin: geo.Point{Lat: 31 + r.Float64()*14, Lon: 130 + r.Float64()*15},
+			Modes:  search.Mode(r.IntN(8)), IndependentOnly: r.IntN(4) == 0,
+		}
+		k := 1 + r.IntN(30)
+		got, total := Rank(ix, req, k)
+
+		var brute []Suggestion
+		for _, id := range ids {
+			if s, why := Check(ix, req, id); why == Eligible {
+				brute = append(brute, s)
+			}
+		}
+		slices.SortFunc(brute, func(a, b Suggestion) int {
+			if c := cmp.Compare(b.Score, a.Score); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.DistanceKm, b.DistanceKm); c != 0 {
+				return c
+			}
+			return bytes.Compare(a.Mentor.ID[:], b.Mentor.ID[:])
+		})
+		if total != len(brute) {
+			t.Fatalf("trial %d: total %d, brute force %d", trial, total, len(brute))
+		}
+		brute = brute[:min(k, len(brute))]
+		if len(got) != len(brute) {
+			t.Fatalf("trial %d: %d results, want %d", trial, len(got), len(brute))
+		}
+		for i := range got {
+			if got[i].Mentor.ID != brute[i].Mentor.ID || !approx(got[i].Score, brute[i].Score) {
+				t.Fatalf("trial %d position %d: %s (%.6f), brute force %s (%.6f)", trial, i,
+					got[i].Mentor.ID.Hex(), got[i].Score, brute[i].Mentor.ID.Hex(), brute[i].Score)
+			}
+		}
+	}
+}
+
+func dedupe(in []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// BenchmarkIndexMemory reports the heap held per indexed mentor.
+func BenchmarkIndexMemory(b *testing.B) {
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		ix := syntheticIndex(100_000)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(ix.Len()), "bytes/mentor")
+		runtime.KeepAlive(ix)
+	}
+}
