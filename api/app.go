@@ -14,7 +14,10 @@ import (
 	"github.com/kizuna-dev/kizuna/api/httpapi"
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/jobs"
+	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
+	"github.com/kizuna-dev/kizuna/internal/notifications"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
 	"github.com/kizuna-dev/kizuna/internal/search"
 	"github.com/kizuna-dev/kizuna/internal/topics"
@@ -22,11 +25,14 @@ import (
 
 // app is the wired program: database, domain services and HTTP handler.
 type app struct {
-	db       *mongodb.DB
-	accounts *accounts.Service
-	profiles *profiles.Service
-	handler  http.Handler
-	log      *slog.Logger
+	db            *mongodb.DB
+	accounts      *accounts.Service
+	profiles      *profiles.Service
+	notifications *notifications.Service
+	mentorships   *mentorships.Service
+	jobs          *jobs.Runner
+	handler       http.Handler
+	log           *slog.Logger
 }
 
 // newApp opens the database, builds every service (creating indexes), loads
@@ -81,23 +87,48 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 	if err := prof.LoadIndex(ctx); err != nil {
 		return nil, err
 	}
+	notif, err := notifications.New(ctx, db, notifications.Config{Now: now, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	ms, err := mentorships.New(ctx, db, mentorIndex, prof, acc, notif, taxonomy, mentorships.Config{
+		Now: now, Logger: log, SyncInterval: cfg.syncInterval,
+		IntroExpiry: time.Duration(cfg.IntroExpiryDays) * 24 * time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mentorships: %w", err)
+	}
+	// Active mentorships and responsiveness feed the ranking.
+	if err := ms.SyncStats(ctx); err != nil {
+		return nil, err
+	}
+	runner, err := jobs.New(ctx, db, jobs.Config{Now: now, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	log.Info("mentor index loaded", "mentors", mentorIndex.Len())
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := httpapi.NewHandler(httpapi.Deps{
-		Accounts:    acc,
-		Profiles:    prof,
-		Mentors:     mentorIndex,
-		Areas:       catalog,
-		Topics:      taxonomy,
-		Ready:       db.Ping,
-		Logger:      log,
-		Metrics:     reg,
-		CORSOrigins: cfg.CORSOrigins,
+		Accounts:      acc,
+		Profiles:      prof,
+		Mentors:       mentorIndex,
+		Areas:         catalog,
+		Topics:        taxonomy,
+		Mentorships:   ms,
+		Notifications: notif,
+		Ready:         db.Ping,
+		Logger:        log,
+		Metrics:       reg,
+		CORSOrigins:   cfg.CORSOrigins,
 	})
-	return &app{db: db, accounts: acc, profiles: prof, handler: handler, log: log}, nil
+	return &app{db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, jobs: runner, handler: handler, log: log}, nil
 }
+
+// introductionJobEvery is how often introductions are expired and reminded:
+// their deadlines are days long, so a minute late is on time.
+const introductionJobEvery = time.Minute
 
 // runBackground runs the periodic work (syncing with other instances, jobs)
 // until ctx ends.
@@ -105,6 +136,16 @@ func (a *app) runBackground(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.accounts.Run(ctx) })
 	wg.Go(func() { a.profiles.Run(ctx) })
+	wg.Go(func() { a.mentorships.Run(ctx) })
+	wg.Go(func() {
+		a.jobs.Every(ctx, "introductions", introductionJobEvery, func(ctx context.Context, _ time.Time) error {
+			rep, err := a.mentorships.RunIntroductionJob(ctx)
+			if rep != (mentorships.JobReport{}) {
+				a.log.InfoContext(ctx, "introduction job", "expired", rep.Expired, "reminded", rep.Reminded, "paused", rep.Paused, "repaired", rep.Repaired)
+			}
+			return err
+		})
+	})
 	wg.Wait()
 }
 

@@ -477,6 +477,862 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/introductions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "as=founder (default): the ones you asked for; as=mentor: the ones asked of you. Newest first.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "introductions"
+                ],
+                "summary": "The caller's introductions",
+                "operationId": "listIntroductions",
+                "parameters": [
+                    {
+                        "enum": [
+                            "founder",
+                            "mentor"
+                        ],
+                        "type": "string",
+                        "description": "founder (default) or mentor",
+                        "name": "as",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "pending",
+                            "accepted",
+                            "declined",
+                            "withdrawn",
+                            "expired"
+                        ],
+                        "type": "string",
+                        "description": "Only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.IntroductionList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/introductions/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "introductions"
+                ],
+                "summary": "An introduction (its two parties only)",
+                "operationId": "getIntroduction",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Introduction id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.IntroductionView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/introductions/{id}/accept": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Takes one of your places and starts the mentorship; both of you then see each other's contact details. The request is matched and its other pending introductions are withdrawn. Racing accepts for your last place: exactly one wins, the others get 409 capacity_full.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "introductions"
+                ],
+                "summary": "Accept (the mentor)",
+                "operationId": "acceptIntroduction",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Introduction id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Optional word to the founder",
+                        "name": "body",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.AcceptRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.IntroductionView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: only the mentor",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition, capacity_full, request_already_matched, request_not_open",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/introductions/{id}/decline": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "introductions"
+                ],
+                "summary": "Decline (the mentor)",
+                "operationId": "declineIntroduction",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Introduction id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Why",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.DeclineRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.IntroductionView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: only the mentor",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/introductions/{id}/withdraw": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "introductions"
+                ],
+                "summary": "Withdraw (the founder)",
+                "operationId": "withdrawIntroduction",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Introduction id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.IntroductionView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: only the founder",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/match-requests": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "matching"
+                ],
+                "summary": "The caller's match requests",
+                "operationId": "listMatchRequests",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MatchRequestList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Stores a founder's request and returns it with its top 10 suggestions, each with its score components and reasons. Then ask up to 3 of them at a time for an introduction.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "matching"
+                ],
+                "summary": "Ask for a match",
+                "operationId": "createMatchRequest",
+                "parameters": [
+                    {
+                        "description": "What you need",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MatchRequestRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MatchRequestResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed, malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden (not a founder), account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/match-requests/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Only its founder sees it; suggestions are ranked anew on every call while the request is open.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "matching"
+                ],
+                "summary": "A match request with fresh suggestions",
+                "operationId": "getMatchRequest",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Match request id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MatchRequestResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/match-requests/{id}/close": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Closes an open request and withdraws its pending introductions. Closing a closed request is a no-op; a matched request cannot be closed (409 invalid_transition).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "matching"
+                ],
+                "summary": "Stop looking",
+                "operationId": "closeMatchRequest",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Match request id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MatchRequestView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/match-requests/{id}/introductions": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "On the caller's open request. The mentor must be a candidate now, else 409 with a code saying why. At most 3 pending per request, once per mentor. Pending introductions expire after KIZUNA_INTRO_EXPIRY_DAYS (default 14); the mentor is reminded at half-time.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "introductions"
+                ],
+                "summary": "Ask a mentor for an introduction",
+                "operationId": "introduce",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Match request id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Whom to ask",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.IntroduceRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.IntroductionView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed, malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found (request or mentor)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "request_not_open, too_many_pending, already_introduced, not_accepting, capacity_full, stake_conflict, not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match, mentor_unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/match-suggestions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Ranks mentors for the caller (a founder) by topic fit, distance, availability and trust, and explains each part. Candidates accept requests, have a free place, cover a requested topic, meet in an accepted way (in person only when within reach), have no declared stake in the founder's company or industry, and are not the caller. Ties are broken by distance, then id. Served from memory.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "matching"
+                ],
+                "summary": "Ranked mentor suggestions (nothing stored)",
+                "operationId": "matchSuggestions",
+                "parameters": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "1 to 5 topic slugs, most important first; repeat or comma-separate",
+                        "name": "topic",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "example": "01207",
+                        "description": "Municipality code, prefecture code or lat,lon; default: your founder profile's location",
+                        "name": "near",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "How far you can travel, 1 to 500 (default 50)",
+                        "name": "radiusKm",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "multi",
+                        "description": "Ways you accept to meet (default all)",
+                        "name": "mode",
+                        "in": "query"
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "Only mentors who declare no stake",
+                        "name": "independentOnly",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 50, default 10",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.SuggestionsResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden (not a founder), account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/me": {
             "get": {
                 "security": [
@@ -1158,6 +2014,680 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/mentorships": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "mentorships"
+                ],
+                "summary": "The caller's mentorships, as mentor or founder",
+                "operationId": "listMentorships",
+                "parameters": [
+                    {
+                        "enum": [
+                            "active",
+                            "completed",
+                            "ended"
+                        ],
+                        "type": "string",
+                        "description": "Only this status",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MentorshipList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/mentorships/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Its two parties see it with the other's contact details (e-mail, phone if given); organizers and admins see it without them; nobody else sees it.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "mentorships"
+                ],
+                "summary": "A mentorship",
+                "operationId": "getMentorship",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Mentorship id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MentorshipView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/mentorships/{id}/complete": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The first party to complete closes the mentorship: the mentor's place is released and the other party is asked for their reflection; the other then completes too, recording theirs. Both stay connected as alumni.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "mentorships"
+                ],
+                "summary": "Complete with a reflection (either party)",
+                "operationId": "completeMentorship",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Mentorship id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Your reflection",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.CompleteRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MentorshipView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition (ended early), already_reflected",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/mentorships/{id}/end": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Ends an active mentorship and releases the mentor's place.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "mentorships"
+                ],
+                "summary": "End early (either party)",
+                "operationId": "endMentorship",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Mentorship id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Why",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.EndRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MentorshipView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/mentorships/{id}/touchpoints": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "mentorships"
+                ],
+                "summary": "A mentorship's touchpoints (its parties only)",
+                "operationId": "listTouchpoints",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Mentorship id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.TouchpointList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A call, meeting, online session, message or event together; it moves the pair's last contact. Allowed while active and after completion (alumni keep in touch).",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "mentorships"
+                ],
+                "summary": "Record a contact",
+                "operationId": "addTouchpoint",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Mentorship id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "The contact",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.TouchpointRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.TouchpointView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition (ended early)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/notifications": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Newest first. unread=true lists only unread ones. unreadCount counts all of the caller's unread notifications, whatever the filter and page (for a badge).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "notifications"
+                ],
+                "summary": "The caller's notifications",
+                "operationId": "listNotifications",
+                "parameters": [
+                    {
+                        "type": "boolean",
+                        "description": "Only unread notifications",
+                        "name": "unread",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.NotificationListResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed (unread, limit, cursor)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "unauthenticated",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/notifications/read-all": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Marks every unread notification of the caller read; updated says how many changed (0 when none were unread).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "notifications"
+                ],
+                "summary": "Mark all notifications read",
+                "operationId": "markAllNotificationsRead",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MarkAllReadResponse"
+                        }
+                    },
+                    "401": {
+                        "description": "unauthenticated",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/notifications/{id}/read": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Idempotent: marking a read notification again returns it unchanged. Another user's notification is not found.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "notifications"
+                ],
+                "summary": "Mark a notification read",
+                "operationId": "markNotificationRead",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Notification id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.NotificationView"
+                        }
+                    },
+                    "401": {
+                        "description": "unauthenticated",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/topics": {
             "get": {
                 "description": "The topics mentors help with and founders ask about, with Japanese and English names. Profiles and matching use the slugs.",
@@ -1182,6 +2712,16 @@ const docTemplate = `{
         }
     },
     "definitions": {
+        "httpapi.AcceptRequest": {
+            "type": "object",
+            "properties": {
+                "message": {
+                    "description": "Optional word to the founder (up to 1,000 characters).",
+                    "type": "string",
+                    "example": "喜んで。来週の火曜の夜に電話しましょう"
+                }
+            }
+        },
         "httpapi.AuthResponse": {
             "type": "object",
             "properties": {
@@ -1203,6 +2743,97 @@ const docTemplate = `{
                 "newPassword": {
                     "type": "string",
                     "example": "a-longer-passphrase-2026"
+                }
+            }
+        },
+        "httpapi.CompleteRequest": {
+            "type": "object",
+            "properties": {
+                "rating": {
+                    "type": "integer",
+                    "example": 5
+                },
+                "reflection": {
+                    "description": "What went well, what you learned (1 to 2,000 characters).",
+                    "type": "string",
+                    "example": "販路の考え方が変わりました。ありがとうございました"
+                },
+                "stayInTouch": {
+                    "description": "Whether you want to keep in touch as alumni.",
+                    "type": "boolean",
+                    "example": true
+                }
+            }
+        },
+        "httpapi.ComponentView": {
+            "type": "object",
+            "properties": {
+                "noteEn": {
+                    "type": "string",
+                    "example": "12.4 km away, close enough to meet (you travel up to 50 km, the mentor 30 km)"
+                },
+                "noteJa": {
+                    "description": "Why, in Japanese and English.",
+                    "type": "string",
+                    "example": "12.4 km。会える範囲です（あなたの移動範囲 50 km、メンターの移動範囲 30 km）"
+                },
+                "score": {
+                    "description": "The component's own score, 0 to 1.",
+                    "type": "number",
+                    "example": 1
+                },
+                "weight": {
+                    "description": "Its weight in the total; the weights sum to 1.",
+                    "type": "number",
+                    "example": 0.3
+                }
+            }
+        },
+        "httpapi.ContactView": {
+            "type": "object",
+            "properties": {
+                "displayName": {
+                    "type": "string",
+                    "example": "佐藤 由紀"
+                },
+                "email": {
+                    "type": "string",
+                    "example": "yuki.sato@example.jp"
+                },
+                "phone": {
+                    "description": "Present when they shared one; a call often does more than another e-mail.",
+                    "type": "string",
+                    "example": "090-1234-5678"
+                }
+            }
+        },
+        "httpapi.DeclineRequest": {
+            "type": "object",
+            "properties": {
+                "message": {
+                    "description": "Optional word to the founder (up to 1,000 characters).",
+                    "type": "string",
+                    "example": "今は手一杯です。春になったらまた声をかけてください"
+                },
+                "reason": {
+                    "type": "string",
+                    "enum": [
+                        "no_capacity",
+                        "topic_mismatch",
+                        "too_far",
+                        "other"
+                    ],
+                    "example": "no_capacity"
+                }
+            }
+        },
+        "httpapi.EndRequest": {
+            "type": "object",
+            "properties": {
+                "reason": {
+                    "description": "Why (1 to 1,000 characters); shared with the other party.",
+                    "type": "string",
+                    "example": "事業の方向転換のため、いったん区切りにします"
                 }
             }
         },
@@ -1324,6 +2955,135 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.FounderSummary": {
+            "type": "object",
+            "properties": {
+                "companyName": {
+                    "type": "string",
+                    "example": "十勝チーズ工房"
+                },
+                "displayName": {
+                    "type": "string",
+                    "example": "佐藤 由紀"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                },
+                "industry": {
+                    "type": "string",
+                    "example": "食品製造"
+                },
+                "municipalityJa": {
+                    "type": "string",
+                    "example": "帯広市"
+                },
+                "stage": {
+                    "type": "string",
+                    "example": "seed"
+                }
+            }
+        },
+        "httpapi.IntroduceRequest": {
+            "type": "object",
+            "properties": {
+                "mentorId": {
+                    "description": "A mentor from the request's suggestions (or any candidate).",
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                },
+                "message": {
+                    "description": "A short personal word; it does more than a form letter (up to 1,000 characters).",
+                    "type": "string",
+                    "example": "帯広でチーズ工房をしています。道外の販路について30分ほどお話を伺えませんか"
+                }
+            }
+        },
+        "httpapi.IntroductionList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.IntroductionView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3510"
+                }
+            }
+        },
+        "httpapi.IntroductionView": {
+            "type": "object",
+            "properties": {
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "decidedAt": {
+                    "type": "string",
+                    "example": "2026-11-24T09:00:00Z"
+                },
+                "expiresAt": {
+                    "type": "string",
+                    "example": "2026-12-07T10:00:00Z"
+                },
+                "founder": {
+                    "$ref": "#/definitions/httpapi.FounderSummary"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3510"
+                },
+                "mentor": {
+                    "$ref": "#/definitions/httpapi.MentorRef"
+                },
+                "mentorshipId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3510"
+                },
+                "message": {
+                    "type": "string",
+                    "example": "帯広でチーズ工房をしています。"
+                },
+                "reason": {
+                    "description": "Why it was declined, withdrawn or expired: no_capacity, topic_mismatch,\ntoo_far, other, founder_withdrew, matched_elsewhere, request_closed, unanswered.",
+                    "type": "string",
+                    "example": "no_capacity"
+                },
+                "requestId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3500"
+                },
+                "responseMessage": {
+                    "type": "string",
+                    "example": "今は手一杯です"
+                },
+                "status": {
+                    "description": "pending, then accepted, declined, withdrawn or expired.",
+                    "type": "string",
+                    "enum": [
+                        "pending",
+                        "accepted",
+                        "declined",
+                        "withdrawn",
+                        "expired"
+                    ],
+                    "example": "pending"
+                },
+                "topics": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "sales",
+                        "hiring"
+                    ]
+                }
+            }
+        },
         "httpapi.LocationRequest": {
             "type": "object",
             "properties": {
@@ -1394,6 +3154,166 @@ const docTemplate = `{
                 "password": {
                     "type": "string",
                     "example": "correct-horse-battery"
+                }
+            }
+        },
+        "httpapi.MarkAllReadResponse": {
+            "type": "object",
+            "properties": {
+                "updated": {
+                    "type": "integer",
+                    "example": 3
+                }
+            }
+        },
+        "httpapi.MatchRequestList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.MatchRequestView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3500"
+                }
+            }
+        },
+        "httpapi.MatchRequestRequest": {
+            "type": "object",
+            "properties": {
+                "independentOnly": {
+                    "description": "Only mentors who declare no stake in any business.",
+                    "type": "boolean",
+                    "example": false
+                },
+                "location": {
+                    "description": "Where to look from; default: your founder profile's location.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.LocationRequest"
+                        }
+                    ]
+                },
+                "message": {
+                    "description": "What you need, in your words (up to 1,000 characters); shown to mentors you ask.",
+                    "type": "string",
+                    "example": "道外への販路と、最初の社員の採用について相談したいです"
+                },
+                "modes": {
+                    "description": "Ways you accept to meet; default all.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "in_person",
+                        "online",
+                        "phone"
+                    ]
+                },
+                "radiusKm": {
+                    "description": "How far you can travel to meet, 1 to 500 km (default 50).",
+                    "type": "integer",
+                    "example": 50
+                },
+                "topics": {
+                    "description": "1 to 5 topic slugs, most important first.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "sales",
+                        "hiring"
+                    ]
+                }
+            }
+        },
+        "httpapi.MatchRequestResponse": {
+            "type": "object",
+            "properties": {
+                "candidates": {
+                    "type": "integer",
+                    "example": 14
+                },
+                "request": {
+                    "$ref": "#/definitions/httpapi.MatchRequestView"
+                },
+                "suggestions": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.SuggestionView"
+                    }
+                }
+            }
+        },
+        "httpapi.MatchRequestView": {
+            "type": "object",
+            "properties": {
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3500"
+                },
+                "independentOnly": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "location": {
+                    "$ref": "#/definitions/httpapi.LocationView"
+                },
+                "mentorshipId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3501"
+                },
+                "message": {
+                    "type": "string",
+                    "example": "道外への販路と、最初の社員の採用について相談したいです"
+                },
+                "modes": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "in_person",
+                        "online",
+                        "phone"
+                    ]
+                },
+                "radiusKm": {
+                    "type": "integer",
+                    "example": 50
+                },
+                "status": {
+                    "description": "open, matched (an introduction was accepted) or closed.",
+                    "type": "string",
+                    "enum": [
+                        "open",
+                        "matched",
+                        "closed"
+                    ],
+                    "example": "open"
+                },
+                "topics": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "sales",
+                        "hiring"
+                    ]
+                },
+                "updatedAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
                 }
             }
         },
@@ -1789,6 +3709,27 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.MentorRef": {
+            "type": "object",
+            "properties": {
+                "displayName": {
+                    "type": "string",
+                    "example": "佐藤 由紀"
+                },
+                "headline": {
+                    "type": "string",
+                    "example": "元地銀の融資担当"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                },
+                "municipalityJa": {
+                    "type": "string",
+                    "example": "札幌市中央区"
+                }
+            }
+        },
         "httpapi.MentorSearchItem": {
             "type": "object",
             "properties": {
@@ -1916,6 +3857,187 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.MentorSummary": {
+            "type": "object",
+            "properties": {
+                "acceptingRequests": {
+                    "description": "Accepting requests and has a free place.",
+                    "type": "boolean",
+                    "example": true
+                },
+                "displayName": {
+                    "type": "string",
+                    "example": "佐藤 由紀"
+                },
+                "freeCapacity": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "headline": {
+                    "type": "string",
+                    "example": "元地銀の融資担当。創業期の資金繰りと補助金の相談に乗ります"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                },
+                "independent": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "languages": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "ja"
+                    ]
+                },
+                "modes": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "in_person",
+                        "online"
+                    ]
+                },
+                "municipalityCode": {
+                    "type": "string",
+                    "example": "01101"
+                },
+                "municipalityEn": {
+                    "type": "string",
+                    "example": "Sapporo-shi Chuo-ku"
+                },
+                "municipalityJa": {
+                    "type": "string",
+                    "example": "札幌市中央区"
+                },
+                "prefectureCode": {
+                    "type": "string",
+                    "example": "01"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "創業融資"
+                    ]
+                },
+                "topics": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "fundraising",
+                        "public_grants"
+                    ]
+                },
+                "travelKm": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "verified": {
+                    "type": "boolean",
+                    "example": true
+                },
+                "yearsExperience": {
+                    "type": "integer",
+                    "example": 20
+                }
+            }
+        },
+        "httpapi.MentorshipList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.MentorshipView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3510"
+                }
+            }
+        },
+        "httpapi.MentorshipView": {
+            "type": "object",
+            "properties": {
+                "counterpart": {
+                    "description": "The other party's contact details: only for the two parties.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.ContactView"
+                        }
+                    ]
+                },
+                "endReason": {
+                    "type": "string",
+                    "example": "事業の方向転換のため"
+                },
+                "endedAt": {
+                    "type": "string",
+                    "example": "2027-03-01T10:00:00Z"
+                },
+                "founder": {
+                    "$ref": "#/definitions/httpapi.FounderSummary"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3510"
+                },
+                "lastContactAt": {
+                    "description": "Time of the latest touchpoint.",
+                    "type": "string",
+                    "example": "2026-12-10T19:00:00Z"
+                },
+                "mentor": {
+                    "$ref": "#/definitions/httpapi.MentorRef"
+                },
+                "reflections": {
+                    "description": "Your reflection, and the other's once both of you wrote one.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ReflectionView"
+                    }
+                },
+                "requestId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3500"
+                },
+                "startedAt": {
+                    "type": "string",
+                    "example": "2026-11-24T09:00:00Z"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "active",
+                        "completed",
+                        "ended"
+                    ],
+                    "example": "active"
+                },
+                "topics": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "sales",
+                        "hiring"
+                    ]
+                }
+            }
+        },
         "httpapi.MunicipalitiesResponse": {
             "type": "object",
             "properties": {
@@ -1979,6 +4101,27 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.NotificationListResponse": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.NotificationView"
+                    }
+                },
+                "nextCursor": {
+                    "description": "Pass as cursor= for the next page; empty on the last page.",
+                    "type": "string",
+                    "example": "Z0Gj8J0eigASqzTv"
+                },
+                "unreadCount": {
+                    "description": "All of the caller's unread notifications, whatever the filter and page.",
+                    "type": "integer",
+                    "example": 3
+                }
+            }
+        },
         "httpapi.NotificationPrefs": {
             "type": "object",
             "properties": {
@@ -1991,6 +4134,87 @@ const docTemplate = `{
                     "description": "Keep-in-touch and introduction reminders.",
                     "type": "boolean",
                     "example": true
+                }
+            }
+        },
+        "httpapi.NotificationRefs": {
+            "type": "object",
+            "properties": {
+                "communityId": {
+                    "type": "string",
+                    "example": "6741a2149d1e8a0012ab3404"
+                },
+                "eventId": {
+                    "type": "string",
+                    "example": "6741a2279d1e8a0012ab3405"
+                },
+                "introductionId": {
+                    "type": "string",
+                    "example": "6741a1d59d1e8a0012ab3402"
+                },
+                "mentorshipId": {
+                    "type": "string",
+                    "example": "6741a2019d1e8a0012ab3403"
+                },
+                "requestId": {
+                    "type": "string",
+                    "example": "6741a1c29d1e8a0012ab3401"
+                },
+                "userId": {
+                    "description": "The other person the notification is about.",
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                }
+            }
+        },
+        "httpapi.NotificationView": {
+            "type": "object",
+            "properties": {
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "6741a3f09d1e8a0012ab34ef"
+                },
+                "kind": {
+                    "description": "What happened. mentorship_completed asks the other party for their reflection.",
+                    "type": "string",
+                    "enum": [
+                        "introduction_received",
+                        "introduction_accepted",
+                        "introduction_declined",
+                        "introduction_withdrawn",
+                        "introduction_expired",
+                        "introduction_reminder",
+                        "mentor_paused",
+                        "mentorship_completed",
+                        "mentorship_ended",
+                        "event_invitation",
+                        "keep_in_touch"
+                    ],
+                    "example": "introduction_received"
+                },
+                "read": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "readAt": {
+                    "description": "When the notification was first marked read; absent while unread.",
+                    "type": "string",
+                    "example": "2026-11-23T11:30:00Z"
+                },
+                "refs": {
+                    "$ref": "#/definitions/httpapi.NotificationRefs"
+                },
+                "textEn": {
+                    "type": "string",
+                    "example": "Yuki Sato asked you for an introduction"
+                },
+                "textJa": {
+                    "type": "string",
+                    "example": "佐藤 由紀さんから紹介の依頼が届きました"
                 }
             }
         },
@@ -2081,6 +4305,31 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.ReflectionView": {
+            "type": "object",
+            "properties": {
+                "at": {
+                    "type": "string",
+                    "example": "2027-03-01T10:00:00Z"
+                },
+                "rating": {
+                    "type": "integer",
+                    "example": 5
+                },
+                "stayInTouch": {
+                    "type": "boolean",
+                    "example": true
+                },
+                "text": {
+                    "type": "string",
+                    "example": "販路の考え方が変わりました。ありがとうございました"
+                },
+                "userId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                }
+            }
+        },
         "httpapi.RefreshRequest": {
             "type": "object",
             "properties": {
@@ -2131,12 +4380,102 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.ScoreComponents": {
+            "type": "object",
+            "properties": {
+                "availability": {
+                    "description": "Free places and how the mentor answers introductions.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.ComponentView"
+                        }
+                    ]
+                },
+                "distance": {
+                    "description": "Great-circle distance: full marks within reach, decaying beyond, with a\nfloor for mentors who meet online or by phone.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.ComponentView"
+                        }
+                    ]
+                },
+                "topic": {
+                    "description": "Coverage of the requested topics, weighted by their order.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.ComponentView"
+                        }
+                    ]
+                },
+                "trust": {
+                    "description": "Verified by an organizer; declared independent.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.ComponentView"
+                        }
+                    ]
+                }
+            }
+        },
         "httpapi.StatusResponse": {
             "type": "object",
             "properties": {
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "httpapi.SuggestionView": {
+            "type": "object",
+            "properties": {
+                "components": {
+                    "$ref": "#/definitions/httpapi.ScoreComponents"
+                },
+                "distanceKm": {
+                    "description": "Great-circle km from the request's location, to 0.1 km.",
+                    "type": "number",
+                    "example": 12.4
+                },
+                "matchedTopics": {
+                    "description": "Requested topics the mentor covers, in the request's order.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "sales",
+                        "hiring"
+                    ]
+                },
+                "mentor": {
+                    "$ref": "#/definitions/httpapi.MentorSummary"
+                },
+                "score": {
+                    "description": "Weighted sum of the components, 0 to 1 (rounded to 3 decimals).",
+                    "type": "number",
+                    "example": 0.912
+                },
+                "withinReach": {
+                    "description": "Close enough to meet in person (within the founder's radius or the mentor's travel range).",
+                    "type": "boolean",
+                    "example": true
+                }
+            }
+        },
+        "httpapi.SuggestionsResponse": {
+            "type": "object",
+            "properties": {
+                "candidates": {
+                    "description": "How many mentors are candidates at all (before the limit).",
+                    "type": "integer",
+                    "example": 14
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.SuggestionView"
+                    }
                 }
             }
         },
@@ -2224,6 +4563,91 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/httpapi.TopicView"
                     }
+                }
+            }
+        },
+        "httpapi.TouchpointList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.TouchpointView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3520"
+                }
+            }
+        },
+        "httpapi.TouchpointRequest": {
+            "type": "object",
+            "properties": {
+                "at": {
+                    "description": "When it happened; default now. Not in the future.",
+                    "type": "string",
+                    "example": "2026-12-10T19:00:00Z"
+                },
+                "durationMinutes": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "call",
+                        "meeting",
+                        "online",
+                        "message",
+                        "event"
+                    ],
+                    "example": "call"
+                },
+                "summary": {
+                    "description": "Private to the two of you (up to 2,000 characters).",
+                    "type": "string",
+                    "example": "道外の展示会の選び方を相談。次回は価格表を見てもらう"
+                }
+            }
+        },
+        "httpapi.TouchpointView": {
+            "type": "object",
+            "properties": {
+                "at": {
+                    "type": "string",
+                    "example": "2026-12-10T19:00:00Z"
+                },
+                "authorId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34ce"
+                },
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-12-10T19:40:00Z"
+                },
+                "durationMinutes": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3520"
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": [
+                        "call",
+                        "meeting",
+                        "online",
+                        "message",
+                        "event"
+                    ],
+                    "example": "call"
+                },
+                "summary": {
+                    "type": "string",
+                    "example": "道外の展示会の選び方を相談"
                 }
             }
         },

@@ -152,7 +152,7 @@ func roundKm(d *float64) *float64 {
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/mentors/{id} [get]
 func (s *Server) getMentor(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	id, ok := pathID(c, "mentor")
 	if !ok {
 		return
 	}

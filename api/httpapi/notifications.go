@@ -135,7 +135,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/notifications/{id}/read [post]
 func (s *Server) markNotificationRead(c *gin.Context) {
-	id, ok := pathID(c, "id")
+	id, ok := pathID(c, "notification")
 	if !ok {
 		return
 	}

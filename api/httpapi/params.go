@@ -97,11 +97,12 @@ func (q *query) limit() int { return q.integer("limit", 20, 1, 100) }
 
 func (q *query) err() error { return q.v.Err() }
 
-// pathID parses an ObjectID path parameter; a malformed id is simply not found.
-func pathID(c *gin.Context, name string) (bson.ObjectID, bool) {
-	id, ok := mongodb.ParseID(c.Param(name))
+// pathID parses the ObjectID path parameter "id"; a malformed id is simply
+// not found. what names the resource in the problem ("mentor").
+func pathID(c *gin.Context, what string) (bson.ObjectID, bool) {
+	id, ok := mongodb.ParseID(c.Param("id"))
 	if !ok {
-		fail(c, apperr.NotFoundf("no %s with id %q", strings.TrimSuffix(name, "Id"), c.Param(name)))
+		fail(c, apperr.NotFoundf("no %s with id %q", what, c.Param("id")))
 	}
 	return id, ok
 }

@@ -22,6 +22,8 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/mentorships"
+	"github.com/kizuna-dev/kizuna/internal/notifications"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
 	"github.com/kizuna-dev/kizuna/internal/search"
 	"github.com/kizuna-dev/kizuna/internal/topics"
@@ -35,6 +37,9 @@ type Deps struct {
 	Areas    *areas.Catalog
 	Topics   *topics.Taxonomy
 
+	Mentorships   *mentorships.Service
+	Notifications *notifications.Service
+
 	// Ready reports whether the database answers (GET /readyz).
 	Ready       func(context.Context) error
 	Logger      *slog.Logger
@@ -46,25 +51,31 @@ type Deps struct {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	accounts   *accounts.Service
-	profiles   *profiles.Service
-	mentors    *search.Index
-	areas      *areas.Catalog
-	topics     *topics.Taxonomy
-	ready      func(context.Context) error
-	onActivity func(bson.ObjectID)
+	accounts *accounts.Service
+	profiles *profiles.Service
+	mentors  *search.Index
+	areas    *areas.Catalog
+	topics   *topics.Taxonomy
+	ready    func(context.Context) error
+
+	mentorships   *mentorships.Service
+	notifications *notifications.Service
+	onActivity    func(bson.ObjectID)
 }
 
 // NewHandler returns the HTTP handler of the whole API.
 func NewHandler(d Deps) http.Handler {
 	s := &Server{
-		accounts:   d.Accounts,
-		profiles:   d.Profiles,
-		mentors:    d.Mentors,
-		areas:      d.Areas,
-		topics:     d.Topics,
-		ready:      d.Ready,
-		onActivity: d.OnActivity,
+		accounts: d.Accounts,
+		profiles: d.Profiles,
+		mentors:  d.Mentors,
+		areas:    d.Areas,
+		topics:   d.Topics,
+		ready:    d.Ready,
+
+		mentorships:   d.Mentorships,
+		notifications: d.Notifications,
+		onActivity:    d.OnActivity,
 	}
 	log := d.Logger
 	if log == nil {
@@ -121,6 +132,30 @@ func NewHandler(d Deps) http.Handler {
 
 	authed.GET("/mentors", s.searchMentors)
 	authed.GET("/mentors/:id", s.getMentor)
+
+	authed.GET("/match-suggestions", s.matchSuggestions)
+	authed.POST("/match-requests", s.createMatchRequest)
+	authed.GET("/match-requests", s.listMatchRequests)
+	authed.GET("/match-requests/:id", s.getMatchRequest)
+	authed.POST("/match-requests/:id/close", s.closeMatchRequest)
+	authed.POST("/match-requests/:id/introductions", s.introduce)
+
+	authed.GET("/introductions", s.listIntroductions)
+	authed.GET("/introductions/:id", s.getIntroduction)
+	authed.POST("/introductions/:id/accept", s.acceptIntroduction)
+	authed.POST("/introductions/:id/decline", s.declineIntroduction)
+	authed.POST("/introductions/:id/withdraw", s.withdrawIntroduction)
+
+	authed.GET("/mentorships", s.listMentorships)
+	authed.GET("/mentorships/:id", s.getMentorship)
+	authed.GET("/mentorships/:id/touchpoints", s.listTouchpoints)
+	authed.POST("/mentorships/:id/touchpoints", s.addTouchpoint)
+	authed.POST("/mentorships/:id/complete", s.completeMentorship)
+	authed.POST("/mentorships/:id/end", s.endMentorship)
+
+	authed.GET("/notifications", s.listNotifications)
+	authed.POST("/notifications/read-all", s.markAllNotificationsRead)
+	authed.POST("/notifications/:id/read", s.markNotificationRead)
 
 	return r
 }

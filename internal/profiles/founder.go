@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
+	"github.com/kizuna-dev/kizuna/internal/textnorm"
 )
 
 // Stages of a founder's business.
@@ -71,7 +73,7 @@ func (s *Service) PutFounder(ctx context.Context, p accounts.Principal, in Found
 	v.Check(stageOK, "stage", "must be one of idea, pre_seed, seed, growth, established, succession")
 	industry := strings.TrimSpace(in.Industry)
 	checkText(&v, "industry", industry, 0, maxIndustryLen)
-	loc := s.resolveLocation(&v, "location", in.Location)
+	loc := s.ResolveLocation(&v, "location", in.Location)
 	topics := s.checkTopics(&v, "topicsNeeded", in.TopicsNeeded, 0, MaxMentorTopics)
 	bio := strings.TrimSpace(in.Bio)
 	checkText(&v, "bio", bio, 0, maxBio)
@@ -97,5 +99,74 @@ func (s *Service) PutFounder(ctx context.Context, p accounts.Principal, in Found
 		return FounderProfile{}, false, err
 	}
 	fp, err := s.GetFounder(ctx, p.UserID)
+	if err == nil {
+		s.putBrief(fp)
+	}
 	return fp, created, err
+}
+
+// FounderBrief is what matching needs of a founder, kept in memory so a
+// suggestion request reads no database: where they are and what their
+// company and industry are (folded, for stake conflicts).
+type FounderBrief struct {
+	UserID         bson.ObjectID
+	CompanyName    string
+	Stage          string
+	Industry       string
+	Location       Location
+	CompanyFolded  string
+	IndustryFolded string
+	TopicsNeeded   []string
+	Version        int64
+}
+
+// Founder returns the in-memory brief of a founder's profile.
+func (s *Service) Founder(id bson.ObjectID) (FounderBrief, bool) {
+	s.founderMu.RLock()
+	defer s.founderMu.RUnlock()
+	b, ok := s.briefs[id]
+	return b, ok
+}
+
+// Founders returns every founder brief (for reports).
+func (s *Service) Founders() []FounderBrief {
+	s.founderMu.RLock()
+	defer s.founderMu.RUnlock()
+	out := make([]FounderBrief, 0, len(s.briefs))
+	for _, b := range s.briefs {
+		out = append(out, b)
+	}
+	return out
+}
+
+func (s *Service) putBrief(p FounderProfile) {
+	b := FounderBrief{
+		UserID: p.UserID, CompanyName: p.CompanyName, Stage: p.Stage, Industry: p.Industry,
+		Location: p.Location, CompanyFolded: textnorm.Fold(p.CompanyName),
+		IndustryFolded: textnorm.Fold(p.Industry), TopicsNeeded: p.TopicsNeeded, Version: p.Version,
+	}
+	s.founderMu.Lock()
+	defer s.founderMu.Unlock()
+	if old, ok := s.briefs[p.UserID]; ok && old.Version > b.Version {
+		return
+	}
+	s.briefs[p.UserID] = b
+}
+
+// syncFounders loads the founder profiles updated at or after since.
+func (s *Service) syncFounders(ctx context.Context, since time.Time) error {
+	cur, err := s.founders.Find(ctx, bson.D{{Key: "updatedAt", Value: bson.D{{Key: "$gte", Value: since}}}},
+		options.Find().SetProjection(bson.D{{Key: "bio", Value: 0}}))
+	if err != nil {
+		return fmt.Errorf("load founder profiles: %w", err)
+	}
+	var ps []FounderProfile
+	if err := cur.All(ctx, &ps); err != nil {
+		return fmt.Errorf("load founder profiles: %w", err)
+	}
+	for _, p := range ps {
+		s.putBrief(p)
+		s.sync.sawFounder(p.UpdatedAt)
+	}
+	return nil
 }

@@ -157,7 +157,7 @@ func (s *Service) validateMentor(in MentorInput) (bson.D, error) {
 	topicSlugs := s.checkTopics(&v, "topics", in.Topics, 1, MaxMentorTopics)
 	tags := cleanList(&v, "tags", in.Tags, maxListItems, maxTagLen)
 	industries := cleanList(&v, "industries", in.Industries, maxListItems, maxIndustryLen)
-	loc := s.resolveLocation(&v, "location", in.Location)
+	loc := s.ResolveLocation(&v, "location", in.Location)
 	v.Check(in.TravelKm >= 0 && in.TravelKm <= MaxTravelKm, "travelKm", fmt.Sprintf("must be between 0 and %d", MaxTravelKm))
 	modes := checkModes(&v, "modes", in.Modes)
 	languages := checkLanguages(&v, "languages", in.Languages)
@@ -224,9 +224,13 @@ func indexEntry(p MentorProfile, u accounts.User) search.Mentor {
 	}
 }
 
-// LoadIndex fills the index with every mentor profile. Called once at start.
+// LoadIndex fills the mentor index and the founder briefs from every profile.
+// Called once at start.
 func (s *Service) LoadIndex(ctx context.Context) error {
-	return s.syncMentors(ctx, time.Time{})
+	if err := s.syncMentors(ctx, time.Time{}); err != nil {
+		return err
+	}
+	return s.syncFounders(ctx, time.Time{})
 }
 
 // syncMentors indexes the profiles updated at or after since, with their

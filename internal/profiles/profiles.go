@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -79,6 +80,8 @@ type Service struct {
 	log       *slog.Logger
 	syncEvery time.Duration
 	sync      syncState
+	founderMu sync.RWMutex
+	briefs    map[bson.ObjectID]FounderBrief
 }
 
 const (
@@ -99,6 +102,7 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, tx *topics.Taxo
 		now:       cfg.Now,
 		log:       cfg.Logger,
 		syncEvery: cfg.SyncInterval,
+		briefs:    map[bson.ObjectID]FounderBrief{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -119,8 +123,9 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, tx *topics.Taxo
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
-// resolveLocation validates a location input and fills in codes and coordinates.
-func (s *Service) resolveLocation(v *apperr.Validation, field string, in *LocationInput) Location {
+// ResolveLocation validates a location input and fills in codes and
+// coordinates, recording problems in v under field.
+func (s *Service) ResolveLocation(v *apperr.Validation, field string, in *LocationInput) Location {
 	if in == nil {
 		v.Add(field, "is required: give municipalityCode, or lat and lon")
 		return Location{}

@@ -15,7 +15,16 @@ const syncOverlap = 30 * time.Second
 type syncState struct {
 	mu       sync.Mutex
 	profiles time.Time
+	founders time.Time
 	users    time.Time
+}
+
+func (st *syncState) sawFounder(t time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if t.After(st.founders) {
+		st.founders = t
+	}
 }
 
 func (st *syncState) saw(t time.Time) {
@@ -34,10 +43,10 @@ func (st *syncState) sawUser(t time.Time) {
 	}
 }
 
-func (st *syncState) marks() (profiles, users time.Time) {
+func (st *syncState) marks() (profiles, founders, users time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.profiles, st.users
+	return st.profiles, st.founders, st.users
 }
 
 // Run refreshes the index from the database every SyncInterval until ctx ends,
@@ -59,8 +68,11 @@ func (s *Service) Run(ctx context.Context) {
 
 // SyncIndex brings in profiles and accounts changed since the last sync.
 func (s *Service) SyncIndex(ctx context.Context) error {
-	profilesMark, usersMark := s.sync.marks()
+	profilesMark, foundersMark, usersMark := s.sync.marks()
 	if err := s.syncMentors(ctx, profilesMark.Add(-syncOverlap)); err != nil {
+		return err
+	}
+	if err := s.syncFounders(ctx, foundersMark.Add(-syncOverlap)); err != nil {
 		return err
 	}
 	users, err := s.users.ChangedSince(ctx, usersMark.Add(-syncOverlap))

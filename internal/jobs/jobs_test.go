@@ -1,0 +1,88 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kizuna-dev/kizuna/internal/jobs"
+	"github.com/kizuna-dev/kizuna/internal/mongodb/mongotest"
+)
+
+func TestSlotRunsOnceAcrossRunners(t *testing.T) {
+	db := mongotest.Open(t)
+	ctx := context.Background()
+	now := func() time.Time { return time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC) }
+	// Several runners stand for several API instances on one database.
+	runners := make([]*jobs.Runner, 4)
+	for i := range runners {
+		r, err := jobs.New(ctx, db, jobs.Config{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runners[i] = r
+	}
+	var runs atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			_, err := runners[i%4].RunOnce(ctx, "daily", "2026-11-23", func(context.Context) error {
+				runs.Add(1)
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if runs.Load() != 1 {
+		t.Fatalf("slot ran %d times, want 1", runs.Load())
+	}
+	// The next slot runs.
+	ran, err := runners[0].RunOnce(ctx, "daily", "2026-11-24", func(context.Context) error { return nil })
+	if err != nil || !ran {
+		t.Fatalf("next slot: ran=%v err=%v", ran, err)
+	}
+}
+
+func TestFailedRunIsRetriedAndStaleClaimTakenOver(t *testing.T) {
+	db := mongotest.Open(t)
+	ctx := context.Background()
+	clock := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	a, _ := jobs.New(ctx, db, jobs.Config{Now: now})
+	b, _ := jobs.New(ctx, db, jobs.Config{Now: now})
+
+	ran, err := a.RunOnce(ctx, "j", "s1", func(context.Context) error { return errors.New("boom") })
+	if !ran || err == nil {
+		t.Fatalf("failing run: ran=%v err=%v", ran, err)
+	}
+	ran, err = b.RunOnce(ctx, "j", "s1", func(context.Context) error { return nil })
+	if !ran || err != nil {
+		t.Fatalf("retry after failure: ran=%v err=%v", ran, err)
+	}
+
+	// A claim left unfinished (its process died) blocks the slot until the
+	// lease expires, then another runner takes it over.
+	block := make(chan struct{})
+	started := make(chan struct{})
+	go a.RunOnce(ctx, "j", "s2", func(context.Context) error { close(started); <-block; return nil })
+	<-started
+	ran, _ = b.RunOnce(ctx, "j", "s2", func(context.Context) error { return nil })
+	if ran {
+		t.Fatal("a running claim was taken over before its lease expired")
+	}
+	mu.Lock()
+	clock = clock.Add(jobs.Lease + time.Minute)
+	mu.Unlock()
+	ran, err = b.RunOnce(ctx, "j", "s2", func(context.Context) error { return nil })
+	if !ran || err != nil {
+		t.Fatalf("stale claim not taken over: ran=%v err=%v", ran, err)
+	}
+	close(block)
+}
