@@ -231,6 +231,9 @@ func (ta *testApp) do(r req) *response {
 	rec := httptest.NewRecorder()
 	ta.app.handler.ServeHTTP(rec, hr)
 	res := &response{t: ta.t, Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	if res.Code >= 500 {
+		ta.t.Logf("%s %s -> %d; app logs:\n%s", r.method, r.path, res.Code, ta.logs)
+	}
 	validateAgainstSpec(ta.t, hr, raw, res)
 	return res
 }

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
@@ -253,22 +253,23 @@ func (s *Service) lastContacts(ctx context.Context, ids []bson.ObjectID) (map[bs
 	if len(ids) == 0 {
 		return out, nil
 	}
-	cur, err := s.touchpoints.Aggregate(ctx, mongo.Pipeline{
-		{{Key: "$match", Value: bson.D{{Key: "mentorshipId", Value: bson.D{{Key: "$in", Value: ids}}}}}},
-		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$mentorshipId"}, {Key: "last", Value: bson.D{{Key: "$max", Value: "$at"}}}}}},
-	})
+	// A find, not $group/$max: the embedded server lacks the $max accumulator.
+	cur, err := s.touchpoints.Find(ctx, bson.D{{Key: "mentorshipId", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "mentorshipId", Value: 1}, {Key: "at", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("last contacts: %w", err)
 	}
 	var rows []struct {
-		ID   bson.ObjectID `bson:"_id"`
-		Last time.Time     `bson:"last"`
+		MentorshipID bson.ObjectID `bson:"mentorshipId"`
+		At           time.Time     `bson:"at"`
 	}
 	if err := cur.All(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("last contacts: %w", err)
 	}
 	for _, r := range rows {
-		out[r.ID] = r.Last.UTC()
+		if r.At.After(out[r.MentorshipID]) {
+			out[r.MentorshipID] = r.At.UTC()
+		}
 	}
 	return out, nil
 }

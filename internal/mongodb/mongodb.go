@@ -99,6 +99,15 @@ func (d *DB) stopEmbedded() {
 // Embedded reports whether the database is the in-process embedded server.
 func (d *DB) Embedded() bool { return d.embedded != nil }
 
+// EmbeddedURI is the loopback URI of the embedded server ("" on MongoDB), so
+// a second app instance can share it (tests of several instances use this).
+func (d *DB) EmbeddedURI() string {
+	if d.embedded == nil {
+		return ""
+	}
+	return d.embedded.uri
+}
+
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error {
 	return d.client.Ping(ctx, nil)
