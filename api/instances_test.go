@@ -29,7 +29,7 @@ func TestTwoInstancesAgree(t *testing.T) {
 	}
 
 	m := a.newMentor("A社の先輩", "01207", "sales") // written through instance A
-	f := b.newFounder("founder", "01207")          // through instance B
+	f := b.newFounder("founder", "01207")       // through instance B
 	suggestions := func(ta *testApp) []suggestionBody {
 		var res struct {
 			Items []suggestionBody `json:"items"`

@@ -550,7 +550,11 @@ func TestIntroductionExpiryReminderAndPause(t *testing.T) {
 		intros = append(intros, ta.introduce(f, r.Request.ID, m.ID))
 		founders = append(founders, f)
 	}
-	job := func() { ta.t.Helper(); _, err := ta.app.mentorships.RunIntroductionJob(context.Background()); must(t, err) }
+	job := func() {
+		ta.t.Helper()
+		_, err := ta.app.mentorships.RunIntroductionJob(context.Background())
+		must(t, err)
+	}
 
 	ta.clock.Advance(6 * 24 * time.Hour)
 	job()
