@@ -134,9 +134,15 @@ const introductionJobEvery = time.Minute
 // until ctx ends.
 func (a *app) runBackground(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Go(func() { a.accounts.Run(ctx) })
-	wg.Go(func() { a.profiles.Run(ctx) })
-	wg.Go(func() { a.mentorships.Run(ctx) })
+	// The in-memory read models follow other instances' writes by polling.
+	// The embedded server has no other instance (it listens on loopback for
+	// this process only, and every write here updates memory at once), while
+	// each poll would scan whole collections there: so only on MongoDB.
+	if !a.db.Embedded() {
+		wg.Go(func() { a.accounts.Run(ctx) })
+		wg.Go(func() { a.profiles.Run(ctx) })
+		wg.Go(func() { a.mentorships.Run(ctx) })
+	}
 	wg.Go(func() {
 		a.jobs.Every(ctx, "introductions", introductionJobEvery, func(ctx context.Context, _ time.Time) error {
 			rep, err := a.mentorships.RunIntroductionJob(ctx)

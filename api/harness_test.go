@@ -79,6 +79,7 @@ func openTestApp(t testing.TB, dir string, clock *fakeClock, opts ...appOption) 
 		IntroExpiryDays: 14,
 		LapsedDays:      90,
 		AdminEmails:     []string{"admin@kizuna.example"},
+		LogLevel:        slog.LevelInfo,
 		now:             clock.Now,
 		syncInterval:    time.Hour, // tests sync explicitly
 	}
@@ -86,7 +87,7 @@ func openTestApp(t testing.TB, dir string, clock *fakeClock, opts ...appOption) 
 		o(&cfg)
 	}
 	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	a, err := newApp(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("start app: %v\nlogs:\n%s", err, logs)

@@ -22,8 +22,7 @@ type suggestionBody struct {
 	Components    map[string]struct {
 		Score  float64 `json:"score"`
 		Weight float64 `json:"weight"`
-		NoteJa string  `json:"noteJa"`
-		NoteEn string  `json:"noteEn"`
+		Note   string  `json:"note"`
 	} `json:"components"`
 }
 
@@ -112,7 +111,7 @@ func TestFullMentorshipFlow(t *testing.T) {
 	}
 	for _, name := range []string{"topic", "distance", "availability", "trust"} {
 		c, ok := top.Components[name]
-		if !ok || c.NoteJa == "" || c.NoteEn == "" || c.Weight == 0 {
+		if !ok || c.Note == "" || c.Weight == 0 {
 			t.Errorf("component %s missing or unexplained: %+v", name, c)
 		}
 	}

@@ -2768,12 +2768,8 @@ const docTemplate = `{
         "httpapi.ComponentView": {
             "type": "object",
             "properties": {
-                "noteEn": {
-                    "type": "string",
-                    "example": "12.4 km away, close enough to meet (you travel up to 50 km, the mentor 30 km)"
-                },
-                "noteJa": {
-                    "description": "Why, in Japanese and English.",
+                "note": {
+                    "description": "Why, in the caller's language (the account's locale, ja or en).",
                     "type": "string",
                     "example": "12.4 km。会える範囲です（あなたの移動範囲 50 km、メンターの移動範囲 30 km）"
                 },

@@ -94,7 +94,7 @@ func (s *Server) register(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/v1/me")
-	c.JSON(http.StatusCreated, AuthResponse{User: meView(u), Tokens: tokenPairView(pair)})
+	writeJSON(c, http.StatusCreated, AuthResponse{User: meView(u), Tokens: tokenPairView(pair)})
 }
 
 // login godoc
@@ -123,7 +123,7 @@ func (s *Server) login(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, AuthResponse{User: meView(u), Tokens: tokenPairView(pair)})
+	writeJSON(c, http.StatusOK, AuthResponse{User: meView(u), Tokens: tokenPairView(pair)})
 }
 
 // refresh godoc
@@ -152,7 +152,7 @@ func (s *Server) refresh(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, tokenPairView(pair))
+	writeJSON(c, http.StatusOK, tokenPairView(pair))
 }
 
 // logout godoc

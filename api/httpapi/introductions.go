@@ -182,7 +182,7 @@ func (s *Server) introduce(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/v1/introductions/"+in.ID.Hex())
-	c.JSON(http.StatusCreated, s.introductionView(c, in))
+	writeJSON(c, http.StatusCreated, s.introductionView(c, in))
 }
 
 // listIntroductions godoc
@@ -220,7 +220,7 @@ func (s *Server) listIntroductions(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, IntroductionList{Items: s.introductionViews(c, ins), NextCursor: next})
+	writeJSON(c, http.StatusOK, IntroductionList{Items: s.introductionViews(c, ins), NextCursor: next})
 }
 
 // getIntroduction godoc
@@ -246,7 +246,7 @@ func (s *Server) getIntroduction(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, s.introductionView(c, in))
+	writeJSON(c, http.StatusOK, s.introductionView(c, in))
 }
 
 // acceptIntroduction godoc
@@ -283,7 +283,7 @@ func (s *Server) acceptIntroduction(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, s.introductionView(c, in))
+	writeJSON(c, http.StatusOK, s.introductionView(c, in))
 }
 
 // declineIntroduction godoc
@@ -319,7 +319,7 @@ func (s *Server) declineIntroduction(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, s.introductionView(c, in))
+	writeJSON(c, http.StatusOK, s.introductionView(c, in))
 }
 
 // withdrawIntroduction godoc
@@ -346,5 +346,5 @@ func (s *Server) withdrawIntroduction(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, s.introductionView(c, in))
+	writeJSON(c, http.StatusOK, s.introductionView(c, in))
 }

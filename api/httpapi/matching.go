@@ -17,9 +17,8 @@ type ComponentView struct {
 	Score float64 `json:"score" example:"1"`
 	// Its weight in the total; the weights sum to 1.
 	Weight float64 `json:"weight" example:"0.3"`
-	// Why, in Japanese and English.
-	NoteJa string `json:"noteJa" example:"12.4 km。会える範囲です（あなたの移動範囲 50 km、メンターの移動範囲 30 km）"`
-	NoteEn string `json:"noteEn" example:"12.4 km away, close enough to meet (you travel up to 50 km, the mentor 30 km)"`
+	// Why, in the caller's language (the account's locale, ja or en).
+	Note string `json:"note" example:"12.4 km。会える範囲です（あなたの移動範囲 50 km、メンターの移動範囲 30 km）"`
 }
 
 // ScoreComponents are the parts of a suggestion's score.
@@ -104,8 +103,8 @@ type MatchRequestList struct {
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
-func component(score, weight float64, n matching.Note) ComponentView {
-	return ComponentView{Score: round3(score), Weight: weight, NoteJa: n.Ja, NoteEn: n.En}
+func component(score, weight float64, note string) ComponentView {
+	return ComponentView{Score: round3(score), Weight: weight, Note: note}
 }
 
 func (s *Server) suggestionViews(rs []mentorships.Ranked) []SuggestionView {
@@ -176,7 +175,7 @@ func (s *Server) matchSuggestions(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, SuggestionsResponse{Items: s.suggestionViews(res.Items), Candidates: res.Candidates})
+	writeJSON(c, http.StatusOK, SuggestionsResponse{Items: s.suggestionViews(res.Items), Candidates: res.Candidates})
 }
 
 // createMatchRequest godoc
@@ -210,7 +209,7 @@ func (s *Server) createMatchRequest(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/v1/match-requests/"+r.ID.Hex())
-	c.JSON(http.StatusCreated, MatchRequestResponse{Request: s.matchRequestView(r), Suggestions: s.suggestionViews(sug.Items), Candidates: sug.Candidates})
+	writeJSON(c, http.StatusCreated, MatchRequestResponse{Request: s.matchRequestView(r), Suggestions: s.suggestionViews(sug.Items), Candidates: sug.Candidates})
 }
 
 // listMatchRequests godoc
@@ -242,7 +241,7 @@ func (s *Server) listMatchRequests(c *gin.Context) {
 	for i, r := range rs {
 		resp.Items[i] = s.matchRequestView(r)
 	}
-	c.JSON(http.StatusOK, resp)
+	writeJSON(c, http.StatusOK, resp)
 }
 
 // getMatchRequest godoc
@@ -269,7 +268,7 @@ func (s *Server) getMatchRequest(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, MatchRequestResponse{Request: s.matchRequestView(r), Suggestions: s.suggestionViews(sug.Items), Candidates: sug.Candidates})
+	writeJSON(c, http.StatusOK, MatchRequestResponse{Request: s.matchRequestView(r), Suggestions: s.suggestionViews(sug.Items), Candidates: sug.Candidates})
 }
 
 // closeMatchRequest godoc
@@ -297,5 +296,5 @@ func (s *Server) closeMatchRequest(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, s.matchRequestView(r))
+	writeJSON(c, http.StatusOK, s.matchRequestView(r))
 }

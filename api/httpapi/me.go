@@ -86,7 +86,7 @@ func (s *Server) getMe(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, meView(u))
+	writeJSON(c, http.StatusOK, meView(u))
 }
 
 // updateMe godoc
@@ -120,7 +120,7 @@ func (s *Server) updateMe(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, meView(u))
+	writeJSON(c, http.StatusOK, meView(u))
 }
 
 // changePassword godoc

@@ -123,7 +123,7 @@ func (s *Server) searchMentors(c *gin.Context) {
 	for i, h := range res.Hits {
 		resp.Items[i] = MentorSearchItem{MentorSummary: s.mentorSummary(h.Mentor), DistanceKm: roundKm(h.DistanceKm), MatchedTopics: h.MatchedTopics}
 	}
-	c.JSON(http.StatusOK, resp)
+	writeJSON(c, http.StatusOK, resp)
 }
 
 // roundKm keeps distances to 0.1 km: finer would suggest precision that
@@ -169,5 +169,5 @@ func (s *Server) getMentor(c *gin.Context) {
 	if caller := principal(c); caller.Has(accounts.RoleOrganizer) || caller.Has(accounts.RoleAdmin) {
 		v.Stakes = p.Stakes
 	}
-	c.JSON(http.StatusOK, v)
+	writeJSON(c, http.StatusOK, v)
 }

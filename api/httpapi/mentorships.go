@@ -154,7 +154,7 @@ func (s *Server) listMentorships(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, MentorshipList{Items: s.mentorshipViews(c, ds), NextCursor: next})
+	writeJSON(c, http.StatusOK, MentorshipList{Items: s.mentorshipViews(c, ds), NextCursor: next})
 }
 
 // getMentorship godoc
@@ -181,7 +181,7 @@ func (s *Server) getMentorship(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, s.mentorshipView(c, d))
+	writeJSON(c, http.StatusOK, s.mentorshipView(c, d))
 }
 
 // addTouchpoint godoc
@@ -222,7 +222,7 @@ func (s *Server) addTouchpoint(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusCreated, touchpointView(tp))
+	writeJSON(c, http.StatusCreated, touchpointView(tp))
 }
 
 func touchpointView(t mentorships.Touchpoint) TouchpointView {
@@ -264,7 +264,7 @@ func (s *Server) listTouchpoints(c *gin.Context) {
 	for i, t := range tps {
 		resp.Items[i] = touchpointView(t)
 	}
-	c.JSON(http.StatusOK, resp)
+	writeJSON(c, http.StatusOK, resp)
 }
 
 // completeMentorship godoc
@@ -301,7 +301,7 @@ func (s *Server) completeMentorship(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, s.mentorshipView(c, d))
+	writeJSON(c, http.StatusOK, s.mentorshipView(c, d))
 }
 
 // endMentorship godoc
@@ -338,5 +338,5 @@ func (s *Server) endMentorship(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, s.mentorshipView(c, d))
+	writeJSON(c, http.StatusOK, s.mentorshipView(c, d))
 }

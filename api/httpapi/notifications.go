@@ -116,7 +116,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 	for i, n := range items {
 		resp.Items[i] = notificationView(n)
 	}
-	c.JSON(http.StatusOK, resp)
+	writeJSON(c, http.StatusOK, resp)
 }
 
 // markNotificationRead godoc
@@ -143,7 +143,7 @@ func (s *Server) markNotificationRead(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, notificationView(n))
+	writeJSON(c, http.StatusOK, notificationView(n))
 }
 
 // markAllNotificationsRead godoc
@@ -164,5 +164,5 @@ func (s *Server) markAllNotificationsRead(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	c.JSON(http.StatusOK, MarkAllReadResponse{Updated: updated})
+	writeJSON(c, http.StatusOK, MarkAllReadResponse{Updated: updated})
 }

@@ -90,8 +90,8 @@ func fail(c *gin.Context, err error) {
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="kizuna"`)
 	}
-	c.Header("Content-Type", problemContentType)
-	c.AbortWithStatusJSON(status, p)
+	c.Abort()
+	writeJSONAs(c, status, problemContentType, p)
 }
 
 // failIf writes a problem when err is not nil and reports whether it did.

@@ -201,7 +201,7 @@ func (s *Server) getMyMentorProfile(c *gin.Context) {
 		return
 	}
 	c.Header("ETag", etag(p.Version))
-	c.JSON(http.StatusOK, s.mentorProfileView(p))
+	writeJSON(c, http.StatusOK, s.mentorProfileView(p))
 }
 
 // putMyMentorProfile godoc
@@ -241,7 +241,7 @@ func (s *Server) putMyMentorProfile(c *gin.Context) {
 		return
 	}
 	c.Header("ETag", etag(p.Version))
-	c.JSON(createdOrOK(created), s.mentorProfileView(p))
+	writeJSON(c, createdOrOK(created), s.mentorProfileView(p))
 }
 
 // getMyFounderProfile godoc
@@ -264,7 +264,7 @@ func (s *Server) getMyFounderProfile(c *gin.Context) {
 		return
 	}
 	c.Header("ETag", etag(p.Version))
-	c.JSON(http.StatusOK, s.founderProfileView(p, true))
+	writeJSON(c, http.StatusOK, s.founderProfileView(p, true))
 }
 
 // putMyFounderProfile godoc
@@ -302,7 +302,7 @@ func (s *Server) putMyFounderProfile(c *gin.Context) {
 		return
 	}
 	c.Header("ETag", etag(p.Version))
-	c.JSON(createdOrOK(created), s.founderProfileView(p, true))
+	writeJSON(c, createdOrOK(created), s.founderProfileView(p, true))
 }
 
 func createdOrOK(created bool) int {

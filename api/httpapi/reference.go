@@ -103,7 +103,7 @@ func (s *Server) listTopics(c *gin.Context) {
 		resp.Groups = append(resp.Groups, TopicGroupView{Slug: g.Slug, Ja: g.Ja, En: g.En})
 	}
 	c.Header("Cache-Control", "public, max-age=3600")
-	c.JSON(http.StatusOK, resp)
+	writeJSON(c, http.StatusOK, resp)
 }
 
 // listPrefectures godoc
@@ -120,7 +120,7 @@ func (s *Server) listPrefectures(c *gin.Context) {
 		resp.Items = append(resp.Items, PrefectureView{Code: p.Code, NameJa: p.NameJa, NameEn: p.NameEn, NameKana: p.NameKana, Lat: p.Location.Lat, Lon: p.Location.Lon})
 	}
 	c.Header("Cache-Control", "public, max-age=3600")
-	c.JSON(http.StatusOK, resp)
+	writeJSON(c, http.StatusOK, resp)
 }
 
 // listMunicipalitiesOfPrefecture godoc
@@ -141,7 +141,7 @@ func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "public, max-age=3600")
-	c.JSON(http.StatusOK, MunicipalitiesResponse{Items: municipalityViews(s.areas.Municipalities(code))})
+	writeJSON(c, http.StatusOK, MunicipalitiesResponse{Items: municipalityViews(s.areas.Municipalities(code))})
 }
 
 // getMunicipality godoc
@@ -161,7 +161,7 @@ func (s *Server) getMunicipality(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "public, max-age=3600")
-	c.JSON(http.StatusOK, municipalityView(m))
+	writeJSON(c, http.StatusOK, municipalityView(m))
 }
 
 // searchMunicipalities godoc
@@ -188,5 +188,5 @@ func (s *Server) searchMunicipalities(c *gin.Context) {
 	if failIf(c, q.err()) {
 		return
 	}
-	c.JSON(http.StatusOK, MunicipalitiesResponse{Items: municipalityViews(s.areas.Search(text, limit))})
+	writeJSON(c, http.StatusOK, MunicipalitiesResponse{Items: municipalityViews(s.areas.Search(text, limit))})
 }

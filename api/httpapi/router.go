@@ -170,7 +170,7 @@ func NewHandler(d Deps) http.Handler {
 //	@Success		200	{object}	StatusResponse
 //	@Router			/healthz [get]
 func (s *Server) healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, StatusResponse{Status: "ok"})
+	writeJSON(c, http.StatusOK, StatusResponse{Status: "ok"})
 }
 
 // readyz godoc
@@ -188,10 +188,10 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		logger(c).WarnContext(ctx, "not ready", "err", err)
-		c.JSON(http.StatusServiceUnavailable, StatusResponse{Status: "unavailable"})
+		writeJSON(c, http.StatusServiceUnavailable, StatusResponse{Status: "unavailable"})
 		return
 	}
-	c.JSON(http.StatusOK, StatusResponse{Status: "ok"})
+	writeJSON(c, http.StatusOK, StatusResponse{Status: "ok"})
 }
 
 // StatusResponse is the body of the health endpoints.

@@ -76,6 +76,7 @@ func (u User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
 type Principal struct {
 	UserID    bson.ObjectID
 	Roles     []Role
+	Locale    string // ja or en: the language of texts made for the caller
 	SessionID string // the refresh-token family the access token came with
 }
 
@@ -582,7 +583,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if st.suspended {
 		return Principal{}, ErrSuspended
 	}
-	return Principal{UserID: id, Roles: st.roles, SessionID: claims.SessionID}, nil
+	return Principal{UserID: id, Roles: st.roles, Locale: st.locale, SessionID: claims.SessionID}, nil
 }
 
 // Run keeps the directory in step with writes made by other instances until ctx
@@ -615,6 +616,22 @@ func (s *Service) SyncDirectory(ctx context.Context) error {
 	return nil
 }
 
+// WithRole returns every user holding role, without password hashes: one
+// scan, for bulk loads (an $in over thousands of ids is far slower on the
+// embedded server).
+func (s *Service) WithRole(ctx context.Context, role Role) ([]User, error) {
+	cur, err := s.users.Find(ctx, bson.D{{Key: "roles", Value: role}},
+		options.Find().SetProjection(bson.D{{Key: "passwordHash", Value: 0}}))
+	if err != nil {
+		return nil, fmt.Errorf("find users by role: %w", err)
+	}
+	var users []User
+	if err := cur.All(ctx, &users); err != nil {
+		return nil, fmt.Errorf("find users by role: %w", err)
+	}
+	return users, nil
+}
+
 // ChangedSince returns the users updated at or after t, without password hashes.
 func (s *Service) ChangedSince(ctx context.Context, t time.Time) ([]User, error) {
 	cur, err := s.users.Find(ctx, bson.D{{Key: "updatedAt", Value: bson.D{{Key: "$gte", Value: t}}}},
@@ -639,6 +656,7 @@ type directory struct {
 
 type principalState struct {
 	roles     []Role
+	locale    string
 	suspended bool
 	updatedAt time.Time
 }
@@ -652,7 +670,7 @@ func (d *directory) get(id bson.ObjectID) (principalState, bool) {
 
 // put records u unless a newer state is already known.
 func (d *directory) put(u User) principalState {
-	st := principalState{roles: slices.Clone(u.Roles), suspended: u.Suspended, updatedAt: u.UpdatedAt}
+	st := principalState{roles: slices.Clone(u.Roles), locale: u.Locale, suspended: u.Suspended, updatedAt: u.UpdatedAt}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if old, ok := d.m[u.ID]; ok && old.updatedAt.After(st.updatedAt) {

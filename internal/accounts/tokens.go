@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -46,6 +47,38 @@ type accessClaims struct {
 type tokenSigner struct {
 	secret []byte
 	parser *jwt.Parser
+	now    func() time.Time
+	cache  verifiedTokens
+}
+
+// verifiedTokens remembers access tokens that passed verification, so the
+// same token presented again (every request of a session) skips the HMAC and
+// the JSON decoding of its claims, which allocate heavily. Only the outcome
+// of verification is cached: expiry is checked on every use, and the caller's
+// status (suspension, roles) is looked up fresh each time.
+type verifiedTokens struct {
+	mu sync.RWMutex
+	m  map[string]*accessClaims
+}
+
+// maxVerifiedTokens bounds the cache (about 3 MB); when full it is emptied,
+// which only costs re-verification.
+const maxVerifiedTokens = 10_000
+
+func (c *verifiedTokens) get(token string) (*accessClaims, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	claims, ok := c.m[token]
+	return claims, ok
+}
+
+func (c *verifiedTokens) put(token string, claims *accessClaims) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxVerifiedTokens {
+		clear(c.m)
+	}
+	c.m[token] = claims
 }
 
 func newTokenSigner(secret []byte, now func() time.Time) (*tokenSigner, error) {
@@ -54,6 +87,8 @@ func newTokenSigner(secret []byte, now func() time.Time) (*tokenSigner, error) {
 	}
 	return &tokenSigner{
 		secret: secret,
+		now:    now,
+		cache:  verifiedTokens{m: map[string]*accessClaims{}},
 		// The algorithm is pinned: a token claiming "none" or RS256 is refused.
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -88,11 +123,18 @@ func (s *tokenSigner) sign(userID bson.ObjectID, roles []Role, sessionID string,
 var errBadToken = errors.New("accounts: invalid access token")
 
 func (s *tokenSigner) verify(token string) (*accessClaims, error) {
+	if claims, ok := s.cache.get(token); ok {
+		if !s.now().Before(claims.ExpiresAt.Time) {
+			return nil, errBadToken
+		}
+		return claims, nil
+	}
 	var claims accessClaims
 	_, err := s.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.secret, nil })
 	if err != nil {
 		return nil, errBadToken
 	}
+	s.cache.put(token, &claims)
 	return &claims, nil
 }
 

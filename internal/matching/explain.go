@@ -1,80 +1,91 @@
 package matching
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
-// Note is one sentence of an explanation, in Japanese and English.
-type Note struct {
-	Ja string
-	En string
-}
-
-// Explanation says, per component, why a suggestion scored as it did.
+// Explanation says, per component, why a suggestion scored as it did, in one
+// language.
 type Explanation struct {
-	Topic        Note
-	Distance     Note
-	Availability Note
-	Trust        Note
+	Topic        string
+	Distance     string
+	Availability string
+	Trust        string
 }
 
-// TopicNames returns the Japanese and English names of a topic slug.
-type TopicNames func(slug string) (ja, en string)
+// TopicName returns a topic's name in the language of the explanation.
+type TopicName func(slug string) string
 
-// Explain describes a suggestion for req in words.
-func Explain(req *Request, s *Suggestion, names TopicNames) Explanation {
-	var ja, en []string
-	for _, t := range s.MatchedTopics {
-		j, e := names(t)
-		ja, en = append(ja, j), append(en, e)
-	}
-	ex := Explanation{
-		Topic: Note{
-			Ja: fmt.Sprintf("ご希望の%dテーマのうち%dつに対応: %s", len(req.Topics), len(s.MatchedTopics), strings.Join(ja, "、")),
-			En: fmt.Sprintf("Covers %d of the %d topics you asked for: %s", len(s.MatchedTopics), len(req.Topics), strings.Join(en, ", ")),
-		},
-	}
+// Explain describes a suggestion for req in words, in Japanese ("ja") or
+// English (anything else). It runs for every suggestion shown, so it builds
+// strings directly rather than through fmt.
+func Explain(req *Request, s *Suggestion, name TopicName, lang string) Explanation {
 	m := &s.Mentor
+	ja := lang == "ja"
+	var b strings.Builder
+	var ex Explanation
+
+	names := make([]string, len(s.MatchedTopics))
+	for i, t := range s.MatchedTopics {
+		names[i] = name(t)
+	}
+	asked, matched := strconv.Itoa(len(req.Topics)), strconv.Itoa(len(s.MatchedTopics))
+	if ja {
+		ex.Topic = "ご希望の" + asked + "テーマのうち" + matched + "つに対応: " + strings.Join(names, "、")
+	} else {
+		ex.Topic = "Covers " + matched + " of the " + asked + " topics you asked for: " + strings.Join(names, ", ")
+	}
+
+	km := strconv.FormatFloat(s.DistanceKm, 'f', 1, 64)
+	radius, travel := strconv.FormatFloat(req.RadiusKm, 'f', 0, 64), strconv.FormatFloat(m.TravelKm, 'f', 0, 64)
 	switch {
+	case s.WithinReach && ja:
+		ex.Distance = km + " km。会える範囲です（あなたの移動範囲 " + radius + " km、メンターの移動範囲 " + travel + " km）"
 	case s.WithinReach:
-		ex.Distance = Note{
-			Ja: fmt.Sprintf("%.1f km。会える範囲です（あなたの移動範囲 %.0f km、メンターの移動範囲 %.0f km）", s.DistanceKm, req.RadiusKm, m.TravelKm),
-			En: fmt.Sprintf("%.1f km away, close enough to meet (you travel up to %.0f km, the mentor %.0f km)", s.DistanceKm, req.RadiusKm, m.TravelKm),
-		}
+		ex.Distance = km + " km away, close enough to meet (you travel up to " + radius + " km, the mentor " + travel + " km)"
+	case ja:
+		ex.Distance = km + " km。対面には遠いですが、オンラインか電話で相談できます"
 	default:
-		ex.Distance = Note{
-			Ja: fmt.Sprintf("%.1f km。対面には遠いですが、オンラインか電話で相談できます", s.DistanceKm),
-			En: fmt.Sprintf("%.1f km away, too far to meet in person, but available online or by phone", s.DistanceKm),
-		}
+		ex.Distance = km + " km away, too far to meet in person, but available online or by phone"
 	}
-	free := fmt.Sprintf("%d/%d", m.Free(), m.Capacity)
+
+	free := strconv.Itoa(m.Free()) + "/" + strconv.Itoa(m.Capacity)
+	intros, answered := strconv.Itoa(m.Introductions), strconv.Itoa(m.Answered)
+	b.Reset()
 	switch {
+	case m.Introductions == 0 && ja:
+		b.WriteString("空き枠 " + free + "。新しいメンターです")
 	case m.Introductions == 0:
-		ex.Availability = Note{
-			Ja: fmt.Sprintf("空き枠 %s。新しいメンターです", free),
-			En: fmt.Sprintf("%s places free; new to Kizuna, no answer record yet", free),
-		}
+		b.WriteString(free + " places free; new to Kizuna, no answer record yet")
+	case m.Answered == 0 && ja:
+		b.WriteString("空き枠 " + free + "。最近の紹介 " + intros + " 件に未回答")
 	case m.Answered == 0:
-		ex.Availability = Note{
-			Ja: fmt.Sprintf("空き枠 %s。最近の紹介 %d 件に未回答", free, m.Introductions),
-			En: fmt.Sprintf("%s places free; answered none of %d recent introductions", free, m.Introductions),
-		}
+		b.WriteString(free + " places free; answered none of " + intros + " recent introductions")
+	case ja:
+		b.WriteString("空き枠 " + free + "。最近の紹介 " + intros + " 件中 " + answered + " 件に回答（中央値 " + strconv.FormatFloat(m.MedianAnswerHr, 'f', 0, 64) + " 時間）")
 	default:
-		ex.Availability = Note{
-			Ja: fmt.Sprintf("空き枠 %s。最近の紹介 %d 件中 %d 件に回答（中央値 %.0f 時間）", free, m.Introductions, m.Answered, m.MedianAnswerHr),
-			En: fmt.Sprintf("%s places free; answered %d of %d recent introductions, typically within %.0f h", free, m.Answered, m.Introductions, m.MedianAnswerHr),
-		}
+		b.WriteString(free + " places free; answered " + answered + " of " + intros + " recent introductions, typically within " + strconv.FormatFloat(m.MedianAnswerHr, 'f', 0, 64) + " h")
 	}
+	ex.Availability = b.String()
+
 	switch {
+	case m.Verified && m.Independent && ja:
+		ex.Trust = "オーガナイザー確認済み。利害関係なし（独立）を表明"
 	case m.Verified && m.Independent:
-		ex.Trust = Note{Ja: "オーガナイザー確認済み。利害関係なし（独立）を表明", En: "Verified by an organizer; declares no stake in any business (independent)"}
+		ex.Trust = "Verified by an organizer; declares no stake in any business (independent)"
+	case m.Verified && ja:
+		ex.Trust = "オーガナイザー確認済み"
 	case m.Verified:
-		ex.Trust = Note{Ja: "オーガナイザー確認済み", En: "Verified by an organizer"}
+		ex.Trust = "Verified by an organizer"
+	case m.Independent && ja:
+		ex.Trust = "利害関係なし（独立）を表明。未確認"
 	case m.Independent:
-		ex.Trust = Note{Ja: "利害関係なし（独立）を表明。未確認", En: "Declares no stake in any business (independent); not yet verified"}
+		ex.Trust = "Declares no stake in any business (independent); not yet verified"
+	case ja:
+		ex.Trust = "未確認"
 	default:
-		ex.Trust = Note{Ja: "未確認", En: "Not yet verified by an organizer"}
+		ex.Trust = "Not yet verified by an organizer"
 	}
 	return ex
 }

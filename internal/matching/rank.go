@@ -19,11 +19,10 @@ type Suggestion struct {
 	Score         float64
 }
 
-// candidate is a scored mentor inside a scan; the full Mentor is copied only
-// for the k that make the final list.
+// candidate is a scored mentor inside a scan; the full Mentor is copied, and
+// the distance in km computed, only for the k that make the final list.
 type candidate struct {
 	c      search.Candidate
-	d      float64
 	within bool
 	score  float64
 }
@@ -70,16 +69,25 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 			return
 		}
 		total++
+		// Two bounds, cheapest first: topic fit alone (a few bit operations)
+		// with every other part at full marks, then every part but distance.
+		if best.Full() {
+			worst := best.Worst().score
+			if WeightTopic*topicScore(c.TopicMask&p.mask, &p.weights)+WeightDistance+WeightAvailability+WeightTrust < worst {
+				return
+			}
+		}
 		partial := partialScore(p, c.Facts)
 		if best.Full() && partial.Total()+WeightDistance < best.Worst().score {
 			return
 		}
-		d := c.DistanceKm()
-		partial.Distance = distanceScore(d, max(p.RadiusKm, c.TravelKm), within, (c.Modes & p.modes).Remote())
-		best.Push(candidate{c: c, d: d, within: within, score: partial.Total()})
+		partial.Distance = rankDistanceScore(p, &c, within)
+		best.Push(candidate{c: c, within: within, score: partial.Total()})
 	}, func(mentor func(search.Candidate) search.Mentor) {
-		for _, b := range best.Sorted() {
-			out = append(out, suggestion(p, b.c.Facts, mentor(b.c), b.d, b.within))
+		kept := best.Sorted()
+		out = make([]Suggestion, 0, len(kept))
+		for _, b := range kept {
+			out = append(out, suggestion(p, b.c.Facts, mentor(b.c), b.c.DistanceKm(), b.within))
 		}
 	})
 	return out, total
@@ -101,4 +109,23 @@ func Check(ix *search.Index, req Request, mentorID bson.ObjectID) (Suggestion, R
 		return Suggestion{}, r
 	}
 	return suggestion(p, &f, m, d, within), Eligible
+}
+
+// rankDistanceScore is distanceScore for an eligible candidate, deciding the
+// common cases by comparing squared chords: within reach it is 1, far beyond
+// it the remote floor; only in between are the arcsine and exponential
+// computed.
+func rankDistanceScore(p *prepared, c *search.Candidate, within bool) float64 {
+	if within {
+		return 1
+	}
+	// Eligible and out of reach: the mentor meets remotely.
+	floor2 := p.floor2
+	if c.TravelKm > p.RadiusKm {
+		floor2 = search.ChordSquared(c.TravelKm + floorBandKm)
+	}
+	if c.Chord2 > floor2 {
+		return RemoteFloor
+	}
+	return distanceScore(c.DistanceKm(), max(p.RadiusKm, c.TravelKm), false, true)
 }

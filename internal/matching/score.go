@@ -47,6 +47,11 @@ const (
 	RemoteFloor = 0.35
 )
 
+// floorBandKm is how far past the reach the decay stays above RemoteFloor
+// (DecayKm·ln(1/RemoteFloor), about 52 km): beyond it a remote mentor's
+// distance score is exactly the floor, so Rank needs no arithmetic there.
+var floorBandKm = DecayKm * math.Log(1/RemoteFloor)
+
 // Availability scoring.
 const (
 	// NewMentorResponsiveness is assumed for mentors with no answered or
@@ -86,13 +91,17 @@ type prepared struct {
 	weights [64]float64 // per bit: the topic's share of topicScore
 	modes   search.Mode // accepted modes, 0 resolved to all
 	radius2 float64     // search.ChordSquared(RadiusKm)
+	floor2  float64     // search.ChordSquared(RadiusKm + floorBandKm)
 }
 
 // prepare computes the masks of req with the index's taxonomy: the i-th of n
 // requested topics weighs n-i (the founder's first topic counts most),
 // normalized so that covering every requested topic scores 1.
 func prepare(ix *search.Index, req Request) *prepared {
-	p := &prepared{Request: req, mask: ix.TopicMask(req.Topics), modes: req.Modes, radius2: search.ChordSquared(req.RadiusKm)}
+	p := &prepared{
+		Request: req, mask: ix.TopicMask(req.Topics), modes: req.Modes,
+		radius2: search.ChordSquared(req.RadiusKm), floor2: search.ChordSquared(req.RadiusKm + floorBandKm),
+	}
 	if p.modes == 0 {
 		p.modes = search.ModeInPerson | search.ModeOnline | search.ModePhone
 	}
@@ -228,7 +237,8 @@ func responsiveness(f *search.Facts) float64 {
 	if f.Introductions == 0 {
 		return NewMentorResponsiveness
 	}
-	share := float64(f.Answered) / float64(f.Introductions)
+	// Clamped: the score promises [0,1] whatever the stats say.
+	share := min(float64(f.Answered)/float64(f.Introductions), 1)
 	speed := 1.0
 	if f.Answered > 0 && f.MedianAnswerHr > PromptAnswerHours {
 		speed = 1 / (1 + (f.MedianAnswerHr-PromptAnswerHours)/slowAnswerScaleHr)

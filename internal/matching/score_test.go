@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -92,6 +93,7 @@ func TestAvailabilityAndTrust(t *testing.T) {
 		{"half full, always prompt", search.Mentor{Capacity: 2, Active: 1, Introductions: 4, Answered: 4, MedianAnswerHr: 5}, 0.5*0.5 + 0.5*1},
 		{"answers half, slowly", search.Mentor{Capacity: 1, Introductions: 4, Answered: 2, MedianAnswerHr: 96}, 0.5*1 + 0.5*(0.5*0.5)},
 		{"never answers", search.Mentor{Capacity: 3, Introductions: 3}, 0.5},
+		{"inconsistent stats stay in range", search.Mentor{Capacity: 1, Introductions: 1, Answered: 4, MedianAnswerHr: 1}, 1},
 		{"no capacity", search.Mentor{Capacity: 0}, 0.5 * NewMentorResponsiveness},
 	}
 	for _, tc := range cases {
@@ -278,9 +280,13 @@ func TestCheckExplainsWhy(t *testing.T) {
 	if r != Eligible || s.WithinReach {
 		t.Fatalf("sapporo: %q %+v", r, s)
 	}
-	ex := Explain(&req, &s, func(slug string) (string, string) { return "販路開拓", "Sales" })
-	if ex.Distance.En == "" || ex.Topic.Ja == "" || ex.Availability.En == "" || ex.Trust.Ja == "" {
-		t.Fatalf("empty explanation: %+v", ex)
+	en := Explain(&req, &s, func(string) string { return "Sales" }, "en")
+	ja := Explain(&req, &s, func(string) string { return "販路開拓・営業" }, "ja")
+	if !strings.Contains(en.Distance, "too far to meet in person") || !strings.Contains(en.Topic, "Covers 1 of the 1 topics you asked for: Sales") {
+		t.Errorf("en: %+v", en)
+	}
+	if !strings.Contains(ja.Distance, "オンラインか電話") || !strings.Contains(ja.Topic, "販路開拓・営業") || ja.Trust != "未確認" {
+		t.Errorf("ja: %+v", ja)
 	}
 }
 
@@ -299,7 +305,7 @@ func syntheticIndex(n int) *search.Index {
 			Point:    geo.Point{Lat: 31 + r.Float64()*14, Lon: 130 + r.Float64()*15},
 			TravelKm: float64(r.IntN(100)), Modes: search.Mode(1 + r.IntN(7)),
 			Capacity: 1 + r.IntN(5), Accepting: r.IntN(10) > 0, Verified: r.IntN(3) == 0, Independent: r.IntN(2) == 0,
-			Introductions: r.IntN(10), Answered: r.IntN(5), MedianAnswerHr: float64(r.IntN(200)),
+			Introductions: 5 + r.IntN(5), Answered: r.IntN(6), MedianAnswerHr: float64(r.IntN(200)),
 		})
 	}
 	return ix

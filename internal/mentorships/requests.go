@@ -91,21 +91,24 @@ func (s *Service) Suggest(p accounts.Principal, in SuggestInput) (Suggestions, e
 		FounderID: p.UserID, Topics: in.Topics, Origin: origin, RadiusKm: float64(radius), Modes: modeSet(modes),
 		IndependentOnly: in.IndependentOnly, Company: brief.CompanyFolded, Industry: brief.IndustryFolded,
 	}
-	return s.rank(req, limit), nil
+	return s.rank(req, limit, p.Locale), nil
 }
 
-func (s *Service) rank(req matching.Request, k int) Suggestions {
+// rank ranks mentors for req and explains the best k in the caller's language.
+func (s *Service) rank(req matching.Request, k int, lang string) Suggestions {
 	items, total := matching.Rank(s.index, req, k)
 	out := Suggestions{Candidates: total, Items: make([]Ranked, len(items))}
+	name := func(slug string) string {
+		t, _ := s.topics.Get(slug)
+		if lang == "ja" {
+			return t.Ja
+		}
+		return t.En
+	}
 	for i := range items {
-		out.Items[i] = Ranked{Suggestion: items[i], Explanation: matching.Explain(&req, &items[i], s.topicNames)}
+		out.Items[i] = Ranked{Suggestion: items[i], Explanation: matching.Explain(&req, &items[i], name, lang)}
 	}
 	return out
-}
-
-func (s *Service) topicNames(slug string) (string, string) {
-	t, _ := s.topics.Get(slug)
-	return t.Ja, t.En
 }
 
 // RequestInput creates a match request.
@@ -149,7 +152,7 @@ func (s *Service) CreateRequest(ctx context.Context, p accounts.Principal, in Re
 	if _, err := s.requests.InsertOne(ctx, r); err != nil {
 		return MatchRequest{}, Suggestions{}, fmt.Errorf("insert match request: %w", err)
 	}
-	return r, s.rank(s.matchingRequest(r), SuggestionsShown), nil
+	return r, s.rank(s.matchingRequest(r), SuggestionsShown, p.Locale), nil
 }
 
 // matchingRequest turns a stored request into a matching query, with the
@@ -173,7 +176,7 @@ func (s *Service) GetRequest(ctx context.Context, p accounts.Principal, id bson.
 	if r.Status != RequestOpen {
 		return r, Suggestions{Items: []Ranked{}}, nil
 	}
-	return r, s.rank(s.matchingRequest(r), SuggestionsShown), nil
+	return r, s.rank(s.matchingRequest(r), SuggestionsShown, p.Locale), nil
 }
 
 // ListRequests returns the caller's requests, newest first.

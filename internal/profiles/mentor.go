@@ -248,11 +248,7 @@ func (s *Service) syncMentors(ctx context.Context, since time.Time) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	ids := make([]bson.ObjectID, len(ps))
-	for i, p := range ps {
-		ids[i] = p.UserID
-	}
-	users, err := s.users.GetMany(ctx, ids)
+	users, err := s.accountsOf(ctx, ps)
 	if err != nil {
 		return err
 	}
@@ -263,6 +259,29 @@ func (s *Service) syncMentors(ctx context.Context, since time.Time) error {
 		s.sync.saw(p.UpdatedAt)
 	}
 	return nil
+}
+
+// bulkAccounts is the number of profiles above which their accounts are read
+// by role in one scan rather than by id.
+const bulkAccounts = 200
+
+func (s *Service) accountsOf(ctx context.Context, ps []MentorProfile) (map[bson.ObjectID]accounts.User, error) {
+	if len(ps) <= bulkAccounts {
+		ids := make([]bson.ObjectID, len(ps))
+		for i, p := range ps {
+			ids[i] = p.UserID
+		}
+		return s.users.GetMany(ctx, ids)
+	}
+	all, err := s.users.WithRole(ctx, accounts.RoleMentor)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[bson.ObjectID]accounts.User, len(all))
+	for _, u := range all {
+		out[u.ID] = u
+	}
+	return out, nil
 }
 
 // UserChanged brings an account change (name, suspension) into the index.

@@ -9,6 +9,7 @@ package search
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -143,6 +144,10 @@ type Index struct {
 	byID   map[bson.ObjectID]int
 	items  []*entry
 	hot    []hot
+	// postings[b] lists, in ascending order, the positions of the mentors
+	// covering topic b, so a query for two topics visits a few hundred
+	// mentors, not all of them.
+	postings [64][]int32
 }
 
 // New returns an empty index over the given topic taxonomy.
@@ -184,10 +189,56 @@ func (ix *Index) Upsert(m Mentor) {
 func (ix *Index) set(i int, e *entry) {
 	e.text = ix.searchText(&e.Mentor)
 	ix.items[i] = e
+	old := ix.hot[i].TopicMask
 	ix.hot[i] = hot{
 		Facts:        ix.facts(&e.Mentor),
 		pos:          toUnit(e.Point),
 		travelChord2: ChordSquared(e.TravelKm),
+	}
+	ix.repost(int32(i), old, ix.hot[i].TopicMask)
+}
+
+// repost moves position i from the postings of the old topics to the new.
+func (ix *Index) repost(i int32, old, cur uint64) {
+	for gone := old &^ cur; gone != 0; gone &= gone - 1 {
+		b := bits.TrailingZeros64(gone)
+		if k, ok := slices.BinarySearch(ix.postings[b], i); ok {
+			ix.postings[b] = slices.Delete(ix.postings[b], k, k+1)
+		}
+	}
+	for added := cur &^ old; added != 0; added &= added - 1 {
+		b := bits.TrailingZeros64(added)
+		k, _ := slices.BinarySearch(ix.postings[b], i)
+		ix.postings[b] = slices.Insert(ix.postings[b], k, i)
+	}
+}
+
+// eachCovering calls fn with the position of every mentor covering a topic of
+// mask, once each; the caller holds mu. When the postings of mask cover a
+// small share of the index they are walked (a mentor reached through topic b
+// is skipped if it also covers a lower topic of mask: visited there already);
+// otherwise a sequential scan is faster than hopping around memory.
+func (ix *Index) eachCovering(mask uint64, fn func(i int)) {
+	total := 0
+	for rest := mask; rest != 0; rest &= rest - 1 {
+		total += len(ix.postings[bits.TrailingZeros64(rest)])
+	}
+	if total > len(ix.hot)/4 {
+		for i := range ix.hot {
+			if ix.hot[i].TopicMask&mask != 0 {
+				fn(i)
+			}
+		}
+		return
+	}
+	for rest := mask; rest != 0; rest &= rest - 1 {
+		b := bits.TrailingZeros64(rest)
+		lower := mask & (1<<uint(b) - 1)
+		for _, i := range ix.postings[b] {
+			if ix.hot[i].TopicMask&lower == 0 {
+				fn(int(i))
+			}
+		}
 	}
 }
 
@@ -288,13 +339,13 @@ func (c *Candidate) DistanceKm() float64 { return chordToKm(c.Chord2) }
 func (ix *Index) ScanTopics(mask uint64, origin Prepared, fn func(Candidate), done func(mentor func(Candidate) Mentor)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	for i := range ix.hot {
+	ix.eachCovering(mask, func(i int) {
 		h := &ix.hot[i]
-		if h.Suspended || h.TopicMask&mask == 0 {
-			continue
+		if h.Suspended {
+			return
 		}
 		fn(Candidate{Facts: &h.Facts, Chord2: h.pos.chord2(origin.v), TravelChord2: h.travelChord2, pos: i})
-	}
+	})
 	done(func(c Candidate) Mentor { return ix.items[c.pos].Mentor })
 }
 

@@ -84,40 +84,47 @@ func (ix *Index) Search(q Query) (Result, error) {
 	// whether there is a next page.
 	best := NewTopK(q.Limit+1, func(a, b sortKey) int { return compareKeys(a, b) })
 	ix.mu.RLock()
-	for i := range ix.hot {
+	visit := func(i int) {
 		h := &ix.hot[i]
 		if h.Suspended {
-			continue
+			return
 		}
 		matched := 0
 		if wantMask != 0 {
 			matched = bits.OnesCount64(h.TopicMask & wantMask)
 			if matched == 0 {
-				continue
+				return
 			}
 		}
 		if q.Mode != 0 && h.Modes&q.Mode == 0 {
-			continue
+			return
 		}
 		if q.AcceptingOnly && (!h.Accepting || h.Free() == 0) {
-			continue
+			return
 		}
 		// Distances are compared and ordered as squared chords (monotonic in
 		// km); only the hits of the page are converted.
 		d := 0.0
 		if q.Near != nil {
 			if d = h.pos.chord2(near.v); d > radius2 {
-				continue
+				return
 			}
 		}
 		if q.Text != "" && !strings.Contains(ix.items[i].text, q.Text) {
-			continue
+			return
 		}
 		k := sortKey{matched: matched, distance: d, id: h.ID, pos: i}
 		if after != nil && compareKeys(k, *after) <= 0 {
-			continue
+			return
 		}
 		best.Push(k)
+	}
+	if wantMask != 0 {
+		ix.eachCovering(wantMask, visit)
+	} else {
+		for i := range ix.hot {
+			visit(i)
+		}
 	}
 	keys := best.Sorted()
 	var res Result

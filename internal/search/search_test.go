@@ -188,3 +188,33 @@ func TestTopK(t *testing.T) {
 		}
 	}
 }
+
+// Changing a mentor's topics moves them between posting lists.
+func TestTopicChangesUpdatePostings(t *testing.T) {
+	ix := New(topics.New())
+	id := bson.NewObjectID()
+	others := []bson.ObjectID{bson.NewObjectID(), bson.NewObjectID()}
+	ix.Upsert(Mentor{ID: others[0], Topics: []string{"sales", "legal"}, ProfileVersion: 1})
+	ix.Upsert(Mentor{ID: id, Topics: []string{"sales", "hiring"}, ProfileVersion: 1})
+	ix.Upsert(Mentor{ID: others[1], Topics: []string{"hiring"}, ProfileVersion: 1})
+	count := func(topic string) int {
+		t.Helper()
+		res, err := ix.Search(Query{Topics: []string{topic}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Hits)
+	}
+	if count("sales") != 2 || count("hiring") != 2 || count("legal") != 1 {
+		t.Fatalf("before: sales %d hiring %d legal %d", count("sales"), count("hiring"), count("legal"))
+	}
+	ix.Upsert(Mentor{ID: id, Topics: []string{"legal"}, ProfileVersion: 2})
+	if count("sales") != 1 || count("hiring") != 1 || count("legal") != 2 {
+		t.Fatalf("after: sales %d hiring %d legal %d", count("sales"), count("hiring"), count("legal"))
+	}
+	// A mentor covering two requested topics is found once.
+	res, _ := ix.Search(Query{Topics: []string{"sales", "legal"}})
+	if len(res.Hits) != 2 {
+		t.Fatalf("two topics: %d hits, want 2 distinct mentors", len(res.Hits))
+	}
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/kizuna-dev/kizuna/internal/benchdata"
+)
+
+// BenchmarkMatchSuggestionsHandler measures one suggestions request through
+// the whole router (auth, ranking over 10,000 mentors, JSON) without the
+// network; scripts/bench measures it under load over HTTP.
+func BenchmarkMatchSuggestionsHandler(b *testing.B) {
+	ta := newTestApp(b, quietLogs) // as scripts/bench runs the server
+	must(b, benchdata.SeedMentors(context.Background(), ta.app.db, 10_000))
+	must(b, ta.app.profiles.LoadIndex(context.Background()))
+	f := ta.signUp("bench", "founder")
+	req := httptest.NewRequest(http.MethodGet, "/v1/match-suggestions?topic=sales&topic=hiring&near=01207&radiusKm=50", nil)
+	req.Header.Set("Authorization", "Bearer "+f.Access)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		ta.app.handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+func BenchmarkHealthzHandler(b *testing.B) {
+	ta := newTestApp(b, quietLogs)
+	req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		ta.app.handler.ServeHTTP(rec, req)
+	}
+}
+
+func quietLogs(c *config) { c.LogLevel = slog.LevelWarn }

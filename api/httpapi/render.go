@@ -1,0 +1,22 @@
+package httpapi
+
+import (
+	"github.com/gin-gonic/gin"
+	gojson "github.com/goccy/go-json"
+)
+
+// writeJSON encodes v with goccy/go-json, a drop-in for encoding/json (same
+// output, tags and escaping) that is several times faster: suggestion
+// responses of ten explained mentors are the API's hot path.
+func writeJSON(c *gin.Context, status int, v any) {
+	writeJSONAs(c, status, "application/json; charset=utf-8", v)
+}
+
+func writeJSONAs(c *gin.Context, status int, contentType string, v any) {
+	b, err := gojson.Marshal(v)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Data(status, contentType, b)
+}
