@@ -173,7 +173,7 @@ func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profile
 		return m
 	}
 	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
-		s.requests:    {idx("founderId", "_id"), idx("status")},
+		s.requests:    {idx("founderId", "_id"), idx("status"), idx("createdAt")},
 		s.intros:      {unique("requestId", "mentorId"), idx("mentorId", "createdAt"), idx("founderId"), idx("status"), idx("updatedAt")},
 		s.introSlots:  {unique("requestId", "slot"), idx("introductionId")},
 		s.seats:       {unique("mentorId", "slot"), unique("mentorshipId")},

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
@@ -177,6 +178,21 @@ func (s *Service) GetRequest(ctx context.Context, p accounts.Principal, id bson.
 		return r, Suggestions{Items: []Ranked{}}, nil
 	}
 	return r, s.rank(s.matchingRequest(r), SuggestionsShown, p.Locale), nil
+}
+
+// RequestsSince returns every match request created at or after since, in
+// any status (for reports of what founders ask for).
+func (s *Service) RequestsSince(ctx context.Context, since time.Time) ([]MatchRequest, error) {
+	cur, err := s.requests.Find(ctx, bson.D{{Key: "createdAt", Value: bson.D{{Key: "$gte", Value: since}}}},
+		options.Find().SetProjection(bson.D{{Key: "message", Value: 0}}))
+	if err != nil {
+		return nil, fmt.Errorf("find match requests: %w", err)
+	}
+	var rs []MatchRequest
+	if err := cur.All(ctx, &rs); err != nil {
+		return nil, fmt.Errorf("find match requests: %w", err)
+	}
+	return rs, nil
 }
 
 // ListRequests returns the caller's requests, newest first.

@@ -251,6 +251,16 @@ func (ix *Index) facts(m *Mentor) Facts {
 	}
 }
 
+// Each calls fn for every indexed mentor under the read lock (reports read
+// the whole index). fn must not keep or modify the Mentor.
+func (ix *Index) Each(fn func(m *Mentor)) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	for _, e := range ix.items {
+		fn(&e.Mentor)
+	}
+}
+
 // Facts returns what ranking reads of one mentor.
 func (ix *Index) Facts(id bson.ObjectID) (Facts, geo.Point, bool) {
 	ix.mu.RLock()
