@@ -10,12 +10,16 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/api/httpapi"
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
+	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
+	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
@@ -30,6 +34,8 @@ type app struct {
 	profiles      *profiles.Service
 	notifications *notifications.Service
 	mentorships   *mentorships.Service
+	community     *community.Service
+	keepInTouch   *keepintouch.Service
 	jobs          *jobs.Runner
 	handler       http.Handler
 	log           *slog.Logger
@@ -91,12 +97,33 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
+	comm, err := community.New(ctx, db, catalog, acc, notif, community.Config{Now: now, Logger: log, LapsedDays: cfg.LapsedDays})
+	if err != nil {
+		return nil, fmt.Errorf("community: %w", err)
+	}
 	ms, err := mentorships.New(ctx, db, mentorIndex, prof, acc, notif, taxonomy, mentorships.Config{
 		Now: now, Logger: log, SyncInterval: cfg.syncInterval,
 		IntroExpiry: time.Duration(cfg.IntroExpiryDays) * 24 * time.Hour,
+		// A good ending keeps both people in the community covering the
+		// founder's area, as alumni.
+		OnCompleted: func(ctx context.Context, m mentorships.Mentorship) error {
+			b, ok := prof.Founder(m.FounderID)
+			if !ok {
+				return nil
+			}
+			return comm.KeepAlumni(ctx, []bson.ObjectID{m.MentorID, m.FounderID}, b.Location.PrefectureCode, b.Location.MunicipalityCode)
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mentorships: %w", err)
+	}
+	mod, err := moderation.New(ctx, db, comm, acc, now)
+	if err != nil {
+		return nil, fmt.Errorf("moderation: %w", err)
+	}
+	kit, err := keepintouch.New(ctx, db, ms, acc, comm, prof, mentorIndex, notif, now)
+	if err != nil {
+		return nil, fmt.Errorf("keep in touch: %w", err)
 	}
 	// Active mentorships and responsiveness feed the ranking.
 	if err := ms.SyncStats(ctx); err != nil {
@@ -118,12 +145,17 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		Topics:        taxonomy,
 		Mentorships:   ms,
 		Notifications: notif,
-		Ready:         db.Ping,
-		Logger:        log,
-		Metrics:       reg,
-		CORSOrigins:   cfg.CORSOrigins,
+		Community:     comm,
+		Moderation:    mod,
+		KeepInTouch:   kit,
+		// Last activity (for lapsed members), written at most hourly per user.
+		OnActivity:  func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
+		Ready:       db.Ping,
+		Logger:      log,
+		Metrics:     reg,
+		CORSOrigins: cfg.CORSOrigins,
 	})
-	return &app{db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, jobs: runner, handler: handler, log: log}, nil
+	return &app{db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, log: log}, nil
 }
 
 // introductionJobEvery is how often introductions are expired and reminded:
@@ -144,11 +176,19 @@ func (a *app) runBackground(ctx context.Context) {
 		wg.Go(func() { a.mentorships.Run(ctx) })
 	}
 	wg.Go(func() {
-		a.jobs.Every(ctx, "introductions", introductionJobEvery, func(ctx context.Context, _ time.Time) error {
+		a.jobs.Every(ctx, "introductions", introductionJobEvery, jobs.Each(introductionJobEvery), func(ctx context.Context, _ time.Time) error {
 			rep, err := a.mentorships.RunIntroductionJob(ctx)
 			if rep != (mentorships.JobReport{}) {
 				a.log.InfoContext(ctx, "introduction job", "expired", rep.Expired, "reminded", rep.Reminded, "paused", rep.Paused, "repaired", rep.Repaired)
 			}
+			return err
+		})
+	})
+	wg.Go(func() {
+		// Checked hourly, run once per calendar day (JST) across instances.
+		a.jobs.Every(ctx, "keep-in-touch", time.Hour, jobs.DailyJST, func(ctx context.Context, _ time.Time) error {
+			sent, err := a.keepInTouch.RemindDue(ctx)
+			a.log.InfoContext(ctx, "keep-in-touch reminders", "sent", sent)
 			return err
 		})
 	})

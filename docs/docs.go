@@ -70,6 +70,413 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/admin/mentors/{id}/verify": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "An organizer has met the mentor and vouches for them; it feeds the trust part of matching scores.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "admin"
+                ],
+                "summary": "Verify a mentor (organizers, admins)",
+                "operationId": "verifyMentor",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Mentor's user id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.VerifiedView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found: no mentor profile",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "admin"
+                ],
+                "summary": "Withdraw a mentor's verification (organizers, admins)",
+                "operationId": "unverifyMentor",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Mentor's user id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.VerifiedView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found: no mentor profile",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/admin/users/{id}/roles": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "admin"
+                ],
+                "summary": "Grant the organizer role (admins)",
+                "operationId": "grantRole",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "User id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "The role",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.RoleRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.AdminUserView"
+                        }
+                    },
+                    "400": {
+                        "description": "role_not_grantable, validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: admins only",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/admin/users/{id}/roles/{role}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Takes effect at once, also for access tokens already issued.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "admin"
+                ],
+                "summary": "Revoke the organizer role (admins)",
+                "operationId": "revokeRole",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "User id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "organizer"
+                        ],
+                        "type": "string",
+                        "description": "The role",
+                        "name": "role",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.AdminUserView"
+                        }
+                    },
+                    "400": {
+                        "description": "role_not_grantable",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: admins only",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/admin/users/{id}/suspend": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Their access tokens are refused from the next request on and their sessions cannot be refreshed; they disappear from search and matching.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "admin"
+                ],
+                "summary": "Suspend a user (admins)",
+                "operationId": "suspendUser",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "User id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.AdminUserView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: admins only",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "cannot_suspend_self",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/admin/users/{id}/unsuspend": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "admin"
+                ],
+                "summary": "Lift a suspension (admins)",
+                "operationId": "unsuspendUser",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "User id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.AdminUserView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: admins only",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/areas/municipalities": {
             "get": {
                 "description": "Matches Japanese names, kana readings and romaji alike: 札幌, さっぽろ, サッポロ and Sapporo all find 札幌市. Exact names first, then prefixes, then substrings.",
@@ -477,6 +884,1144 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/communities": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Filter by prefecture; with near=, nearest first (by the community's center), else newest first.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Communities",
+                "operationId": "listCommunities",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "example": "01",
+                        "description": "Prefecture code",
+                        "name": "prefecture",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Municipality code, prefecture code or lat,lon",
+                        "name": "near",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.CommunityList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The creator becomes its organizer. Membership is free for anyone signed in.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Create a community (organizers, admins)",
+                "operationId": "createCommunity",
+                "parameters": [
+                    {
+                        "description": "The community",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.CommunityRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.CommunityView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: needs the organizer role",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/communities/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "A community",
+                "operationId": "getCommunity",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Community id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.CommunityView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/communities/{id}/events": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Low-hurdle events (short, free, online or nearby) make coming back easy. Tags: free, online (needs online: true), short (60 minutes or less), beginner.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Create an event (the community's organizers)",
+                "operationId": "createEvent",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Community id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "The event",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.EventRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.EventView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: not an organizer of this community",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/communities/{id}/join": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Idempotent; a member who left rejoins.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Join (free, anyone signed in)",
+                "operationId": "joinCommunity",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Community id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MembershipView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/communities/{id}/leave": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Idempotent. The last organizer cannot leave (409 last_organizer).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Leave",
+                "operationId": "leaveCommunity",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Community id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "last_organizer",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/communities/{id}/members": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "status=lapsed lists members with no activity for KIZUNA_LAPSED_DAYS (default 90), least recently active first: whom to invite back.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Members (the community's organizers)",
+                "operationId": "listMembers",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Community id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "active",
+                            "lapsed"
+                        ],
+                        "type": "string",
+                        "description": "active or lapsed",
+                        "name": "status",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MemberList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: not an organizer of this community",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/communities/{id}/posts": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "A community's posts (members)",
+                "operationId": "listPosts",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Community id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PostList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not_a_member",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Post to a community (members)",
+                "operationId": "createPost",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Community id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "The post",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PostRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PostView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "not_a_member",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/connections/{userId}/cadence": {
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "A daily job reminds you (in-app, if reminders are on) when you have not been in touch with this person for everyDays.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "keep-in-touch"
+                ],
+                "summary": "Set a reminder cadence for a connection",
+                "operationId": "setCadence",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "The other person's user id",
+                        "name": "userId",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "How often",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.CadenceRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.CadenceView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found: not one of your connections",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "keep-in-touch"
+                ],
+                "summary": "Remove a reminder cadence",
+                "operationId": "clearCadence",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "The other person's user id",
+                        "name": "userId",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/events": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "From now (or from=) on. With near=: in-person events within radiusKm (default 100) and every online event, nearest first (online ones count as 0 km), then soonest.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Upcoming events",
+                "operationId": "listEvents",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "example": "01207",
+                        "description": "Municipality code, prefecture code or lat,lon",
+                        "name": "near",
+                        "in": "query"
+                    },
+                    {
+                        "type": "number",
+                        "description": "With near: 1 to 3000, default 100",
+                        "name": "radiusKm",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 time, default now",
+                        "name": "from",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "RFC 3339 time",
+                        "name": "to",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "free",
+                            "online",
+                            "short",
+                            "beginner"
+                        ],
+                        "type": "string",
+                        "description": "Only events with this tag",
+                        "name": "tag",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "Only this community's events",
+                        "name": "communityId",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.EventList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/events/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "An event, with attendance and your RSVP",
+                "operationId": "getEvent",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Event id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.EventView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/events/{id}/invite-lapsed": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every lapsed member of the event's community gets one in-app invitation to this event: never twice for one event, never to someone who turned invitations off.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "Invite lapsed members back (the community's organizers)",
+                "operationId": "inviteLapsed",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Event id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.InviteResultView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "event_past",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/events/{id}/rsvp": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "going takes a place, or a place on the waitlist when the event is full (promoted in order when a place frees; you are notified). maybe and not_going give a place up. Going to an event joins its community (free). No race can overbook.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "events"
+                ],
+                "summary": "RSVP",
+                "operationId": "rsvpEvent",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Event id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Your answer",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.RSVPRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.RSVPView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "event_past",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/introductions": {
             "get": {
                 "security": [
@@ -866,6 +2411,65 @@ const docTemplate = `{
                     },
                     "409": {
                         "description": "invalid_transition",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/keep-in-touch": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Your active and alumni connections whose last contact (the latest touchpoint, else the start) is older than staleDays or than the cadence you set for that person, most overdue first, each with a low-hurdle suggestion: an upcoming short or free event near you both, else a short call when they shared a phone, else a message. Connections you said you would not keep (stayInTouch false) are left out.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "keep-in-touch"
+                ],
+                "summary": "Connections to get back in touch with",
+                "operationId": "keepInTouch",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "1 to 365, default 60",
+                        "name": "staleDays",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.KeepInTouchList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2688,6 +4292,518 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/posts/{id}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "The author deletes their own; the community's organizers remove any (moderation).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Delete a post",
+                "operationId": "deletePost",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Post id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Edit your post",
+                "operationId": "editPost",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Post id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "The new text",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PostRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PostView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: not the author",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/posts/{id}/pin": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Pin a post (the community's organizers)",
+                "operationId": "pinPost",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Post id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PostView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/posts/{id}/unpin": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "community"
+                ],
+                "summary": "Unpin a post (the community's organizers)",
+                "operationId": "unpinPost",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Post id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PostView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/reports": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "Code-of-conduct reports (organizers: their communities; admins: all)",
+                "operationId": "listConductReports",
+                "parameters": [
+                    {
+                        "enum": [
+                            "open",
+                            "resolved"
+                        ],
+                        "type": "string",
+                        "description": "open or resolved",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.ConductReportList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "About a person (subjectUserId) or a post (postId). Organizers of the community concerned and admins handle it.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "Report a code-of-conduct problem",
+                "operationId": "fileConductReport",
+                "parameters": [
+                    {
+                        "description": "The report",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.ConductReportRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.ConductReportView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found: no such user or post",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/reports/{id}/resolve": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "Resolve a report (its community's organizers, admins)",
+                "operationId": "resolveConductReport",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Report id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "How it was resolved",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.ResolveRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.ConductReportView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "invalid_transition: already resolved",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/topics": {
             "get": {
                 "description": "The topics mentors help with and founders ask about, with Japanese and English names. Profiles and matching use the slugs.",
@@ -2722,6 +4838,41 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.AdminUserView": {
+            "type": "object",
+            "properties": {
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "displayName": {
+                    "type": "string",
+                    "example": "佐藤 由紀"
+                },
+                "email": {
+                    "type": "string",
+                    "example": "yuki.sato@example.jp"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                },
+                "roles": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "mentor",
+                        "organizer"
+                    ]
+                },
+                "suspended": {
+                    "type": "boolean",
+                    "example": false
+                }
+            }
+        },
         "httpapi.AuthResponse": {
             "type": "object",
             "properties": {
@@ -2730,6 +4881,29 @@ const docTemplate = `{
                 },
                 "user": {
                     "$ref": "#/definitions/httpapi.Me"
+                }
+            }
+        },
+        "httpapi.CadenceRequest": {
+            "type": "object",
+            "properties": {
+                "everyDays": {
+                    "description": "Remind me when we have not been in touch for this many days (1 to 365).",
+                    "type": "integer",
+                    "example": 30
+                }
+            }
+        },
+        "httpapi.CadenceView": {
+            "type": "object",
+            "properties": {
+                "everyDays": {
+                    "type": "integer",
+                    "example": 30
+                },
+                "userId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
                 }
             }
         },
@@ -2743,6 +4917,126 @@ const docTemplate = `{
                 "newPassword": {
                     "type": "string",
                     "example": "a-longer-passphrase-2026"
+                }
+            }
+        },
+        "httpapi.CommunityList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.CommunityView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "20"
+                }
+            }
+        },
+        "httpapi.CommunityRequest": {
+            "type": "object",
+            "properties": {
+                "description": {
+                    "type": "string",
+                    "example": "十勝で事業を営む人と、応援するメンターの集まりです。参加無料。"
+                },
+                "municipalityCodes": {
+                    "description": "Optionally, only these municipalities of those prefectures.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "01207",
+                        "01631"
+                    ]
+                },
+                "name": {
+                    "type": "string",
+                    "example": "十勝起業者コミュニティ"
+                },
+                "nameEn": {
+                    "type": "string",
+                    "example": "Tokachi Founders Community"
+                },
+                "prefectureCodes": {
+                    "description": "Prefectures it covers (1 or more).",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "01"
+                    ]
+                }
+            }
+        },
+        "httpapi.CommunityView": {
+            "type": "object",
+            "properties": {
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "description": {
+                    "type": "string",
+                    "example": "十勝で事業を営む人と、応援するメンターの集まりです。"
+                },
+                "distanceKm": {
+                    "description": "With near=: km from the community's center.",
+                    "type": "number",
+                    "example": 3.2
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3600"
+                },
+                "memberCount": {
+                    "type": "integer",
+                    "example": 42
+                },
+                "municipalityCodes": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "01207"
+                    ]
+                },
+                "myRole": {
+                    "description": "The caller's membership: member, organizer, or empty when not a member.",
+                    "type": "string",
+                    "enum": [
+                        "member",
+                        "organizer"
+                    ],
+                    "example": "member"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "十勝起業者コミュニティ"
+                },
+                "nameEn": {
+                    "type": "string",
+                    "example": "Tokachi Founders Community"
+                },
+                "organizers": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.PersonRef"
+                    }
+                },
+                "prefectureCodes": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "01"
+                    ]
                 }
             }
         },
@@ -2782,6 +5076,111 @@ const docTemplate = `{
                     "description": "Its weight in the total; the weights sum to 1.",
                     "type": "number",
                     "example": 0.3
+                }
+            }
+        },
+        "httpapi.ConductReportList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ConductReportView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3900"
+                }
+            }
+        },
+        "httpapi.ConductReportRequest": {
+            "type": "object",
+            "properties": {
+                "communityId": {
+                    "description": "For a report about a person: the community where it happened, so its organizers see it.",
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3600"
+                },
+                "detail": {
+                    "type": "string",
+                    "example": "紹介のたびに自社の会計サービスを勧められます"
+                },
+                "postId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3700"
+                },
+                "reason": {
+                    "type": "string",
+                    "enum": [
+                        "harassment",
+                        "spam",
+                        "undisclosed_stake",
+                        "inappropriate",
+                        "other"
+                    ],
+                    "example": "undisclosed_stake"
+                },
+                "subjectUserId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                }
+            }
+        },
+        "httpapi.ConductReportView": {
+            "type": "object",
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "example": "warned"
+                },
+                "communityId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3600"
+                },
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "detail": {
+                    "type": "string",
+                    "example": "紹介のたびに自社の会計サービスを勧められます"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3900"
+                },
+                "postId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3700"
+                },
+                "reason": {
+                    "type": "string",
+                    "example": "undisclosed_stake"
+                },
+                "reporterId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34ce"
+                },
+                "resolution": {
+                    "type": "string",
+                    "example": "本人と話しました"
+                },
+                "resolvedAt": {
+                    "type": "string",
+                    "example": "2026-11-24T10:00:00Z"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "open",
+                        "resolved"
+                    ],
+                    "example": "open"
+                },
+                "subjectUserId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
                 }
             }
         },
@@ -2830,6 +5229,142 @@ const docTemplate = `{
                     "description": "Why (1 to 1,000 characters); shared with the other party.",
                     "type": "string",
                     "example": "事業の方向転換のため、いったん区切りにします"
+                }
+            }
+        },
+        "httpapi.EventList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.EventView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "20"
+                }
+            }
+        },
+        "httpapi.EventRequest": {
+            "type": "object",
+            "properties": {
+                "capacity": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "description": {
+                    "type": "string",
+                    "example": "お茶を飲みながら、気軽に。途中参加・途中退出OK。"
+                },
+                "endsAt": {
+                    "type": "string",
+                    "example": "2026-12-05T10:30:00Z"
+                },
+                "online": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "startsAt": {
+                    "type": "string",
+                    "example": "2026-12-05T10:00:00Z"
+                },
+                "tags": {
+                    "description": "Any of free, online (needs online: true), short (60 minutes or less), beginner.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "free",
+                        "short",
+                        "beginner"
+                    ]
+                },
+                "title": {
+                    "type": "string",
+                    "example": "30分だけ、販路の悩み相談会"
+                },
+                "venue": {
+                    "description": "Required unless online.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.VenueRequest"
+                        }
+                    ]
+                }
+            }
+        },
+        "httpapi.EventView": {
+            "type": "object",
+            "properties": {
+                "capacity": {
+                    "type": "integer",
+                    "example": 12
+                },
+                "communityId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3600"
+                },
+                "description": {
+                    "type": "string",
+                    "example": "お茶を飲みながら、気軽に。"
+                },
+                "distanceKm": {
+                    "description": "With near=: km to the venue (0 for online events).",
+                    "type": "number",
+                    "example": 2.4
+                },
+                "endsAt": {
+                    "type": "string",
+                    "example": "2026-12-05T10:30:00Z"
+                },
+                "going": {
+                    "description": "Only on GET /v1/events/{id}.",
+                    "type": "integer",
+                    "example": 9
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3800"
+                },
+                "myRsvp": {
+                    "description": "The caller's RSVP, when they answered (only on GET /v1/events/{id}).",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.RSVPView"
+                        }
+                    ]
+                },
+                "online": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "startsAt": {
+                    "type": "string",
+                    "example": "2026-12-05T10:00:00Z"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "free",
+                        "short"
+                    ]
+                },
+                "title": {
+                    "type": "string",
+                    "example": "30分だけ、販路の悩み相談会"
+                },
+                "venue": {
+                    "$ref": "#/definitions/httpapi.VenueView"
+                },
+                "waitlisted": {
+                    "type": "integer",
+                    "example": 0
                 }
             }
         },
@@ -3077,6 +5612,118 @@ const docTemplate = `{
                         "sales",
                         "hiring"
                     ]
+                }
+            }
+        },
+        "httpapi.InviteResultView": {
+            "type": "object",
+            "properties": {
+                "alreadyInvited": {
+                    "description": "Lapsed members invited to this event before (never twice).",
+                    "type": "integer",
+                    "example": 0
+                },
+                "invited": {
+                    "description": "Lapsed members newly invited.",
+                    "type": "integer",
+                    "example": 7
+                },
+                "lapsed": {
+                    "type": "integer",
+                    "example": 8
+                },
+                "optedOut": {
+                    "description": "Lapsed members who turned invitations off.",
+                    "type": "integer",
+                    "example": 1
+                }
+            }
+        },
+        "httpapi.KeepInTouchItem": {
+            "type": "object",
+            "properties": {
+                "cadenceDays": {
+                    "description": "The cadence you set for this person, if any.",
+                    "type": "integer",
+                    "example": 30
+                },
+                "daysSinceContact": {
+                    "type": "integer",
+                    "example": 114
+                },
+                "lastContactAt": {
+                    "type": "string",
+                    "example": "2026-08-01T10:00:00Z"
+                },
+                "mentorshipId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3510"
+                },
+                "overdueDays": {
+                    "description": "Days past the threshold (the smaller of staleDays and the cadence).",
+                    "type": "integer",
+                    "example": 54
+                },
+                "person": {
+                    "$ref": "#/definitions/httpapi.PersonRef"
+                },
+                "relation": {
+                    "description": "active: an ongoing mentorship; alumni: completed.",
+                    "type": "string",
+                    "enum": [
+                        "active",
+                        "alumni"
+                    ],
+                    "example": "alumni"
+                },
+                "suggestion": {
+                    "$ref": "#/definitions/httpapi.KeepInTouchSuggestion"
+                },
+                "theirRole": {
+                    "description": "Their role in the mentorship.",
+                    "type": "string",
+                    "enum": [
+                        "mentor",
+                        "founder"
+                    ],
+                    "example": "mentor"
+                }
+            }
+        },
+        "httpapi.KeepInTouchList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.KeepInTouchItem"
+                    }
+                }
+            }
+        },
+        "httpapi.KeepInTouchSuggestion": {
+            "type": "object",
+            "properties": {
+                "durationMinutes": {
+                    "type": "integer",
+                    "example": 15
+                },
+                "event": {
+                    "$ref": "#/definitions/httpapi.EventView"
+                },
+                "kind": {
+                    "description": "event: an upcoming short or free event near you both (or online);\ncall: a short phone call (they shared a phone); message: a short note.",
+                    "type": "string",
+                    "enum": [
+                        "event",
+                        "call",
+                        "message"
+                    ],
+                    "example": "event"
+                },
+                "phone": {
+                    "type": "string",
+                    "example": "090-1234-5678"
                 }
             }
         },
@@ -3359,6 +6006,98 @@ const docTemplate = `{
                 "updatedAt": {
                     "type": "string",
                     "example": "2026-11-23T10:00:00Z"
+                }
+            }
+        },
+        "httpapi.MemberList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.MemberView"
+                    }
+                }
+            }
+        },
+        "httpapi.MemberView": {
+            "type": "object",
+            "properties": {
+                "acceptsInvitations": {
+                    "description": "Whether they accept invitations back (organizers can still see them).",
+                    "type": "boolean",
+                    "example": true
+                },
+                "alumni": {
+                    "type": "boolean",
+                    "example": true
+                },
+                "displayName": {
+                    "type": "string",
+                    "example": "佐藤 由紀"
+                },
+                "joinedAt": {
+                    "type": "string",
+                    "example": "2025-04-01T10:00:00Z"
+                },
+                "lapsed": {
+                    "description": "No activity for KIZUNA_LAPSED_DAYS.",
+                    "type": "boolean",
+                    "example": true
+                },
+                "lastActiveAt": {
+                    "type": "string",
+                    "example": "2026-06-01T09:00:00Z"
+                },
+                "role": {
+                    "type": "string",
+                    "enum": [
+                        "member",
+                        "organizer"
+                    ],
+                    "example": "member"
+                },
+                "source": {
+                    "description": "How they joined: joined, created, alumni, event.",
+                    "type": "string",
+                    "example": "joined"
+                },
+                "userId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                }
+            }
+        },
+        "httpapi.MembershipView": {
+            "type": "object",
+            "properties": {
+                "alumni": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "communityId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3600"
+                },
+                "joinedAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "role": {
+                    "type": "string",
+                    "enum": [
+                        "member",
+                        "organizer"
+                    ],
+                    "example": "member"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "active",
+                        "left"
+                    ],
+                    "example": "active"
                 }
             }
         },
@@ -4188,6 +6927,7 @@ const docTemplate = `{
                         "mentorship_completed",
                         "mentorship_ended",
                         "event_invitation",
+                        "event_place_confirmed",
                         "keep_in_touch"
                     ],
                     "example": "introduction_received"
@@ -4211,6 +6951,76 @@ const docTemplate = `{
                 "textJa": {
                     "type": "string",
                     "example": "佐藤 由紀さんから紹介の依頼が届きました"
+                }
+            }
+        },
+        "httpapi.PersonRef": {
+            "type": "object",
+            "properties": {
+                "displayName": {
+                    "type": "string",
+                    "example": "佐藤 由紀"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                }
+            }
+        },
+        "httpapi.PostList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.PostView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "0.673f0c2b9d1e8a0012ab3700"
+                }
+            }
+        },
+        "httpapi.PostRequest": {
+            "type": "object",
+            "properties": {
+                "body": {
+                    "description": "1 to 4,000 characters.",
+                    "type": "string",
+                    "example": "来月、帯広で販路開拓の勉強会をします。初めての方も歓迎です。"
+                }
+            }
+        },
+        "httpapi.PostView": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/httpapi.PersonRef"
+                },
+                "body": {
+                    "type": "string",
+                    "example": "来月、帯広で販路開拓の勉強会をします。"
+                },
+                "communityId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3600"
+                },
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "editedAt": {
+                    "type": "string",
+                    "example": "2026-11-23T11:00:00Z"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3700"
+                },
+                "pinned": {
+                    "type": "boolean",
+                    "example": false
                 }
             }
         },
@@ -4301,6 +7111,41 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.RSVPRequest": {
+            "type": "object",
+            "properties": {
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "going",
+                        "maybe",
+                        "not_going"
+                    ],
+                    "example": "going"
+                }
+            }
+        },
+        "httpapi.RSVPView": {
+            "type": "object",
+            "properties": {
+                "status": {
+                    "description": "going, waitlisted (the event was full; promoted in order when a place frees), maybe or not_going.",
+                    "type": "string",
+                    "enum": [
+                        "going",
+                        "waitlisted",
+                        "maybe",
+                        "not_going"
+                    ],
+                    "example": "waitlisted"
+                },
+                "waitlistPosition": {
+                    "description": "1-based, when waitlisted.",
+                    "type": "integer",
+                    "example": 2
+                }
+            }
+        },
         "httpapi.ReflectionView": {
             "type": "object",
             "properties": {
@@ -4373,6 +7218,38 @@ const docTemplate = `{
                     "example": [
                         "mentor"
                     ]
+                }
+            }
+        },
+        "httpapi.ResolveRequest": {
+            "type": "object",
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "enum": [
+                        "none",
+                        "warned",
+                        "post_removed",
+                        "suspended"
+                    ],
+                    "example": "warned"
+                },
+                "resolution": {
+                    "type": "string",
+                    "example": "本人と話し、利害関係をプロフィールに記載してもらいました"
+                }
+            }
+        },
+        "httpapi.RoleRequest": {
+            "type": "object",
+            "properties": {
+                "role": {
+                    "description": "Only organizer is granted here.",
+                    "type": "string",
+                    "enum": [
+                        "organizer"
+                    ],
+                    "example": "organizer"
                 }
             }
         },
@@ -4680,6 +7557,57 @@ const docTemplate = `{
                     "example": false
                 },
                 "reminders": {
+                    "type": "boolean",
+                    "example": true
+                }
+            }
+        },
+        "httpapi.VenueRequest": {
+            "type": "object",
+            "properties": {
+                "address": {
+                    "type": "string",
+                    "example": "帯広市西2条南9丁目 とかちプラザ 303"
+                },
+                "municipalityCode": {
+                    "type": "string",
+                    "example": "01207"
+                }
+            }
+        },
+        "httpapi.VenueView": {
+            "type": "object",
+            "properties": {
+                "address": {
+                    "type": "string",
+                    "example": "帯広市西2条南9丁目 とかちプラザ 303"
+                },
+                "lat": {
+                    "type": "number",
+                    "example": 42.924055
+                },
+                "lon": {
+                    "type": "number",
+                    "example": 143.196206
+                },
+                "municipalityCode": {
+                    "type": "string",
+                    "example": "01207"
+                },
+                "municipalityJa": {
+                    "type": "string",
+                    "example": "帯広市"
+                }
+            }
+        },
+        "httpapi.VerifiedView": {
+            "type": "object",
+            "properties": {
+                "mentorId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                },
+                "verified": {
                     "type": "boolean",
                     "example": true
                 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -92,10 +93,26 @@ func (q *query) place(cat *areas.Catalog, name string) *areas.Place {
 	return nil
 }
 
+// time reads an RFC 3339 time; zero when absent.
+func (q *query) time(name string) time.Time {
+	s := q.str(name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		q.v.Add(name, "must be an RFC 3339 time such as 2026-12-05T10:00:00Z")
+	}
+	return t
+}
+
 // limit reads the page size: default 20, at most 100.
 func (q *query) limit() int { return q.integer("limit", 20, 1, 100) }
 
 func (q *query) err() error { return q.v.Err() }
+
+// parseObjectID parses a 24-hex id from a query or body.
+func parseObjectID(s string) (bson.ObjectID, bool) { return mongodb.ParseID(s) }
 
 // pathID parses the ObjectID path parameter "id"; a malformed id is simply
 // not found. what names the resource in the problem ("mentor").
@@ -106,3 +123,5 @@ func pathID(c *gin.Context, what string) (bson.ObjectID, bool) {
 	}
 	return id, ok
 }
+
+func notConnected(id string) error { return apperr.NotFoundf("no connection with user %q", id) }

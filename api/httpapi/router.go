@@ -22,7 +22,10 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/community"
+	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
+	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
 	"github.com/kizuna-dev/kizuna/internal/search"
@@ -39,6 +42,9 @@ type Deps struct {
 
 	Mentorships   *mentorships.Service
 	Notifications *notifications.Service
+	Community     *community.Service
+	Moderation    *moderation.Service
+	KeepInTouch   *keepintouch.Service
 
 	// Ready reports whether the database answers (GET /readyz).
 	Ready       func(context.Context) error
@@ -58,9 +64,12 @@ type Server struct {
 	topics   *topics.Taxonomy
 	ready    func(context.Context) error
 
-	mentorships   *mentorships.Service
-	notifications *notifications.Service
-	onActivity    func(bson.ObjectID)
+	mentorships    *mentorships.Service
+	notifications  *notifications.Service
+	community      *community.Service
+	moderation     *moderation.Service
+	keepInTouchSvc *keepintouch.Service
+	onActivity     func(bson.ObjectID)
 }
 
 // NewHandler returns the HTTP handler of the whole API.
@@ -73,9 +82,12 @@ func NewHandler(d Deps) http.Handler {
 		topics:   d.Topics,
 		ready:    d.Ready,
 
-		mentorships:   d.Mentorships,
-		notifications: d.Notifications,
-		onActivity:    d.OnActivity,
+		mentorships:    d.Mentorships,
+		notifications:  d.Notifications,
+		community:      d.Community,
+		moderation:     d.Moderation,
+		keepInTouchSvc: d.KeepInTouch,
+		onActivity:     d.OnActivity,
 	}
 	log := d.Logger
 	if log == nil {
@@ -156,6 +168,40 @@ func NewHandler(d Deps) http.Handler {
 	authed.GET("/notifications", s.listNotifications)
 	authed.POST("/notifications/read-all", s.markAllNotificationsRead)
 	authed.POST("/notifications/:id/read", s.markNotificationRead)
+
+	authed.POST("/communities", s.createCommunity)
+	authed.GET("/communities", s.listCommunities)
+	authed.GET("/communities/:id", s.getCommunity)
+	authed.POST("/communities/:id/join", s.joinCommunity)
+	authed.POST("/communities/:id/leave", s.leaveCommunity)
+	authed.GET("/communities/:id/members", s.listMembers)
+	authed.GET("/communities/:id/posts", s.listPosts)
+	authed.POST("/communities/:id/posts", s.createPost)
+	authed.POST("/communities/:id/events", s.createEvent)
+	authed.PATCH("/posts/:id", s.editPost)
+	authed.DELETE("/posts/:id", s.deletePost)
+	authed.POST("/posts/:id/pin", s.pinPost)
+	authed.POST("/posts/:id/unpin", s.unpinPost)
+	authed.GET("/events", s.listEvents)
+	authed.GET("/events/:id", s.getEvent)
+	authed.POST("/events/:id/rsvp", s.rsvpEvent)
+	authed.POST("/events/:id/invite-lapsed", s.inviteLapsed)
+
+	authed.GET("/keep-in-touch", s.keepInTouch)
+	authed.PUT("/connections/:userId/cadence", s.setCadence)
+	authed.DELETE("/connections/:userId/cadence", s.clearCadence)
+
+	authed.POST("/reports", s.fileConductReport)
+	authed.GET("/reports", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.listConductReports)
+	authed.POST("/reports/:id/resolve", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.resolveConductReport)
+
+	admin := authed.Group("/admin")
+	admin.POST("/users/:id/roles", requireRole(accounts.RoleAdmin), s.grantRole)
+	admin.DELETE("/users/:id/roles/:role", requireRole(accounts.RoleAdmin), s.revokeRole)
+	admin.POST("/users/:id/suspend", requireRole(accounts.RoleAdmin), s.suspendUser)
+	admin.POST("/users/:id/unsuspend", requireRole(accounts.RoleAdmin), s.unsuspendUser)
+	admin.POST("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.verifyMentor)
+	admin.DELETE("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.unverifyMentor)
 
 	return r
 }

@@ -65,8 +65,19 @@ type User struct {
 	Phone        string        `bson:"phone,omitempty"`
 	Suspended    bool          `bson:"suspended"`
 	Preferences  Preferences   `bson:"preferences"`
-	CreatedAt    time.Time     `bson:"createdAt"`
-	UpdatedAt    time.Time     `bson:"updatedAt"`
+	// LastActiveAt is when the user last used the API, to within an hour
+	// (see Touch). Zero: never since it was recorded; use CreatedAt.
+	LastActiveAt time.Time `bson:"lastActiveAt,omitempty"`
+	CreatedAt    time.Time `bson:"createdAt"`
+	UpdatedAt    time.Time `bson:"updatedAt"`
+}
+
+// ActiveAt is the last known activity: LastActiveAt, or sign-up.
+func (u User) ActiveAt() time.Time {
+	if u.LastActiveAt.After(u.CreatedAt) {
+		return u.LastActiveAt
+	}
+	return u.CreatedAt
 }
 
 // HasRole reports whether the user holds role.
@@ -121,6 +132,7 @@ type Service struct {
 	dummyHash   string // verified against when the e-mail is unknown, to equalize timing
 	directory   directory
 	onChange    func(User)
+	activity    activity
 }
 
 // Collection names.
@@ -159,6 +171,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		dummyHash:   dummy,
 		directory:   directory{m: map[bson.ObjectID]principalState{}},
 		onChange:    cfg.OnChange,
+		activity:    activity{last: map[bson.ObjectID]time.Time{}},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -555,6 +568,39 @@ func (s *Service) update(ctx context.Context, id bson.ObjectID, update bson.D) (
 		s.onChange(u)
 	}
 	return u, nil
+}
+
+// activityResolution is how precisely last activity is kept: at most one
+// write per user per this period, not one per request.
+const activityResolution = time.Hour
+
+// activity remembers when this process last recorded each user's activity.
+type activity struct {
+	mu   sync.Mutex
+	last map[bson.ObjectID]time.Time
+}
+
+// Touch records that the user is active, writing at most once per
+// activityResolution per user (per instance). It does not change updatedAt:
+// activity is not an edit of the account.
+func (s *Service) Touch(ctx context.Context, id bson.ObjectID) {
+	now := s.now()
+	s.activity.mu.Lock()
+	if last, ok := s.activity.last[id]; ok && now.Sub(last) < activityResolution {
+		s.activity.mu.Unlock()
+		return
+	}
+	s.activity.last[id] = now
+	s.activity.mu.Unlock()
+	unlock := s.db.Lock(colUsers, id)
+	defer unlock()
+	// $max keeps the latest time if instances race (it is a single-field
+	// conditional update on MongoDB, and serialized by the lock here).
+	_, err := s.users.UpdateOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$max", Value: bson.D{{Key: "lastActiveAt", Value: now}}}})
+	if err != nil {
+		s.log.ErrorContext(ctx, "record activity", "err", err)
+	}
 }
 
 // Authenticate verifies an access token and returns the caller with the roles

@@ -125,9 +125,23 @@ func (r *Runner) takeOverStale(ctx context.Context, id string, now time.Time) (b
 	return res.ModifiedCount == 1, nil
 }
 
-// Every runs fn at every tick of interval until ctx ends, claiming slots named
-// by the tick's time truncated to interval. fn gets the slot's time.
-func (r *Runner) Every(ctx context.Context, job string, interval time.Duration, fn func(ctx context.Context, now time.Time) error) {
+// Slot names the run a time belongs to; runs with the same name happen once.
+type Slot func(time.Time) string
+
+// Each returns a Slot per period of d (a run every d).
+func Each(d time.Duration) Slot {
+	return func(t time.Time) string { return t.UTC().Truncate(d).Format(time.RFC3339) }
+}
+
+// jst is Japan Standard Time: daily jobs follow the users' calendar day.
+var jst = time.FixedZone("JST", 9*60*60)
+
+// DailyJST is a Slot per calendar day in Japan.
+func DailyJST(t time.Time) string { return t.In(jst).Format("2006-01-02") }
+
+// Every checks at every tick of interval until ctx ends, and runs fn when the
+// tick's slot has not run yet. fn gets the tick's time.
+func (r *Runner) Every(ctx context.Context, job string, interval time.Duration, slotOf Slot, fn func(ctx context.Context, now time.Time) error) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -136,7 +150,7 @@ func (r *Runner) Every(ctx context.Context, job string, interval time.Duration, 
 			return
 		case <-t.C:
 			now := r.now()
-			slot := now.UTC().Truncate(interval).Format(time.RFC3339)
+			slot := slotOf(now)
 			if _, err := r.RunOnce(ctx, job, slot, func(ctx context.Context) error { return fn(ctx, now) }); err != nil && ctx.Err() == nil {
 				r.log.ErrorContext(ctx, "job failed", "job", job, "slot", slot, "err", err)
 			}

@@ -247,6 +247,24 @@ func (s *Service) Connections(ctx context.Context, userID bson.ObjectID) ([]Ment
 	return out, nil
 }
 
+// DeclinedStayInTouch returns the mentorships in which userID said, in their
+// reflection, that they do not want to stay in touch.
+func (s *Service) DeclinedStayInTouch(ctx context.Context, userID bson.ObjectID) (map[bson.ObjectID]bool, error) {
+	cur, err := s.reflections.Find(ctx, bson.D{{Key: "userId", Value: userID}, {Key: "stayInTouch", Value: false}})
+	if err != nil {
+		return nil, fmt.Errorf("find reflections: %w", err)
+	}
+	var rs []Reflection
+	if err := cur.All(ctx, &rs); err != nil {
+		return nil, fmt.Errorf("find reflections: %w", err)
+	}
+	out := make(map[bson.ObjectID]bool, len(rs))
+	for _, r := range rs {
+		out[r.MentorshipID] = true
+	}
+	return out, nil
+}
+
 // lastContacts derives each mentorship's last contact from its touchpoints.
 func (s *Service) lastContacts(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]time.Time, error) {
 	out := map[bson.ObjectID]time.Time{}
@@ -449,6 +467,11 @@ func (s *Service) applyClosure(ctx context.Context, m Mentorship, status, reason
 	name := s.names(ctx, by)[by]
 	refs := notifications.Refs{MentorshipID: m.ID, UserID: by}
 	if status == MentorshipCompleted {
+		if s.onDone != nil {
+			if err := s.onDone(ctx, closed); err != nil {
+				s.log.ErrorContext(ctx, "after completion", "err", err)
+			}
+		}
 		s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipCompleted, Key: "mentorship-completed:" + m.ID.Hex(), Refs: refs,
 			TextJa: fmt.Sprintf("%sさんがメンターシップを完了しました。振り返りを書いて、これからもつながりましょう", name),
 			TextEn: fmt.Sprintf("%s completed your mentorship: write your reflection, and stay in touch", name)})

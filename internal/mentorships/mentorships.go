@@ -89,6 +89,9 @@ type Config struct {
 	Logger       *slog.Logger
 	IntroExpiry  time.Duration // pending introductions expire after this
 	SyncInterval time.Duration // how often stats follow other instances' writes
+	// OnCompleted, if set, is called once when a mentorship is completed (the
+	// community keeps both people as alumni members).
+	OnCompleted func(context.Context, Mentorship) error
 }
 
 // Service is the mentorships domain.
@@ -104,6 +107,7 @@ type Service struct {
 	expiry   time.Duration
 	every    time.Duration
 	stats    *stats
+	onDone   func(context.Context, Mentorship) error
 
 	requests    *mongo.Collection
 	intros      *mongo.Collection
@@ -135,7 +139,7 @@ const (
 func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profiles.Service, users Users, notify Notifier, tx *topics.Taxonomy, cfg Config) (*Service, error) {
 	s := &Service{
 		db: db, index: index, profiles: prof, users: users, notify: notify, topics: tx,
-		now: cfg.Now, log: cfg.Logger, expiry: cfg.IntroExpiry, every: cfg.SyncInterval,
+		now: cfg.Now, log: cfg.Logger, expiry: cfg.IntroExpiry, every: cfg.SyncInterval, onDone: cfg.OnCompleted,
 		requests:    db.Collection(colRequests),
 		intros:      db.Collection(colIntros),
 		introSlots:  db.Collection(colIntroSlots),
@@ -179,6 +183,7 @@ func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profile
 		s.seats:       {unique("mentorId", "slot"), unique("mentorshipId")},
 		s.mentorships: {idx("mentorId"), idx("founderId"), idx("updatedAt")},
 		s.touchpoints: {idx("mentorshipId", "at")},
+		s.reflections: {idx("userId")},
 	} {
 		if err := mongodb.EnsureIndexes(ctx, coll, models...); err != nil {
 			return nil, err

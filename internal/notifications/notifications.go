@@ -52,6 +52,7 @@ const (
 	KindMentorshipCompleted   Kind = "mentorship_completed" // the other party is asked for their reflection
 	KindMentorshipEnded       Kind = "mentorship_ended"
 	KindEventInvitation       Kind = "event_invitation"
+	KindEventPlaceConfirmed   Kind = "event_place_confirmed" // promoted from an event's waitlist
 	KindKeepInTouch           Kind = "keep_in_touch"
 )
 
@@ -61,7 +62,7 @@ var Kinds = []Kind{
 	KindIntroductionReceived, KindIntroductionAccepted, KindIntroductionDeclined,
 	KindIntroductionWithdrawn, KindIntroductionExpired, KindIntroductionReminder,
 	KindMentorPaused, KindMentorshipCompleted, KindMentorshipEnded,
-	KindEventInvitation, KindKeepInTouch,
+	KindEventInvitation, KindEventPlaceConfirmed, KindKeepInTouch,
 }
 
 // Valid reports whether k is one of Kinds.

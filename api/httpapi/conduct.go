@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/moderation"
+)
+
+// ConductReportRequest reports a code-of-conduct problem about a person or a post.
+type ConductReportRequest struct {
+	SubjectUserID string `json:"subjectUserId,omitempty" example:"673f0c2b9d1e8a0012ab34cd"`
+	PostID        string `json:"postId,omitempty" example:"673f0c2b9d1e8a0012ab3700"`
+	// For a report about a person: the community where it happened, so its organizers see it.
+	CommunityID string `json:"communityId,omitempty" example:"673f0c2b9d1e8a0012ab3600"`
+	Reason      string `json:"reason" enums:"harassment,spam,undisclosed_stake,inappropriate,other" example:"undisclosed_stake"`
+	Detail      string `json:"detail,omitempty" example:"紹介のたびに自社の会計サービスを勧められます"`
+}
+
+// ResolveRequest resolves a report.
+type ResolveRequest struct {
+	Resolution string `json:"resolution" example:"本人と話し、利害関係をプロフィールに記載してもらいました"`
+	Action     string `json:"action" enums:"none,warned,post_removed,suspended" example:"warned"`
+}
+
+// ConductReportView is a report.
+type ConductReportView struct {
+	ID            string     `json:"id" example:"673f0c2b9d1e8a0012ab3900"`
+	ReporterID    string     `json:"reporterId" example:"673f0c2b9d1e8a0012ab34ce"`
+	SubjectUserID string     `json:"subjectUserId,omitempty" example:"673f0c2b9d1e8a0012ab34cd"`
+	PostID        string     `json:"postId,omitempty" example:"673f0c2b9d1e8a0012ab3700"`
+	CommunityID   string     `json:"communityId,omitempty" example:"673f0c2b9d1e8a0012ab3600"`
+	Reason        string     `json:"reason" example:"undisclosed_stake"`
+	Detail        string     `json:"detail" example:"紹介のたびに自社の会計サービスを勧められます"`
+	Status        string     `json:"status" enums:"open,resolved" example:"open"`
+	Resolution    string     `json:"resolution,omitempty" example:"本人と話しました"`
+	Action        string     `json:"action,omitempty" example:"warned"`
+	ResolvedAt    *time.Time `json:"resolvedAt,omitempty" example:"2026-11-24T10:00:00Z"`
+	CreatedAt     time.Time  `json:"createdAt" example:"2026-11-23T10:00:00Z"`
+}
+
+// ConductReportList is a page of reports.
+type ConductReportList struct {
+	Items      []ConductReportView `json:"items"`
+	NextCursor string              `json:"nextCursor" example:"673f0c2b9d1e8a0012ab3900"`
+}
+
+func hexOfPtr(id *bson.ObjectID) string {
+	if id == nil {
+		return ""
+	}
+	return id.Hex()
+}
+
+func conductReportView(r moderation.Report) ConductReportView {
+	return ConductReportView{
+		ID: r.ID.Hex(), ReporterID: r.ReporterID.Hex(), SubjectUserID: hexOfPtr(r.SubjectUserID), PostID: hexOfPtr(r.PostID),
+		CommunityID: hexOfPtr(r.CommunityID), Reason: r.Reason, Detail: r.Detail, Status: r.Status, Resolution: r.Resolution,
+		Action: r.Action, ResolvedAt: r.ResolvedAt, CreatedAt: r.CreatedAt,
+	}
+}
+
+// optionalID parses an optional id field of a body.
+func optionalID(v *apperr.Validation, field, s string) *bson.ObjectID {
+	if s == "" {
+		return nil
+	}
+	id, ok := parseObjectID(s)
+	if !ok {
+		v.Add(field, "is not an id")
+		return nil
+	}
+	return &id
+}
+
+// fileConductReport godoc
+//
+//	@Summary		Report a code-of-conduct problem
+//	@Description	About a person (subjectUserId) or a post (postId). Organizers of the community concerned and admins handle it.
+//	@ID				fileConductReport
+//	@Tags			reports
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Security		BearerAuth
+//	@Param			body	body		ConductReportRequest	true	"The report"
+//	@Success		201		{object}	ConductReportView
+//	@Failure		400		{object}	Problem	"validation_failed"
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem
+//	@Failure		404		{object}	Problem	"not_found: no such user or post"
+//	@Failure		413		{object}	Problem
+//	@Failure		415		{object}	Problem
+//	@Failure		500		{object}	Problem
+//	@Router			/v1/reports [post]
+func (s *Server) fileConductReport(c *gin.Context) {
+	var req ConductReportRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	var v apperr.Validation
+	in := moderation.ReportInput{
+		SubjectUserID: optionalID(&v, "subjectUserId", req.SubjectUserID),
+		PostID:        optionalID(&v, "postId", req.PostID),
+		CommunityID:   optionalID(&v, "communityId", req.CommunityID),
+		Reason:        req.Reason, Detail: req.Detail,
+	}
+	if failIf(c, v.Err()) {
+		return
+	}
+	r, err := s.moderation.File(c, principal(c), in)
+	if failIf(c, err) {
+		return
+	}
+	writeJSON(c, http.StatusCreated, conductReportView(r))
+}
+
+// listConductReports godoc
+//
+//	@Summary	Code-of-conduct reports (organizers: their communities; admins: all)
+//	@ID			listConductReports
+//	@Tags		reports
+//	@Produce	json,application/problem+json
+//	@Security	BearerAuth
+//	@Param		status	query		string	false	"open or resolved"	Enums(open, resolved)
+//	@Param		limit	query		int		false	"1 to 100, default 20"
+//	@Param		cursor	query		string	false	"nextCursor of the previous page"
+//	@Success	200		{object}	ConductReportList
+//	@Failure	400		{object}	Problem	"validation_failed"
+//	@Failure	401		{object}	Problem
+//	@Failure	403		{object}	Problem	"forbidden"
+//	@Failure	500		{object}	Problem
+//	@Router		/v1/reports [get]
+func (s *Server) listConductReports(c *gin.Context) {
+	q := newQuery(c)
+	limit, cursor := q.limit(), q.str("cursor")
+	if failIf(c, q.err()) {
+		return
+	}
+	rs, next, err := s.moderation.List(c, principal(c), q.str("status"), limit, cursor)
+	if failIf(c, err) {
+		return
+	}
+	resp := ConductReportList{Items: make([]ConductReportView, len(rs)), NextCursor: next}
+	for i, r := range rs {
+		resp.Items[i] = conductReportView(r)
+	}
+	writeJSON(c, http.StatusOK, resp)
+}
+
+// resolveConductReport godoc
+//
+//	@Summary	Resolve a report (its community's organizers, admins)
+//	@ID			resolveConductReport
+//	@Tags		reports
+//	@Accept		json
+//	@Produce	json,application/problem+json
+//	@Security	BearerAuth
+//	@Param		id		path		string			true	"Report id"
+//	@Param		body	body		ResolveRequest	true	"How it was resolved"
+//	@Success	200		{object}	ConductReportView
+//	@Failure	400		{object}	Problem	"validation_failed"
+//	@Failure	401		{object}	Problem
+//	@Failure	403		{object}	Problem
+//	@Failure	404		{object}	Problem	"not_found"
+//	@Failure	409		{object}	Problem	"invalid_transition: already resolved"
+//	@Failure	413		{object}	Problem
+//	@Failure	415		{object}	Problem
+//	@Failure	500		{object}	Problem
+//	@Router		/v1/reports/{id}/resolve [post]
+func (s *Server) resolveConductReport(c *gin.Context) {
+	id, ok := pathID(c, "report")
+	if !ok {
+		return
+	}
+	var req ResolveRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	r, err := s.moderation.Resolve(c, principal(c), id, req.Resolution, req.Action)
+	if failIf(c, err) {
+		return
+	}
+	writeJSON(c, http.StatusOK, conductReportView(r))
+}
