@@ -296,6 +296,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, Toke
 		}
 	}
 	s.directory.put(u)
+	s.Touch(ctx, u.ID) // signing in is what ends a lapse
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
 }
