@@ -16,6 +16,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
 	"github.com/kizuna-dev/kizuna/internal/community"
+	"github.com/kizuna-dev/kizuna/internal/demo"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
@@ -29,6 +30,7 @@ import (
 
 // app is the wired program: database, domain services and HTTP handler.
 type app struct {
+	clock         clock
 	db            *mongodb.DB
 	accounts      *accounts.Service
 	profiles      *profiles.Service
@@ -57,10 +59,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 			_ = db.Close(context.WithoutCancel(ctx))
 		}
 	}()
-	now := cfg.now
-	if now == nil {
-		now = time.Now
+	clk := cfg.clock
+	if clk == nil {
+		clk = &travelClock{}
 	}
+	now := clk.Now
 	catalog, err := areas.Load()
 	if err != nil {
 		return nil, err
@@ -155,7 +158,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		Metrics:     reg,
 		CORSOrigins: cfg.CORSOrigins,
 	})
-	return &app{db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, log: log}, nil
+	return &app{clock: clk, db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, log: log}, nil
 }
 
 // introductionJobEvery is how often introductions are expired and reminded:
@@ -193,6 +196,26 @@ func (a *app) runBackground(ctx context.Context) {
 		})
 	})
 	wg.Wait()
+}
+
+// seedDemo fills an empty database with the Hokkaido demo (see package demo).
+func (a *app) seedDemo(ctx context.Context) error {
+	start := time.Now()
+	sum, seeded, err := demo.Seed(ctx, demo.Deps{
+		Accounts: a.accounts, Profiles: a.profiles, Mentorships: a.mentorships, Community: a.community,
+		Empty: a.accounts.Empty, Clock: a.clock, Log: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	if seeded {
+		a.log.InfoContext(ctx, "demo seeded", "mentors", sum.Mentors, "founders", sum.Founders, "requests", sum.Requests,
+			"introductions", sum.Introductions, "activeMentorships", sum.Active, "completedMentorships", sum.Completed,
+			"communities", sum.Communities, "events", sum.Events, "lapsedMembers", sum.Lapsed,
+			"password", demo.Password, "organizer", demo.OrganizerEmail, "founder", demo.FounderEmail, "mentor", demo.MentorEmail,
+			"took", time.Since(start).Round(time.Millisecond).String())
+	}
+	return nil
 }
 
 // close releases the database (and stops the embedded server).

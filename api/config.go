@@ -28,8 +28,14 @@ type config struct {
 	Demo            bool
 
 	// Set by tests only.
-	now          func() time.Time
+	clock        clock
 	syncInterval time.Duration
+}
+
+// clock is the time source of every service (see travelClock).
+type clock interface {
+	Now() time.Time
+	Advance(time.Duration)
 }
 
 // loadConfig reads the environment; see the README's configuration table.

@@ -80,7 +80,7 @@ func openTestApp(t testing.TB, dir string, clock *fakeClock, opts ...appOption) 
 		LapsedDays:      90,
 		AdminEmails:     []string{"admin@kizuna.example"},
 		LogLevel:        slog.LevelInfo,
-		now:             clock.Now,
+		clock:           clock,
 		syncInterval:    time.Hour, // tests sync explicitly
 	}
 	for _, o := range opts {

@@ -74,6 +74,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if cfg.Demo {
+		if err := a.seedDemo(ctx); err != nil {
+			return errors.Join(err, a.close(context.Background()))
+		}
+	}
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	background.Go(func() { a.runBackground(bgCtx) })

@@ -472,6 +472,12 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	return s.revokeOtherSessions(ctx, u.ID, p.SessionID)
 }
 
+// Empty reports whether there are no accounts at all (the demo seeds only then).
+func (s *Service) Empty(ctx context.Context) (bool, error) {
+	n, err := s.users.CountDocuments(ctx, bson.D{}, options.Count().SetLimit(1))
+	return n == 0, err
+}
+
 // Get returns a user by id.
 func (s *Service) Get(ctx context.Context, id bson.ObjectID) (User, error) {
 	var u User
