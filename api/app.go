@@ -14,6 +14,7 @@ import (
 	"github.com/kizuna-dev/kizuna/api/httpapi"
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
@@ -107,6 +108,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	log.Info("mentor index loaded", "mentors", mentorIndex.Len())
+	cov := coverage.New(catalog, taxonomy, mentorIndex, ms, coverage.Config{Now: now})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -118,6 +120,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		Topics:        taxonomy,
 		Mentorships:   ms,
 		Notifications: notif,
+		Coverage:      cov,
 		Ready:         db.Ping,
 		Logger:        log,
 		Metrics:       reg,

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
@@ -39,6 +40,7 @@ type Deps struct {
 
 	Mentorships   *mentorships.Service
 	Notifications *notifications.Service
+	Coverage      *coverage.Service
 
 	// Ready reports whether the database answers (GET /readyz).
 	Ready       func(context.Context) error
@@ -60,6 +62,7 @@ type Server struct {
 
 	mentorships   *mentorships.Service
 	notifications *notifications.Service
+	coverage      *coverage.Service
 	onActivity    func(bson.ObjectID)
 }
 
@@ -75,6 +78,7 @@ func NewHandler(d Deps) http.Handler {
 
 		mentorships:   d.Mentorships,
 		notifications: d.Notifications,
+		coverage:      d.Coverage,
 		onActivity:    d.OnActivity,
 	}
 	log := d.Logger
@@ -156,6 +160,8 @@ func NewHandler(d Deps) http.Handler {
 	authed.GET("/notifications", s.listNotifications)
 	authed.POST("/notifications/read-all", s.markAllNotificationsRead)
 	authed.POST("/notifications/:id/read", s.markNotificationRead)
+
+	authed.GET("/reports/coverage", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.coverageReport)
 
 	return r
 }
