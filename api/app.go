@@ -16,6 +16,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
 	"github.com/kizuna-dev/kizuna/internal/community"
+	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/demo"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
@@ -137,6 +138,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	log.Info("mentor index loaded", "mentors", mentorIndex.Len())
+	cov := coverage.New(catalog, taxonomy, mentorIndex, ms, coverage.Config{Now: now})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -157,6 +159,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		Logger:      log,
 		Metrics:     reg,
 		CORSOrigins: cfg.CORSOrigins,
+		Coverage:    cov,
 	})
 	return &app{clock: clk, db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, log: log}, nil
 }

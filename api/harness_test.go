@@ -312,6 +312,13 @@ func validateAgainstSpec(t testing.TB, hr *http.Request, body []byte, res *respo
 		}
 		t.Fatalf("%s %s is not in the Swagger spec: %v", hr.Method, hr.URL.Path, err)
 	}
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
+	// Swagger 2.0 gives a response one schema for every type it produces, so
+	// a body in another format (the CSV of reports) cannot match it: its
+	// status is still checked here, its body by its own test.
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		opts.ExcludeResponseBody = true
+	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{
 			Request: probe, PathParams: params, Route: route,
@@ -319,7 +326,7 @@ func validateAgainstSpec(t testing.TB, hr *http.Request, body []byte, res *respo
 		},
 		Status:  res.Code,
 		Header:  res.Header,
-		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+		Options: opts,
 	}
 	in.SetBodyBytes(res.Body)
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {

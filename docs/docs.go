@@ -4709,6 +4709,81 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/reports/coverage": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Per area of a prefecture and topic: mentors within reach in person, of those accepting, mentors available remotely, and distinct founders who asked in the last 90 days. A gap is founders asking with no mentor within reach. In Hokkaido also one row per subprefecture (振興局) and topic. Send ` + "`" + `Accept: text/csv` + "`" + ` for CSV (UTF-8, header row; columns area_kind, code, name_ja, name_en, subprefecture_ja, topic, mentors_in_reach, mentors_accepting, mentors_remote, founders_asking, gap). For organizers and admins.",
+                "produces": [
+                    "application/json",
+                    "text/csv",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "reports"
+                ],
+                "summary": "Mentor coverage report (mentor deserts)",
+                "operationId": "coverageReport",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "example": "01",
+                        "description": "Prefecture code (2 digits)",
+                        "name": "prefecture",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 200, default 30",
+                        "name": "radiusKm",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "example": "sales",
+                        "description": "One topic slug (default: every topic)",
+                        "name": "topic",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.CoverageReport"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden (not an organizer or admin), account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/reports/{id}/resolve": {
             "post": {
                 "security": [
@@ -5199,6 +5274,155 @@ const docTemplate = `{
                     "description": "Present when they shared one; a call often does more than another e-mail.",
                     "type": "string",
                     "example": "090-1234-5678"
+                }
+            }
+        },
+        "httpapi.CoverageReport": {
+            "type": "object",
+            "properties": {
+                "generatedAt": {
+                    "type": "string",
+                    "example": "2026-11-23T09:00:00Z"
+                },
+                "items": {
+                    "description": "Hokkaido's subprefectures first (each with every topic), then the\nareas in code order (each with every topic).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.CoverageRow"
+                    }
+                },
+                "prefecture": {
+                    "$ref": "#/definitions/httpapi.PrefectureView"
+                },
+                "radiusKm": {
+                    "description": "Founders are reached within this many km, or a mentor's travelKm if larger.",
+                    "type": "integer",
+                    "example": 30
+                },
+                "since": {
+                    "description": "Match requests created since this time count.",
+                    "type": "string",
+                    "example": "2026-08-25T09:00:00Z"
+                },
+                "summary": {
+                    "$ref": "#/definitions/httpapi.CoverageSummary"
+                },
+                "topics": {
+                    "description": "The topics reported, in taxonomy order.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "sales"
+                    ]
+                },
+                "windowDays": {
+                    "description": "Match requests count from this many days back.",
+                    "type": "integer",
+                    "example": 90
+                }
+            }
+        },
+        "httpapi.CoverageRow": {
+            "type": "object",
+            "properties": {
+                "areaKind": {
+                    "description": "city, ward, special_ward, town or village for a municipality (a\ndesignated city is covered by its wards); subprefecture for one of\nHokkaido's 14 (総合)振興局, which sums its member municipalities.",
+                    "type": "string",
+                    "enum": [
+                        "city",
+                        "ward",
+                        "special_ward",
+                        "town",
+                        "village",
+                        "subprefecture"
+                    ],
+                    "example": "town"
+                },
+                "code": {
+                    "description": "Municipality code; empty for a subprefecture.",
+                    "type": "string",
+                    "example": "01692"
+                },
+                "foundersAsking": {
+                    "description": "Distinct founders whose match requests of the last 90 days are\nlocated here (in a member, for a subprefecture) and include the topic.",
+                    "type": "integer",
+                    "example": 3
+                },
+                "gap": {
+                    "description": "A mentor desert: founders ask and no mentor is within reach (for a\nsubprefecture: some member has a gap).",
+                    "type": "boolean",
+                    "example": true
+                },
+                "gapAreas": {
+                    "description": "Subprefecture rows only: how many member areas have a gap.",
+                    "type": "integer",
+                    "example": 1
+                },
+                "mentorsAccepting": {
+                    "description": "Of those, accepting requests with a free place.",
+                    "type": "integer",
+                    "example": 0
+                },
+                "mentorsInReach": {
+                    "description": "Mentors (not suspended) covering the topic who meet in person within\nreach: great-circle distance from the office at most the larger of\nradiusKm and the mentor's travelKm. For a subprefecture: distinct\nmentors within reach of at least one member.",
+                    "type": "integer",
+                    "example": 0
+                },
+                "mentorsRemote": {
+                    "description": "Mentors anywhere covering the topic who meet online or by phone and\naccept requests with a free place: remote help available to everyone.",
+                    "type": "integer",
+                    "example": 4
+                },
+                "nameEn": {
+                    "type": "string",
+                    "example": "Nakashibetsu-cho"
+                },
+                "nameJa": {
+                    "type": "string",
+                    "example": "中標津町"
+                },
+                "subprefectureEn": {
+                    "type": "string",
+                    "example": "Nemuro"
+                },
+                "subprefectureJa": {
+                    "description": "Hokkaido only: the 振興局 (for a subprefecture row, its own name).",
+                    "type": "string",
+                    "example": "根室振興局"
+                },
+                "topic": {
+                    "description": "Topic slug.",
+                    "type": "string",
+                    "example": "sales"
+                }
+            }
+        },
+        "httpapi.CoverageSummary": {
+            "type": "object",
+            "properties": {
+                "areas": {
+                    "description": "Areas reported per topic (municipalities, with designated cities\ncounted as their wards; subprefectures not included).",
+                    "type": "integer",
+                    "example": 188
+                },
+                "gapRows": {
+                    "description": "Area rows with a gap.",
+                    "type": "integer",
+                    "example": 12
+                },
+                "subprefectureGapRows": {
+                    "description": "Subprefecture rows with a gap (Hokkaido only).",
+                    "type": "integer",
+                    "example": 5
+                },
+                "topGaps": {
+                    "description": "Up to 10 area rows with a gap: most founders asking first, then by\ncode, then in topic order.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.CoverageRow"
+                    }
                 }
             }
         },

@@ -23,6 +23,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
 	"github.com/kizuna-dev/kizuna/internal/community"
+	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
@@ -45,6 +46,7 @@ type Deps struct {
 	Community     *community.Service
 	Moderation    *moderation.Service
 	KeepInTouch   *keepintouch.Service
+	Coverage      *coverage.Service
 
 	// Ready reports whether the database answers (GET /readyz).
 	Ready       func(context.Context) error
@@ -70,6 +72,7 @@ type Server struct {
 	moderation     *moderation.Service
 	keepInTouchSvc *keepintouch.Service
 	onActivity     func(bson.ObjectID)
+	coverage       *coverage.Service
 }
 
 // NewHandler returns the HTTP handler of the whole API.
@@ -88,6 +91,7 @@ func NewHandler(d Deps) http.Handler {
 		moderation:     d.Moderation,
 		keepInTouchSvc: d.KeepInTouch,
 		onActivity:     d.OnActivity,
+		coverage:       d.Coverage,
 	}
 	log := d.Logger
 	if log == nil {
@@ -202,6 +206,7 @@ func NewHandler(d Deps) http.Handler {
 	admin.POST("/users/:id/unsuspend", requireRole(accounts.RoleAdmin), s.unsuspendUser)
 	admin.POST("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.verifyMentor)
 	admin.DELETE("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.unverifyMentor)
+	authed.GET("/reports/coverage", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.coverageReport)
 
 	return r
 }

@@ -180,21 +180,6 @@ func (s *Service) GetRequest(ctx context.Context, p accounts.Principal, id bson.
 	return r, s.rank(s.matchingRequest(r), SuggestionsShown, p.Locale), nil
 }
 
-// RequestsSince returns every match request created at or after since, in
-// any status (for reports of what founders ask for).
-func (s *Service) RequestsSince(ctx context.Context, since time.Time) ([]MatchRequest, error) {
-	cur, err := s.requests.Find(ctx, bson.D{{Key: "createdAt", Value: bson.D{{Key: "$gte", Value: since}}}},
-		options.Find().SetProjection(bson.D{{Key: "message", Value: 0}}))
-	if err != nil {
-		return nil, fmt.Errorf("find match requests: %w", err)
-	}
-	var rs []MatchRequest
-	if err := cur.All(ctx, &rs); err != nil {
-		return nil, fmt.Errorf("find match requests: %w", err)
-	}
-	return rs, nil
-}
-
 // ListRequests returns the caller's requests, newest first.
 func (s *Service) ListRequests(ctx context.Context, p accounts.Principal, limit int, cursor string) ([]MatchRequest, string, error) {
 	return findPage(ctx, s.requests, bson.D{{Key: "founderId", Value: p.UserID}}, cursor, limit, func(r MatchRequest) bson.ObjectID { return r.ID })
