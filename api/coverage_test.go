@@ -93,7 +93,6 @@ func (ta *testApp) newMentorWith(name, municipality string, edit func(p map[stri
 	return m
 }
 
-
 func municipalityOf(t *testing.T, cat *areas.Catalog, code string) areas.Municipality {
 	t.Helper()
 	m, ok := cat.Municipality(code)
