@@ -247,8 +247,8 @@ func TestFullMentorshipFlow(t *testing.T) {
 		Items []mentorshipBody `json:"items"`
 	}
 	ta.get("/v1/mentorships?status=completed", founder.Access).want(http.StatusOK).decode(&mine)
-	if len(mine.Items) != 1 {
-		t.Fatalf("completed mentorships %+v", mine.Items)
+	if len(mine.Items) != 1 || mine.Items[0].Counterpart == nil || mine.Items[0].Counterpart.Email != near.Email {
+		t.Fatalf("completed mentorships (with the mentor's contact) %+v", mine.Items)
 	}
 }
 

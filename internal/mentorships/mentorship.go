@@ -180,7 +180,8 @@ type MentorshipFilter struct {
 }
 
 // ListMentorships returns the caller's mentorships as mentor or founder,
-// newest first, with their last contact.
+// newest first, with their last contact and the other party's contact
+// details (the caller is a party of each).
 func (s *Service) ListMentorships(ctx context.Context, p accounts.Principal, f MentorshipFilter) ([]MentorshipDetail, string, error) {
 	filter := bson.D{{Key: "$or", Value: bson.A{
 		bson.D{{Key: "mentorId", Value: p.UserID}}, bson.D{{Key: "founderId", Value: p.UserID}},
@@ -205,11 +206,22 @@ func (s *Service) ListMentorships(ctx context.Context, p accounts.Principal, f M
 	if err != nil {
 		return nil, "", err
 	}
+	others := make([]bson.ObjectID, len(ms))
+	for i, m := range ms {
+		others[i] = m.Other(p.UserID)
+	}
+	users, err := s.users.GetMany(ctx, others)
+	if err != nil {
+		return nil, "", err
+	}
 	out := make([]MentorshipDetail, len(ms))
 	for i, m := range ms {
 		out[i] = MentorshipDetail{Mentorship: m}
 		if t, ok := last[m.ID]; ok {
 			out[i].LastContactAt = &t
+		}
+		if u, ok := users[others[i]]; ok {
+			out[i].Counterpart = &u
 		}
 	}
 	return out, next, nil
