@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kizuna-dev/kizuna/internal/benchdata"
+	"github.com/kizuna-dev/kizuna/internal/demo"
 )
 
 // BenchmarkMatchSuggestionsHandler measures one suggestions request through
@@ -42,3 +43,26 @@ func BenchmarkHealthzHandler(b *testing.B) {
 }
 
 func quietLogs(c *config) { c.LogLevel = slog.LevelWarn }
+
+// BenchmarkCoverageHokkaidoDemo times the coverage report for all of
+// Hokkaido (every area and topic) over the demo data, through the router.
+func BenchmarkCoverageHokkaidoDemo(b *testing.B) {
+	ta := newTestApp(b, quietLogs)
+	must(b, ta.app.seedDemo(context.Background()))
+	org := ta.login(demo.OrganizerEmail, demo.Password)
+	for _, accept := range []string{"application/json", "text/csv"} {
+		b.Run(accept, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/v1/reports/coverage?prefecture=01&radiusKm=30", nil)
+			req.Header.Set("Authorization", "Bearer "+org.Access)
+			req.Header.Set("Accept", accept)
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				ta.app.handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
