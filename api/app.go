@@ -32,6 +32,7 @@ import (
 // app is the wired program: database, domain services and HTTP handler.
 type app struct {
 	clock         clock
+	syncEvery     time.Duration // how often read models follow other instances
 	db            *mongodb.DB
 	accounts      *accounts.Service
 	profiles      *profiles.Service
@@ -76,11 +77,10 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 	// it is created after accounts, which it reads.
 	var prof *profiles.Service
 	acc, err := accounts.New(ctx, db, accounts.Config{
-		JWTSecret:    secret,
-		AdminEmails:  cfg.AdminEmails,
-		Now:          now,
-		Logger:       log,
-		SyncInterval: cfg.syncInterval,
+		JWTSecret:   secret,
+		AdminEmails: cfg.AdminEmails,
+		Now:         now,
+		Logger:      log,
 		OnChange: func(u accounts.User) {
 			if prof != nil {
 				prof.UserChanged(u)
@@ -90,7 +90,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
-	prof, err = profiles.New(ctx, db, catalog, taxonomy, acc, mentorIndex, profiles.Config{Now: now, Logger: log, SyncInterval: cfg.syncInterval})
+	prof, err = profiles.New(ctx, db, catalog, taxonomy, acc, mentorIndex, profiles.Config{Now: now, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("profiles: %w", err)
 	}
@@ -106,7 +106,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		return nil, fmt.Errorf("community: %w", err)
 	}
 	ms, err := mentorships.New(ctx, db, mentorIndex, prof, acc, notif, taxonomy, mentorships.Config{
-		Now: now, Logger: log, SyncInterval: cfg.syncInterval,
+		Now: now, Logger: log,
 		IntroExpiry: time.Duration(cfg.IntroExpiryDays) * 24 * time.Hour,
 		// A good ending keeps both people in the community covering the
 		// founder's area, as alumni.
@@ -161,7 +161,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		CORSOrigins: cfg.CORSOrigins,
 		Coverage:    cov,
 	})
-	return &app{clock: clk, db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, log: log}, nil
+	syncEvery := cfg.syncInterval
+	if syncEvery <= 0 {
+		syncEvery = 2 * time.Second
+	}
+	return &app{clock: clk, syncEvery: syncEvery, db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, log: log}, nil
 }
 
 // introductionJobEvery is how often introductions are expired and reminded:
@@ -177,9 +181,9 @@ func (a *app) runBackground(ctx context.Context) {
 	// this process only, and every write here updates memory at once), while
 	// each poll would scan whole collections there: so only on MongoDB.
 	if !a.db.Embedded() {
-		wg.Go(func() { a.accounts.Run(ctx) })
-		wg.Go(func() { a.profiles.Run(ctx) })
-		wg.Go(func() { a.mentorships.Run(ctx) })
+		wg.Go(func() { a.every(ctx, a.syncEvery, "sync user directory", a.accounts.SyncDirectory) })
+		wg.Go(func() { a.every(ctx, a.syncEvery, "sync mentor index", a.profiles.SyncIndex) })
+		wg.Go(func() { a.every(ctx, a.syncEvery, "sync mentorship stats", a.mentorships.SyncStats) })
 	}
 	wg.Go(func() {
 		a.jobs.Every(ctx, "introductions", introductionJobEvery, jobs.Each(introductionJobEvery), func(ctx context.Context, _ time.Time) error {
@@ -199,6 +203,22 @@ func (a *app) runBackground(ctx context.Context) {
 		})
 	})
 	wg.Wait()
+}
+
+// every calls fn at every tick of d until ctx ends, logging failures.
+func (a *app) every(ctx context.Context, d time.Duration, what string, fn func(context.Context) error) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				a.log.ErrorContext(ctx, what, "err", err)
+			}
+		}
+	}
 }
 
 // seedDemo fills an empty database with the Hokkaido demo (see package demo).

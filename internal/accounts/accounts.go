@@ -109,9 +109,6 @@ type Config struct {
 	AdminEmails []string // e-mails that get the admin role at sign-up and sign-in
 	Now         func() time.Time
 	Logger      *slog.Logger
-	// SyncInterval is how often Run reloads changed users (roles, suspension)
-	// written by other instances.
-	SyncInterval time.Duration
 	// OnChange, if set, is called after this process changes an existing user
 	// (name, roles, suspension), so read models can follow at once.
 	OnChange func(User)
@@ -128,7 +125,6 @@ type Service struct {
 	adminEmails map[string]bool
 	now         func() time.Time
 	log         *slog.Logger
-	syncEvery   time.Duration
 	dummyHash   string // verified against when the e-mail is unknown, to equalize timing
 	directory   directory
 	onChange    func(User)
@@ -167,7 +163,6 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		adminEmails: map[string]bool{},
 		now:         func() time.Time { return now().UTC().Truncate(time.Millisecond) },
 		log:         cfg.Logger,
-		syncEvery:   cfg.SyncInterval,
 		dummyHash:   dummy,
 		directory:   directory{m: map[bson.ObjectID]principalState{}},
 		onChange:    cfg.OnChange,
@@ -175,9 +170,6 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.syncEvery <= 0 {
-		s.syncEvery = 3 * time.Second
 	}
 	for _, e := range cfg.AdminEmails {
 		if e = normalizeEmail(e); e != "" {
@@ -637,23 +629,6 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 		return Principal{}, ErrSuspended
 	}
 	return Principal{UserID: id, Roles: st.roles, Locale: st.locale, SessionID: claims.SessionID}, nil
-}
-
-// Run keeps the directory in step with writes made by other instances until ctx
-// ends.
-func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.syncEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.SyncDirectory(ctx); err != nil && ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "sync user directory", "err", err)
-			}
-		}
-	}
 }
 
 // SyncDirectory reloads users changed since the last sync. It re-reads a short

@@ -111,24 +111,13 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, users Users, no
 	if s.lapsedAfter <= 0 {
 		s.lapsedAfter = 90 * 24 * time.Hour
 	}
-	idx := func(unique bool, keys ...string) mongo.IndexModel {
-		d := bson.D{}
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		m := mongo.IndexModel{Keys: d}
-		if unique {
-			m.Options = options.Index().SetUnique(true)
-		}
-		return m
-	}
 	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
-		s.communities: {idx(false, "prefectureCodes")},
-		s.members:     {idx(true, "communityId", "userId"), idx(false, "userId")},
-		s.posts:       {idx(false, "communityId", "pinned", "_id")},
-		s.events:      {idx(false, "startsAt"), idx(false, "communityId")},
-		s.rsvps:       {idx(true, "eventId", "userId"), idx(false, "eventId", "status", "queue")},
-		s.places:      {idx(true, "eventId", "slot"), idx(true, "eventId", "userId")},
+		s.communities: {mongodb.Index("prefectureCodes")},
+		s.members:     {mongodb.UniqueIndex("communityId", "userId"), mongodb.Index("userId")},
+		s.posts:       {mongodb.Index("communityId", "pinned", "_id")},
+		s.events:      {mongodb.Index("startsAt"), mongodb.Index("communityId")},
+		s.rsvps:       {mongodb.UniqueIndex("eventId", "userId"), mongodb.Index("eventId", "status", "queue")},
+		s.places:      {mongodb.UniqueIndex("eventId", "slot"), mongodb.UniqueIndex("eventId", "userId")},
 	} {
 		if err := mongodb.EnsureIndexes(ctx, coll, models...); err != nil {
 			return nil, err

@@ -203,7 +203,7 @@ func (s *Service) ListIntroductions(ctx context.Context, p accounts.Principal, f
 		}
 		filter = append(filter, bson.E{Key: "status", Value: f.Status})
 	}
-	return findPage(ctx, s.intros, filter, f.Cursor, f.Limit, func(i Introduction) bson.ObjectID { return i.ID })
+	return mongodb.FindPage(ctx, s.intros, filter, f.Cursor, f.Limit, func(i Introduction) bson.ObjectID { return i.ID })
 }
 
 // GetIntroduction returns an introduction to one of its two parties.

@@ -194,7 +194,7 @@ func (s *Service) ListMentorships(ctx context.Context, p accounts.Principal, f M
 		}
 		filter = append(filter, bson.E{Key: "status", Value: f.Status})
 	}
-	ms, next, err := findPage(ctx, s.mentorships, filter, f.Cursor, f.Limit, func(m Mentorship) bson.ObjectID { return m.ID })
+	ms, next, err := mongodb.FindPage(ctx, s.mentorships, filter, f.Cursor, f.Limit, func(m Mentorship) bson.ObjectID { return m.ID })
 	if err != nil {
 		return nil, "", err
 	}
@@ -369,7 +369,7 @@ func (s *Service) ListTouchpoints(ctx context.Context, p accounts.Principal, id 
 	if _, err := s.partyMentorship(ctx, p, id); err != nil {
 		return nil, "", err
 	}
-	return findPage(ctx, s.touchpoints, bson.D{{Key: "mentorshipId", Value: id}}, cursor, limit, func(t Touchpoint) bson.ObjectID { return t.ID })
+	return mongodb.FindPage(ctx, s.touchpoints, bson.D{{Key: "mentorshipId", Value: id}}, cursor, limit, func(t Touchpoint) bson.ObjectID { return t.ID })
 }
 
 // CompleteInput is a party's reflection on completing a mentorship.

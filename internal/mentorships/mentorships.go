@@ -40,7 +40,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
@@ -85,10 +84,9 @@ type Notifier interface {
 
 // Config configures the service.
 type Config struct {
-	Now          func() time.Time
-	Logger       *slog.Logger
-	IntroExpiry  time.Duration // pending introductions expire after this
-	SyncInterval time.Duration // how often stats follow other instances' writes
+	Now         func() time.Time
+	Logger      *slog.Logger
+	IntroExpiry time.Duration // pending introductions expire after this
 	// OnCompleted, if set, is called once when a mentorship is completed (the
 	// community keeps both people as alumni members).
 	OnCompleted func(context.Context, Mentorship) error
@@ -105,7 +103,6 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	expiry   time.Duration
-	every    time.Duration
 	stats    *stats
 	onDone   func(context.Context, Mentorship) error
 
@@ -139,7 +136,7 @@ const (
 func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profiles.Service, users Users, notify Notifier, tx *topics.Taxonomy, cfg Config) (*Service, error) {
 	s := &Service{
 		db: db, index: index, profiles: prof, users: users, notify: notify, topics: tx,
-		now: cfg.Now, log: cfg.Logger, expiry: cfg.IntroExpiry, every: cfg.SyncInterval, onDone: cfg.OnCompleted,
+		now: cfg.Now, log: cfg.Logger, expiry: cfg.IntroExpiry, onDone: cfg.OnCompleted,
 		requests:    db.Collection(colRequests),
 		intros:      db.Collection(colIntros),
 		introSlots:  db.Collection(colIntroSlots),
@@ -160,22 +157,8 @@ func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profile
 	if s.expiry <= 0 {
 		s.expiry = 14 * 24 * time.Hour
 	}
-	if s.every <= 0 {
-		s.every = 2 * time.Second
-	}
 	s.stats = newStats(index)
-	idx := func(keys ...string) mongo.IndexModel {
-		d := bson.D{}
-		for _, k := range keys {
-			d = append(d, bson.E{Key: k, Value: 1})
-		}
-		return mongo.IndexModel{Keys: d}
-	}
-	unique := func(keys ...string) mongo.IndexModel {
-		m := idx(keys...)
-		m.Options = options.Index().SetUnique(true)
-		return m
-	}
+	idx, unique := mongodb.Index, mongodb.UniqueIndex
 	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
 		s.requests:    {idx("founderId", "_id"), idx("status"), idx("createdAt")},
 		s.intros:      {unique("requestId", "mentorId"), idx("mentorId", "createdAt"), idx("founderId"), idx("status"), idx("updatedAt")},
@@ -219,38 +202,4 @@ func (s *Service) names(ctx context.Context, ids ...bson.ObjectID) map[bson.Obje
 		out[id] = u.DisplayName
 	}
 	return out
-}
-
-// page is a cursor page over documents sorted by _id descending.
-func pageFilter(filter bson.D, cursor string) (bson.D, error) {
-	if cursor == "" {
-		return filter, nil
-	}
-	id, ok := mongodb.ParseID(cursor)
-	if !ok {
-		var v apperr.Validation
-		v.Add("cursor", "is not a cursor returned by this endpoint")
-		return nil, v.Err()
-	}
-	return append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: id}}}), nil
-}
-
-// findPage runs a newest-first page query; next is the cursor of the next page.
-func findPage[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, cursor string, limit int, idOf func(T) bson.ObjectID) (items []T, next string, err error) {
-	f, err := pageFilter(filter, cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	cur, err := coll.Find(ctx, f, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit+1)))
-	if err != nil {
-		return nil, "", err
-	}
-	if err := cur.All(ctx, &items); err != nil {
-		return nil, "", err
-	}
-	if len(items) > limit {
-		items = items[:limit]
-		next = idOf(items[limit-1]).Hex()
-	}
-	return items, next, nil
 }

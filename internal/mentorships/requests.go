@@ -181,7 +181,7 @@ func (s *Service) GetRequest(ctx context.Context, p accounts.Principal, id bson.
 
 // ListRequests returns the caller's requests, newest first.
 func (s *Service) ListRequests(ctx context.Context, p accounts.Principal, limit int, cursor string) ([]MatchRequest, string, error) {
-	return findPage(ctx, s.requests, bson.D{{Key: "founderId", Value: p.UserID}}, cursor, limit, func(r MatchRequest) bson.ObjectID { return r.ID })
+	return mongodb.FindPage(ctx, s.requests, bson.D{{Key: "founderId", Value: p.UserID}}, cursor, limit, func(r MatchRequest) bson.ObjectID { return r.ID })
 }
 
 // CloseRequest closes an open request: the founder stops looking; its pending

@@ -162,19 +162,3 @@ func (s *Service) SyncStats(ctx context.Context) error {
 	}
 	return nil
 }
-
-// Run keeps the stats in step with other instances until ctx ends.
-func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.SyncStats(ctx); err != nil && ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "sync mentorship stats", "err", err)
-			}
-		}
-	}
-}

@@ -158,29 +158,7 @@ func (s *Service) List(ctx context.Context, p accounts.Principal, status string,
 		}
 		filter = append(filter, bson.E{Key: "communityId", Value: bson.D{{Key: "$in", Value: mine}}})
 	}
-	if cursor != "" {
-		id, ok := mongodb.ParseID(cursor)
-		if !ok {
-			var v apperr.Validation
-			v.Add("cursor", "is not a cursor returned by this endpoint")
-			return nil, "", v.Err()
-		}
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: id}}})
-	}
-	cur, err := s.reports.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit+1)))
-	if err != nil {
-		return nil, "", fmt.Errorf("find reports: %w", err)
-	}
-	var rs []Report
-	if err := cur.All(ctx, &rs); err != nil {
-		return nil, "", fmt.Errorf("find reports: %w", err)
-	}
-	next := ""
-	if len(rs) > limit {
-		rs = rs[:limit]
-		next = rs[limit-1].ID.Hex()
-	}
-	return rs, next, nil
+	return mongodb.FindPage(ctx, s.reports, filter, cursor, limit, func(r Report) bson.ObjectID { return r.ID })
 }
 
 // Resolve closes an open report with a resolution.

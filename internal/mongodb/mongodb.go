@@ -28,6 +28,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kizuna-dev/kizuna/internal/apperr"
 )
 
 // Config says which database to use.
@@ -153,6 +155,52 @@ func EnsureIndexes(ctx context.Context, coll *mongo.Collection, models ...mongo.
 		}
 	}
 	return nil
+}
+
+// Index is an ascending index on keys.
+func Index(keys ...string) mongo.IndexModel {
+	d := bson.D{}
+	for _, k := range keys {
+		d = append(d, bson.E{Key: k, Value: 1})
+	}
+	return mongo.IndexModel{Keys: d}
+}
+
+// UniqueIndex is a unique ascending index on keys. Give every document all
+// the keys: the embedded server treats a missing field as a distinct NULL,
+// MongoDB as one shared null.
+func UniqueIndex(keys ...string) mongo.IndexModel {
+	m := Index(keys...)
+	m.Options = options.Index().SetUnique(true)
+	return m
+}
+
+// FindPage returns one page of documents, newest first (by _id, descending),
+// after cursor (the _id of the last document of the previous page, as
+// returned in next; empty for the first page). A malformed cursor is a
+// validation_failed error on the field "cursor".
+func FindPage[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, cursor string, limit int, idOf func(T) bson.ObjectID) (items []T, next string, err error) {
+	if cursor != "" {
+		id, ok := ParseID(cursor)
+		if !ok {
+			var v apperr.Validation
+			v.Add("cursor", "is not a cursor returned by this endpoint")
+			return nil, "", v.Err()
+		}
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: id}}})
+	}
+	cur, err := coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit+1)))
+	if err != nil {
+		return nil, "", fmt.Errorf("find %s: %w", coll.Name(), err)
+	}
+	if err := cur.All(ctx, &items); err != nil {
+		return nil, "", fmt.Errorf("find %s: %w", coll.Name(), err)
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		next = idOf(items[limit-1]).Hex()
+	}
+	return items, next, nil
 }
 
 // IsDuplicateKey reports whether err is a unique-index violation (E11000).

@@ -63,9 +63,8 @@ type Precondition struct {
 
 // Config configures the service.
 type Config struct {
-	Now          func() time.Time
-	Logger       *slog.Logger
-	SyncInterval time.Duration // how often Run refreshes the index from the database
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Service is the profiles domain.
@@ -79,7 +78,6 @@ type Service struct {
 	index     *search.Index
 	now       func() time.Time
 	log       *slog.Logger
-	syncEvery time.Duration
 	sync      syncState
 	founderMu sync.RWMutex
 	briefs    map[bson.ObjectID]FounderBrief
@@ -93,26 +91,22 @@ const (
 // New returns the service, creating its indexes. Call LoadIndex before serving.
 func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, tx *topics.Taxonomy, users Users, index *search.Index, cfg Config) (*Service, error) {
 	s := &Service{
-		db:        db,
-		mentors:   db.Collection(colMentors),
-		founders:  db.Collection(colFounders),
-		areas:     ac,
-		topics:    tx,
-		users:     users,
-		index:     index,
-		now:       cfg.Now,
-		log:       cfg.Logger,
-		syncEvery: cfg.SyncInterval,
-		briefs:    map[bson.ObjectID]FounderBrief{},
+		db:       db,
+		mentors:  db.Collection(colMentors),
+		founders: db.Collection(colFounders),
+		areas:    ac,
+		topics:   tx,
+		users:    users,
+		index:    index,
+		now:      cfg.Now,
+		log:      cfg.Logger,
+		briefs:   map[bson.ObjectID]FounderBrief{},
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	if s.syncEvery <= 0 {
-		s.syncEvery = 2 * time.Second
 	}
 	for _, c := range []*mongo.Collection{s.mentors, s.founders} {
 		if err := mongodb.EnsureIndexes(ctx, c, mongo.IndexModel{Keys: bson.D{{Key: "updatedAt", Value: 1}}}); err != nil {

@@ -49,23 +49,6 @@ func (st *syncState) marks() (profiles, founders, users time.Time) {
 	return st.profiles, st.founders, st.users
 }
 
-// Run refreshes the index from the database every SyncInterval until ctx ends,
-// picking up profile and account changes made by other instances.
-func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.syncEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.SyncIndex(ctx); err != nil && ctx.Err() == nil {
-				s.log.ErrorContext(ctx, "sync mentor index", "err", err)
-			}
-		}
-	}
-}
-
 // SyncIndex brings in profiles and accounts changed since the last sync.
 func (s *Service) SyncIndex(ctx context.Context) error {
 	profilesMark, foundersMark, usersMark := s.sync.marks()
