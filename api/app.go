@@ -154,12 +154,14 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		Moderation:    mod,
 		KeepInTouch:   kit,
 		// Last activity (for lapsed members), written at most hourly per user.
-		OnActivity:  func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
-		Ready:       db.Ping,
-		Logger:      log,
-		Metrics:     reg,
-		CORSOrigins: cfg.CORSOrigins,
-		Coverage:    cov,
+		OnActivity:    func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
+		Ready:         db.Ping,
+		Logger:        log,
+		Metrics:       reg,
+		AuthPerMinute: float64(cfg.AuthPerMinute),
+		AuthBurst:     max(cfg.AuthPerMinute/2, 1),
+		CORSOrigins:   cfg.CORSOrigins,
+		Coverage:      cov,
 	})
 	syncEvery := cfg.syncInterval
 	if syncEvery <= 0 {

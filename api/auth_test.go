@@ -287,3 +287,21 @@ func TestAuthRequired(t *testing.T) {
 	none := "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiI2NzNmMGMyYjlkMWU4YTAwMTJhYjM0Y2QiLCJpc3MiOiJraXp1bmEiLCJhdWQiOiJraXp1bmEtYXBpIiwiZXhwIjo0MTAyNDQ0ODAwfQ."
 	ta.get("/v1/me", none).wantProblem(http.StatusUnauthorized, "unauthenticated")
 }
+
+// Sign-in attempts from one address are limited; other endpoints are not.
+func TestAuthRateLimit(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, func(c *config) { c.AuthPerMinute = 6 }) // bursts of 3
+	for i := range 3 {
+		ta.post("/v1/auth/login", "", map[string]string{"email": "nobody@example.jp", "password": "wrong-password-" + strings.Repeat("x", i)}).
+			wantProblem(http.StatusUnauthorized, "invalid_credentials")
+	}
+	res := ta.post("/v1/auth/login", "", map[string]string{"email": "nobody@example.jp", "password": "wrong-password-again"})
+	res.wantProblem(http.StatusTooManyRequests, "rate_limited")
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	ta.post("/v1/auth/register", "", map[string]any{"email": "late@example.jp", "password": testPassword, "displayName": "x", "roles": []string{}}).
+		wantProblem(http.StatusTooManyRequests, "rate_limited")
+	ta.get("/v1/topics", "").want(http.StatusOK)
+}

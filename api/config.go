@@ -25,6 +25,7 @@ type config struct {
 	AdminEmails     []string
 	IntroExpiryDays int
 	LapsedDays      int
+	AuthPerMinute   int
 	Demo            bool
 
 	// Set by tests only.
@@ -67,6 +68,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errs = append(errs, err)
 	}
 	if cfg.LapsedDays, err = envInt(getenv, "KIZUNA_LAPSED_DAYS", 90, 1, 3650); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.AuthPerMinute, err = envInt(getenv, "KIZUNA_AUTH_RATE_PER_MINUTE", 20, 1, 100000); err != nil {
 		errs = append(errs, err)
 	}
 	switch getenv("KIZUNA_DEMO") {

@@ -78,6 +78,7 @@ func openTestApp(t testing.TB, dir string, clock *fakeClock, opts ...appOption) 
 		Database:        "kizuna",
 		IntroExpiryDays: 14,
 		LapsedDays:      90,
+		AuthPerMinute:   100000, // tests sign many people up from one address; see TestAuthRateLimit
 		AdminEmails:     []string{"admin@kizuna.example"},
 		LogLevel:        slog.LevelInfo,
 		clock:           clock,

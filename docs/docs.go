@@ -680,6 +680,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -809,6 +815,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -871,6 +883,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "unsupported_media_type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited (see Retry-After)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }

@@ -75,6 +75,7 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@Failure		400		{object}	Problem	"validation_failed, malformed_json, unknown_field"
 //	@Failure		409		{object}	Problem	"email_taken"
 //	@Failure		413		{object}	Problem	"body_too_large"
+//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
 //	@Failure		415		{object}	Problem	"unsupported_media_type"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/auth/register [post]
@@ -112,6 +113,7 @@ func (s *Server) register(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/auth/login [post]
 func (s *Server) login(c *gin.Context) {
@@ -141,6 +143,7 @@ func (s *Server) login(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/auth/refresh [post]
 func (s *Server) refresh(c *gin.Context) {

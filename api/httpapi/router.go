@@ -53,6 +53,10 @@ type Deps struct {
 	Logger      *slog.Logger
 	Metrics     *prometheus.Registry
 	CORSOrigins []string
+	// AuthPerMinute and AuthBurst limit sign-up, sign-in and refresh per
+	// client address (0: 20 a minute, bursts of 10).
+	AuthPerMinute float64
+	AuthBurst     int
 	// OnActivity is called with the caller of every authenticated request.
 	OnActivity func(bson.ObjectID)
 }
@@ -125,9 +129,14 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 
 	v1 := r.Group("/v1")
-	v1.POST("/auth/register", s.register)
-	v1.POST("/auth/login", s.login)
-	v1.POST("/auth/refresh", s.refresh)
+	perMinute, burst := d.AuthPerMinute, d.AuthBurst
+	if perMinute <= 0 {
+		perMinute, burst = 20, 10
+	}
+	limited := v1.Group("", newClientLimiter(perMinute, burst).middleware)
+	limited.POST("/auth/register", s.register)
+	limited.POST("/auth/login", s.login)
+	limited.POST("/auth/refresh", s.refresh)
 	v1.POST("/auth/logout", s.logout)
 
 	v1.GET("/topics", s.listTopics)

@@ -274,7 +274,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, Toke
 	}
 	ok, err := verifyPassword(u.PasswordHash, password)
 	if err != nil {
-		return User{}, TokenPair{}, err
+		// An account without a usable hash (imported, or seeded for
+		// benchmarks) cannot sign in; that is not the caller's fault to see.
+		s.log.WarnContext(ctx, "unusable password hash", "userId", u.ID.Hex())
+		return User{}, TokenPair{}, ErrInvalidCredentials
 	}
 	if !ok {
 		return User{}, TokenPair{}, ErrInvalidCredentials
