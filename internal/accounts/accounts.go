@@ -178,7 +178,8 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 	}
 	if err := mongodb.EnsureIndexes(ctx, s.users,
 		mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")},
-		mongo.IndexModel{Keys: bson.D{{Key: "updatedAt", Value: 1}}},
+		mongodb.Index("updatedAt"),
+		mongodb.Index("roles"),
 	); err != nil {
 		return nil, err
 	}

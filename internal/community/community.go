@@ -112,7 +112,7 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, users Users, no
 		s.lapsedAfter = 90 * 24 * time.Hour
 	}
 	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
-		s.communities: {mongodb.Index("prefectureCodes")},
+		s.communities: {mongodb.Index("prefectureCodes"), mongodb.Index("organizerIds")},
 		s.members:     {mongodb.UniqueIndex("communityId", "userId"), mongodb.Index("userId")},
 		s.posts:       {mongodb.Index("communityId", "pinned", "_id")},
 		s.events:      {mongodb.Index("startsAt"), mongodb.Index("communityId")},

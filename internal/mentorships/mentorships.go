@@ -160,13 +160,13 @@ func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profile
 	s.stats = newStats(index)
 	idx, unique := mongodb.Index, mongodb.UniqueIndex
 	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
-		s.requests:    {idx("founderId", "_id"), idx("status"), idx("createdAt")},
-		s.intros:      {unique("requestId", "mentorId"), idx("mentorId", "createdAt"), idx("founderId"), idx("status"), idx("updatedAt")},
+		s.requests:    {idx("founderId", "_id"), idx("status"), idx("location.prefectureCode", "createdAt")},
+		s.intros:      {unique("requestId", "mentorId"), idx("requestId", "status"), idx("mentorId", "createdAt"), idx("founderId"), idx("status"), idx("updatedAt")},
 		s.introSlots:  {unique("requestId", "slot"), idx("introductionId")},
 		s.seats:       {unique("mentorId", "slot"), unique("mentorshipId")},
 		s.mentorships: {idx("mentorId"), idx("founderId"), idx("updatedAt")},
 		s.touchpoints: {idx("mentorshipId", "at")},
-		s.reflections: {idx("userId")},
+		s.reflections: {idx("userId"), idx("mentorshipId")},
 	} {
 		if err := mongodb.EnsureIndexes(ctx, coll, models...); err != nil {
 			return nil, err
