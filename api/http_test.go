@@ -146,3 +146,25 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 }
+
+// CORS answers the configured origins only.
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, func(c *config) { c.CORSOrigins = []string{"https://app.kizuna.example"} })
+	pre := func(origin string) *response {
+		return ta.do(req{method: http.MethodOptions, path: "/v1/me", headers: map[string]string{
+			"Origin": origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "Authorization, If-Match",
+		}})
+	}
+	res := pre("https://app.kizuna.example")
+	if res.Code != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "https://app.kizuna.example" {
+		t.Fatalf("preflight from the app: %d %v", res.Code, res.Header)
+	}
+	if res = pre("https://evil.example"); res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from another origin allowed: %v", res.Header)
+	}
+	get := ta.do(req{method: http.MethodGet, path: "/healthz", headers: map[string]string{"Origin": "https://app.kizuna.example"}})
+	if get.Header.Get("Access-Control-Expose-Headers") == "" {
+		t.Errorf("ETag and X-Request-ID not exposed to the app: %v", get.Header)
+	}
+}
