@@ -550,8 +550,3 @@ func (s *Service) releaseSeat(ctx context.Context, mentorshipID bson.ObjectID) e
 	_, err := s.seats.DeleteOne(ctx, bson.D{{Key: "mentorshipId", Value: mentorshipID}})
 	return err
 }
-
-// activeCount is the number of places a mentor holds (their active mentorships).
-func (s *Service) activeCount(ctx context.Context, mentorID bson.ObjectID) (int64, error) {
-	return s.seats.CountDocuments(ctx, bson.D{{Key: "mentorId", Value: mentorID}})
-}

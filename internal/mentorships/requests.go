@@ -187,8 +187,7 @@ func (s *Service) ListRequests(ctx context.Context, p accounts.Principal, limit 
 // CloseRequest closes an open request: the founder stops looking; its pending
 // introductions are withdrawn.
 func (s *Service) CloseRequest(ctx context.Context, p accounts.Principal, id bson.ObjectID) (MatchRequest, error) {
-	r, err := s.ownRequest(ctx, p, id)
-	if err != nil {
+	if _, err := s.ownRequest(ctx, p, id); err != nil {
 		return MatchRequest{}, err
 	}
 	// The outcome document arbitrates close against a racing accept.
@@ -205,8 +204,7 @@ func (s *Service) CloseRequest(ctx context.Context, p accounts.Principal, id bso
 	if err := s.withdrawPending(ctx, id, bson.NilObjectID, ReasonRequestClosed); err != nil {
 		return MatchRequest{}, err
 	}
-	r, err = s.ownRequest(ctx, p, id)
-	return r, err
+	return s.ownRequest(ctx, p, id)
 }
 
 func (s *Service) ownRequest(ctx context.Context, p accounts.Principal, id bson.ObjectID) (MatchRequest, error) {

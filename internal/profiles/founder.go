@@ -128,17 +128,6 @@ func (s *Service) Founder(id bson.ObjectID) (FounderBrief, bool) {
 	return b, ok
 }
 
-// Founders returns every founder brief (for reports).
-func (s *Service) Founders() []FounderBrief {
-	s.founderMu.RLock()
-	defer s.founderMu.RUnlock()
-	out := make([]FounderBrief, 0, len(s.briefs))
-	for _, b := range s.briefs {
-		out = append(out, b)
-	}
-	return out
-}
-
 func (s *Service) putBrief(p FounderProfile) {
 	b := FounderBrief{
 		UserID: p.UserID, CompanyName: p.CompanyName, Stage: p.Stage, Industry: p.Industry,
