@@ -19,17 +19,7 @@ func BenchmarkMatchSuggestionsHandler(b *testing.B) {
 	must(b, benchdata.SeedMentors(context.Background(), ta.app.db, 10_000))
 	must(b, ta.app.profiles.LoadIndex(context.Background()))
 	f := ta.signUp("bench", "founder")
-	req := httptest.NewRequest(http.MethodGet, "/v1/match-suggestions?topic=sales&topic=hiring&near=01207&radiusKm=50", nil)
-	req.Header.Set("Authorization", "Bearer "+f.Access)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		ta.app.handler.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d: %s", rec.Code, rec.Body)
-		}
-	}
+	benchGET(b, ta, "/v1/match-suggestions?topic=sales&topic=hiring&near=01207&radiusKm=50", f.Access, "")
 }
 
 func BenchmarkHealthzHandler(b *testing.B) {
@@ -44,6 +34,25 @@ func BenchmarkHealthzHandler(b *testing.B) {
 
 func quietLogs(c *config) { c.LogLevel = slog.LevelWarn }
 
+// benchGET serves one GET through the router per iteration, failing on any
+// status but 200, and reports the response size as bytes per operation.
+func benchGET(b *testing.B, ta *testApp, path, token, accept string) {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		ta.app.handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		b.SetBytes(int64(rec.Body.Len()))
+	}
+}
+
 // BenchmarkCoverageHokkaidoDemo times the coverage report for all of
 // Hokkaido (every area and topic) over the demo data, through the router.
 func BenchmarkCoverageHokkaidoDemo(b *testing.B) {
@@ -52,17 +61,7 @@ func BenchmarkCoverageHokkaidoDemo(b *testing.B) {
 	org := ta.login(demo.OrganizerEmail, demo.Password)
 	for _, accept := range []string{"application/json", "text/csv"} {
 		b.Run(accept, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, "/v1/reports/coverage?prefecture=01&radiusKm=30", nil)
-			req.Header.Set("Authorization", "Bearer "+org.Access)
-			req.Header.Set("Accept", accept)
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				ta.app.handler.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d: %s", rec.Code, rec.Body)
-				}
-			}
+			benchGET(b, ta, "/v1/reports/coverage?prefecture=01&radiusKm=30", org.Access, accept)
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -430,18 +429,7 @@ func BenchmarkCoverageReportHandler(b *testing.B) {
 	admin := ta.admin()
 	for _, accept := range []string{"application/json", "text/csv"} {
 		b.Run(accept, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, "/v1/reports/coverage?prefecture=01", nil)
-			req.Header.Set("Authorization", "Bearer "+admin.Access)
-			req.Header.Set("Accept", accept)
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				ta.app.handler.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d: %s", rec.Code, rec.Body)
-				}
-				b.SetBytes(int64(rec.Body.Len()))
-			}
+			benchGET(b, ta, "/v1/reports/coverage?prefecture=01", admin.Access, accept)
 		})
 	}
 }
