@@ -13,9 +13,9 @@ import (
 
 // BenchmarkMatchSuggestionsHandler measures one suggestions request through
 // the whole router (auth, ranking over 10,000 mentors, JSON) without the
-// network; scripts/bench measures it under load over HTTP.
+// network; scripts/bench/suggestions.sh measures it under load over HTTP.
 func BenchmarkMatchSuggestionsHandler(b *testing.B) {
-	ta := newTestApp(b, quietLogs) // as scripts/bench runs the server
+	ta := newTestApp(b, quietLogs) // as scripts/bench/suggestions.sh runs the server
 	must(b, benchdata.SeedMentors(context.Background(), ta.app.db, 10_000))
 	must(b, ta.app.profiles.LoadIndex(context.Background()))
 	f := ta.signUp("bench", "founder")

@@ -11,9 +11,9 @@
 # preempt each other: otherwise four busy threads share two cores and the p99
 # measures the scheduler's time slices rather than the server.
 #
-#   scripts/bench                 # MENTORS=10000 DURATION=20s PORT=18090 PIN=0
+#   scripts/bench/suggestions.sh               # MENTORS=10000 DURATION=20s PORT=18090 PIN=0
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 MENTORS=${MENTORS:-10000}
 DURATION=${DURATION:-20s}
 PORT=${PORT:-18090}
