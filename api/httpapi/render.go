@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"strconv"
+
 	"github.com/gin-gonic/gin"
 	gojson "github.com/goccy/go-json"
 )
@@ -18,5 +20,8 @@ func writeJSONAs(c *gin.Context, status int, contentType string, v any) {
 		fail(c, err)
 		return
 	}
+	// Declared, so net/http sends the body in one piece instead of
+	// switching to chunked encoding past its 2 KB buffer.
+	c.Header("Content-Length", strconv.Itoa(len(b)))
 	c.Data(status, contentType, b)
 }

@@ -16,17 +16,51 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/areas"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
+	"github.com/kizuna-dev/kizuna/internal/search"
 	"github.com/kizuna-dev/kizuna/internal/topics"
 )
 
-// SeedMentors inserts n mentors with profiles: half in Hokkaido, half
-// anywhere in Japan, 1 to 5 random topics each. Their passwords are unusable.
+// SeedMentors inserts n mentors with profiles (see Mentors).
 func SeedMentors(ctx context.Context, db *mongodb.DB, n int) error {
-	catalog, err := areas.Load()
+	users, profs, err := Mentors(n)
 	if err != nil {
 		return err
 	}
-	// Half of the mentors in Hokkaido (where the demo lives), half elsewhere.
+	const batch = 1000
+	for done := 0; done < n; done += batch {
+		end := min(done+batch, n)
+		if _, err := db.Collection("users").InsertMany(ctx, users[done:end]); err != nil {
+			return err
+		}
+		if _, err := db.Collection("mentor_profiles").InsertMany(ctx, profs[done:end]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Index returns an in-memory index of the same n mentors as SeedMentors, for
+// benchmarks of ranking without a database.
+func Index(n int) (*search.Index, error) {
+	users, profs, err := Mentors(n)
+	if err != nil {
+		return nil, err
+	}
+	ix := search.New(topics.New())
+	for i := range profs {
+		ix.Upsert(profiles.IndexEntry(profs[i], users[i]))
+	}
+	return ix, nil
+}
+
+// Mentors returns n mentors' accounts and profiles: half in Hokkaido (where
+// the demo lives), half anywhere in Japan, at municipalities' representative
+// points, with 1 to 5 random topics each. Their passwords are unusable.
+func Mentors(n int) ([]accounts.User, []profiles.MentorProfile, error) {
+	catalog, err := areas.Load()
+	if err != nil {
+		return nil, nil, err
+	}
 	hokkaido := catalog.Municipalities("01")
 	var japan []areas.Municipality
 	for _, p := range catalog.Prefectures() {
@@ -36,44 +70,35 @@ func SeedMentors(ctx context.Context, db *mongodb.DB, n int) error {
 	r := rand.New(rand.NewPCG(42, 42))
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	modes := [][]string{{"in_person"}, {"online"}, {"in_person", "online"}, {"in_person", "online", "phone"}, {"online", "phone"}}
-
-	const batch = 1000
-	for done := 0; done < n; done += batch {
-		var users, profs []any
-		for i := done; i < min(done+batch, n); i++ {
-			id := bson.NewObjectID()
-			users = append(users, accounts.User{
-				ID: id, Email: fmt.Sprintf("bench-mentor-%d@example.jp", i), PasswordHash: "!unusable",
-				DisplayName: fmt.Sprintf("メンター%05d", i), Roles: []accounts.Role{accounts.RoleMentor}, Locale: "ja",
-				Preferences: accounts.Preferences{Invitations: true, Reminders: true}, CreatedAt: now, UpdatedAt: now,
-			})
-			m := hokkaido[r.IntN(len(hokkaido))]
-			if r.IntN(2) == 0 {
-				m = japan[r.IntN(len(japan))]
+	users := make([]accounts.User, 0, n)
+	profs := make([]profiles.MentorProfile, 0, n)
+	for i := range n {
+		id := bson.NewObjectID()
+		users = append(users, accounts.User{
+			ID: id, Email: fmt.Sprintf("bench-mentor-%d@example.jp", i), PasswordHash: "!unusable",
+			DisplayName: fmt.Sprintf("メンター%05d", i), Roles: []accounts.Role{accounts.RoleMentor}, Locale: "ja",
+			Preferences: accounts.Preferences{Invitations: true, Reminders: true}, CreatedAt: now, UpdatedAt: now,
+		})
+		m := hokkaido[r.IntN(len(hokkaido))]
+		if r.IntN(2) == 0 {
+			m = japan[r.IntN(len(japan))]
+		}
+		ts := map[string]bool{}
+		var slugs []string
+		for range 1 + r.IntN(5) {
+			if s := all[r.IntN(len(all))].Slug; !ts[s] {
+				ts[s] = true
+				slugs = append(slugs, s)
 			}
-			ts := map[string]bool{}
-			var slugs []string
-			for range 1 + r.IntN(5) {
-				if s := all[r.IntN(len(all))].Slug; !ts[s] {
-					ts[s] = true
-					slugs = append(slugs, s)
-				}
-			}
-			profs = append(profs, profiles.MentorProfile{
-				UserID: id, Headline: "地域の創業を支えます", Topics: slugs, Tags: []string{}, Industries: []string{},
-				Location: profiles.Location{MunicipalityCode: m.Code, PrefectureCode: m.PrefectureCode, Point: m.Location},
-				TravelKm: r.IntN(100), Modes: modes[r.IntN(len(modes))], Languages: []string{"ja"},
-				Capacity: 1 + r.IntN(5), AcceptingRequests: r.IntN(10) > 0, YearsExperience: r.IntN(40),
-				Stakes: []string{}, Independent: r.IntN(2) == 0, Verified: r.IntN(3) == 0,
-				Version: 1, CreatedAt: now, UpdatedAt: now,
-			})
 		}
-		if _, err := db.Collection("users").InsertMany(ctx, users); err != nil {
-			return err
-		}
-		if _, err := db.Collection("mentor_profiles").InsertMany(ctx, profs); err != nil {
-			return err
-		}
+		profs = append(profs, profiles.MentorProfile{
+			UserID: id, Headline: "地域の創業を支えます", Topics: slugs, Tags: []string{}, Industries: []string{},
+			Location: profiles.Location{MunicipalityCode: m.Code, PrefectureCode: m.PrefectureCode, Point: m.Location},
+			TravelKm: r.IntN(100), Modes: modes[r.IntN(len(modes))], Languages: []string{"ja"},
+			Capacity: 1 + r.IntN(5), AcceptingRequests: r.IntN(10) > 0, YearsExperience: r.IntN(40),
+			Stakes: []string{}, Independent: r.IntN(2) == 0, Verified: r.IntN(3) == 0,
+			Version: 1, CreatedAt: now, UpdatedAt: now,
+		})
 	}
-	return nil
+	return users, profs, nil
 }

@@ -3,6 +3,9 @@ package matching
 import (
 	"bytes"
 	"cmp"
+	"math"
+	"math/bits"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -54,43 +57,191 @@ func suggestion(req *prepared, f *search.Facts, m search.Mentor, d float64, with
 // Rank returns the best k candidates for req, best first, and how many
 // mentors were candidates in all.
 //
-// It scans the mentors covering a requested topic. Every component but
-// distance is cheap; a candidate whose score could not beat the k-th best
-// even at full distance marks is counted but not scored further, so the
-// great-circle distance (an arcsine) is computed for few mentors.
+// Counting reads the index's bitsets, a word of 64 mentors at a time.
+// Scoring visits groups of mentors best bound first and stops at the first
+// group whose bound cannot beat the k-th best. A group is the mentors who
+// cover exactly the same requested topics, either in the grid cells near
+// enough for distance to matter, or in the rest of Japan, where every
+// eligible mentor meets remotely at the floor distance score. So the best
+// nearby mentors and the far experts fill the top k, and the mass of mentors
+// who cover one minor topic is never scored. Inside a group, a candidate
+// whose score could not beat the k-th best even at full distance marks is
+// not scored further, so the great-circle distance (an arcsine) is computed
+// for few mentors.
 func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 	p := prepare(ix, req)
 	best := search.NewTopK(k, compare)
 	total := 0
 	var out []Suggestion
-	ix.ScanTopics(p.mask, search.Prepare(req.Origin), func(c search.Candidate) {
-		within := withinReach(p, c.Chord2, c.TravelChord2)
-		if eligibility(p, c.Facts, within) != Eligible {
-			return
-		}
-		total++
-		// Two bounds, cheapest first: topic fit alone (a few bit operations)
-		// with every other part at full marks, then every part but distance.
-		if best.Full() {
-			worst := best.Worst().score
-			if WeightTopic*topicScore(c.TopicMask&p.mask, &p.weights)+WeightDistance+WeightAvailability+WeightTrust < worst {
-				return
+	ix.View(search.Prepare(req.Origin), func(v *search.View) {
+		filter := search.Filter{Topics: p.mask, Modes: p.modes, IndependentOnly: req.IndependentOnly, Exclude: req.FounderID}
+		total = v.Count(filter, func(c search.Candidate) bool {
+			return eligibility(p, c.Facts, withinReach(p, c.Chord2, c.TravelChord2)) == Eligible
+		})
+		visit := func(c search.Candidate) { consider(p, best, c) }
+		g := newGroups(p, v)
+		for _, grp := range g.order {
+			if best.Full() && grp.bound < best.Worst().score {
+				break // neither this group nor any after it can make the top k
+			}
+			if grp.far {
+				v.EachRemote(grp.topics, filter, g.nearCell, visit)
+				continue
+			}
+			for _, m := range g.nearMembers(grp.level) {
+				visit(v.Candidate(m))
 			}
 		}
-		partial := partialScore(p, c.Facts)
-		if best.Full() && partial.Total()+WeightDistance < best.Worst().score {
-			return
-		}
-		partial.Distance = rankDistanceScore(p, &c, within)
-		best.Push(candidate{c: c, within: within, score: partial.Total()})
-	}, func(mentor func(search.Candidate) search.Mentor) {
 		kept := best.Sorted()
 		out = make([]Suggestion, 0, len(kept))
 		for _, b := range kept {
-			out = append(out, suggestion(p, b.c.Facts, mentor(b.c), b.c.DistanceKm(), b.within))
+			out = append(out, suggestion(p, b.c.Facts, v.Mentor(b.c), b.c.DistanceKm(), b.within))
 		}
 	})
 	return out, total
+}
+
+// consider scores an eligible candidate into best unless a bound shows it
+// cannot make it.
+func consider(p *prepared, best *search.TopK[candidate], c search.Candidate) {
+	within := withinReach(p, c.Chord2, c.TravelChord2)
+	if eligibility(p, c.Facts, within) != Eligible {
+		return
+	}
+	// Two bounds, cheapest first: topic fit alone (a few bit operations)
+	// with every other part at full marks, then every part but distance.
+	if best.Full() {
+		worst := best.Worst().score
+		if WeightTopic*topicScore(c.TopicMask&p.mask, &p.weights)+WeightDistance+WeightAvailability+WeightTrust < worst {
+			return
+		}
+	}
+	partial := partialScore(p, c.Facts)
+	if best.Full() && partial.Total()+WeightDistance < best.Worst().score {
+		return
+	}
+	partial.Distance = rankDistanceScore(p, &c, within)
+	best.Push(candidate{c: c, within: within, score: partial.Total()})
+}
+
+// maxLevelTopics: up to this many requested topics, mentors are grouped by
+// the exact requested topics they cover (2^n-1 levels); with more, there is
+// one level and every cell is near (slower, still exact).
+const maxLevelTopics = 5
+
+// farMarginKm keeps a cell near when it is within a kilometre of the decay
+// band, so rounding can never put a mentor whose distance score is above the
+// floor into a far group.
+const farMarginKm = 1
+
+// groups are the groups of one ranking, in the order to visit them.
+type groups struct {
+	order    []group
+	nearCell []bool // by cell number
+	// The members of the near cells who cover a requested topic, by level:
+	// those of level l are members[start[l]:start[l+1]].
+	members []search.Ref
+	start   []int
+}
+
+// group is a set of mentors visited together, with the best score any of
+// them could have: those who cover exactly the requested topics of topics
+// (level l of the request), in the near cells or (far) in the others.
+type group struct {
+	topics uint64
+	level  int
+	far    bool
+	bound  float64
+}
+
+func (g *groups) nearMembers(level int) []search.Ref {
+	return g.members[g.start[level]:g.start[level+1]]
+}
+
+// newGroups sorts the members of the near cells into levels and orders the
+// groups by bound, best first.
+func newGroups(p *prepared, v *search.View) *groups {
+	topicBits := make([]uint64, 0, bits.OnesCount64(p.mask))
+	for m := p.mask; m != 0; m &= m - 1 {
+		topicBits = append(topicBits, m&-m)
+	}
+	levels := len(topicBits) <= maxLevelTopics
+	// level numbers a subset of the requested topics: bit j set when it
+	// holds the j-th requested topic (in bit order). With too many topics,
+	// everything is level 0.
+	level := func(sub uint64) int {
+		if !levels {
+			return 0
+		}
+		l := 0
+		for j, b := range topicBits {
+			if sub&b != 0 {
+				l |= 1 << j
+			}
+		}
+		return l
+	}
+	nLevels := 1
+	if levels {
+		nLevels = 1 << len(topicBits)
+	}
+	g := &groups{nearCell: make([]bool, v.Cells()), start: make([]int, nLevels+1)}
+
+	// A cell is far when even its longest travel distance plus the decay
+	// band does not reach the origin. Chords add no more than their distances
+	// do (the triangle inequality), so comparing sums of chords keeps a cell
+	// near whenever there is doubt, with no trigonometry per cell.
+	radiusChord, bandChord := math.Sqrt(p.radius2), math.Sqrt(search.ChordSquared(floorBandKm+farMarginKm))
+	regions := v.Regions(p.mask, func(r search.Region) bool {
+		reach := max(radiusChord, r.MaxTravelChord) + bandChord
+		return !levels || r.MinChord2 <= reach*reach
+	}, nil)
+	// A counting sort of the near members by level: count, then place.
+	count := g.start[1:]
+	countOne := func(t uint64, _ search.Ref) { count[level(t)]++ }
+	for _, r := range regions {
+		g.nearCell[r.Cell] = true
+		v.EachMember(r, p.mask, countOne)
+	}
+	for l := 1; l < len(count); l++ {
+		count[l] += count[l-1]
+	}
+	g.members = make([]search.Ref, count[len(count)-1])
+	next := slices.Clone(g.start[:nLevels])
+	placeOne := func(t uint64, m search.Ref) {
+		l := level(t)
+		g.members[next[l]] = m
+		next[l]++
+	}
+	for _, r := range regions {
+		v.EachMember(r, p.mask, placeOne)
+	}
+
+	if !levels {
+		g.order = []group{{topics: p.mask, bound: bound(p, p.mask, 1)}}
+		return g
+	}
+	for l := 1; l < nLevels; l++ {
+		var sub uint64
+		for j, b := range topicBits {
+			if l&(1<<j) != 0 {
+				sub |= b
+			}
+		}
+		g.order = append(g.order,
+			group{topics: sub, level: l, bound: bound(p, sub, 1)},
+			group{topics: sub, level: l, far: true, bound: bound(p, sub, RemoteFloor)})
+	}
+	slices.SortFunc(g.order, func(a, b group) int { return cmp.Compare(b.bound, a.bound) })
+	return g
+}
+
+// bound is the best score of a mentor covering the requested topics of
+// topics with a distance score of at most distance: full marks for
+// availability and trust. Every part is at least the part of any such
+// mentor, so (rounding being monotonic) the total is too.
+func bound(p *prepared, topics uint64, distance float64) float64 {
+	return Components{Topic: topicScore(topics, &p.weights), Distance: distance, Availability: 1, Trust: 1}.Total()
 }
 
 // Check scores one mentor for req: the suggestion, or why they are not a

@@ -13,6 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/kizuna-dev/kizuna/internal/benchdata"
 	"github.com/kizuna-dev/kizuna/internal/geo"
 	"github.com/kizuna-dev/kizuna/internal/search"
 	"github.com/kizuna-dev/kizuna/internal/topics"
@@ -331,13 +332,57 @@ func BenchmarkRank(b *testing.B) {
 	}
 }
 
-// Rank (bounded heap, pruning, chord comparisons) must equal the brute force:
-// Check every mentor and sort all candidates.
+// Rank (bitset counting, cells visited best first, bounded heap, pruning,
+// chord comparisons) must equal the brute force: Check every mentor and sort
+// all candidates.
 func TestRankMatchesBruteForce(t *testing.T) {
 	ix := syntheticIndex(3000)
-	tx := topics.New()
-	all := tx.All()
-	r := rand.New(rand.NewPCG(11, 12))
+	assertRankMatchesBruteForce(t, ix, rand.New(rand.NewPCG(11, 12)), nil)
+}
+
+// The same after the index changed under it: mentors moved across the grid,
+// changed topics, filled up, were suspended or declared stakes; and with
+// founders who are mentors themselves or whose company a stake names.
+func TestRankMatchesBruteForceAfterChanges(t *testing.T) {
+	ix := syntheticIndex(3000)
+	r := rand.New(rand.NewPCG(21, 22))
+	all := topics.New().All()
+	ids := ix.IDs()
+	for _, id := range ids[:900] {
+		m, _ := ix.Get(id)
+		switch r.IntN(5) {
+		case 0: // moved, possibly far, with other topics and travel
+			m.Point = geo.Point{Lat: 31 + r.Float64()*14, Lon: 130 + r.Float64()*15}
+			m.Topics = []string{all[r.IntN(len(all))].Slug}
+			m.TravelKm = float64(r.IntN(400))
+			m.ProfileVersion++
+			ix.Upsert(m)
+		case 1:
+			ix.SetActive(id, m.Capacity) // full
+		case 2:
+			ix.SetUser(id, "x", true)
+		case 3:
+			m.Stakes = []string{"十勝チーズ工房", "酪農"}
+			m.ProfileVersion++
+			ix.Upsert(m)
+		case 4:
+			ix.SetUser(id, "x", false)
+			ix.SetActive(id, 0)
+		}
+	}
+	assertRankMatchesBruteForce(t, ix, r, func(req *Request) {
+		if r.IntN(3) == 0 {
+			req.Company, req.Industry = "十勝チーズ工房", "酪農"
+		}
+		if r.IntN(3) == 0 {
+			req.FounderID = ids[r.IntN(len(ids))]
+		}
+	})
+}
+
+func assertRankMatchesBruteForce(t *testing.T, ix *search.Index, r *rand.Rand, adjust func(*Request)) {
+	t.Helper()
+	all := topics.New().All()
 	ids := ix.IDs()
 	for trial := range 60 {
 		want := make([]string, 1+r.IntN(5))
@@ -348,6 +393,9 @@ func TestRankMatchesBruteForce(t *testing.T) {
 			Topics: dedupe(want), RadiusKm: float64(10 + r.IntN(300)),
 			Origin: geo.Point{Lat: 31 + r.Float64()*14, Lon: 130 + r.Float64()*15},
 			Modes:  search.Mode(r.IntN(8)), IndependentOnly: r.IntN(4) == 0,
+		}
+		if adjust != nil {
+			adjust(&req)
 		}
 		k := 1 + r.IntN(30)
 		got, total := Rank(ix, req, k)
@@ -406,5 +454,31 @@ func BenchmarkIndexMemory(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(ix.Len()), "bytes/mentor")
 		runtime.KeepAlive(ix)
+	}
+}
+
+// BenchmarkRankBenchdata ranks over the mentors scripts/bench/suggestions.sh
+// seeds (half in Hokkaido at municipalities' points, half all over Japan),
+// with its query: a founder in 帯広 asking for sales and hiring within 50 km.
+func BenchmarkRankBenchdata(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		for _, q := range []struct {
+			name string
+			req  Request
+		}{
+			{"2topics", Request{Topics: []string{"sales", "hiring"}, Origin: obihiro, RadiusKm: 50}},
+			{"5topics", Request{Topics: []string{"sales", "hiring", "fundraising", "marketing", "accounting"}, Origin: obihiro, RadiusKm: 50}},
+		} {
+			b.Run(fmt.Sprintf("n=%d/%s/top10", n, q.name), func(b *testing.B) {
+				ix, err := benchdata.Index(n)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					Rank(ix, q.req, 10)
+				}
+			})
+		}
 	}
 }

@@ -144,7 +144,7 @@ func (s *Service) refreshMentor(ctx context.Context, id bson.ObjectID) (MentorPr
 	if err != nil {
 		return MentorProfile{}, err
 	}
-	s.index.Upsert(indexEntry(mp, u))
+	s.index.Upsert(IndexEntry(mp, u))
 	return mp, nil
 }
 
@@ -188,8 +188,8 @@ func (s *Service) validateMentor(in MentorInput) (bson.D, error) {
 	}, nil
 }
 
-// indexEntry is what the search index keeps of a profile and its account.
-func indexEntry(p MentorProfile, u accounts.User) search.Mentor {
+// IndexEntry is what the search index keeps of a profile and its account.
+func IndexEntry(p MentorProfile, u accounts.User) search.Mentor {
 	var modes search.Mode
 	for _, name := range p.Modes {
 		m, _ := search.ParseMode(name)
@@ -254,7 +254,7 @@ func (s *Service) syncMentors(ctx context.Context, since time.Time) error {
 	}
 	for _, p := range ps {
 		if u, ok := users[p.UserID]; ok {
-			s.index.Upsert(indexEntry(p, u))
+			s.index.Upsert(IndexEntry(p, u))
 		}
 		s.sync.saw(p.UpdatedAt)
 	}

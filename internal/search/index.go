@@ -135,6 +135,7 @@ type hot struct {
 	Facts
 	pos          unitVector
 	travelChord2 float64 // ChordSquared of TravelKm
+	cell         int32   // 1 + its index in Index.cells
 }
 
 // Index is safe for concurrent use: many readers, occasional writers.
@@ -144,15 +145,15 @@ type Index struct {
 	byID   map[bson.ObjectID]int
 	items  []*entry
 	hot    []hot
-	// postings[b] lists, in ascending order, the positions of the mentors
-	// covering topic b, so a query for two topics visits a few hundred
-	// mentors, not all of them.
-	postings [64][]int32
+	// The grid and the bitsets that ranking reads (see regions.go).
+	cells  []cell
+	cellOf map[cellKey]int32
+	flags  flagSets
 }
 
 // New returns an empty index over the given topic taxonomy.
 func New(tx *topics.Taxonomy) *Index {
-	return &Index{topics: tx, byID: map[bson.ObjectID]int{}}
+	return &Index{topics: tx, byID: map[bson.ObjectID]int{}, cellOf: map[cellKey]int32{}}
 }
 
 // Len returns the number of mentors indexed.
@@ -189,55 +190,31 @@ func (ix *Index) Upsert(m Mentor) {
 func (ix *Index) set(i int, e *entry) {
 	e.text = ix.searchText(&e.Mentor)
 	ix.items[i] = e
-	old := ix.hot[i].TopicMask
-	ix.hot[i] = hot{
+	old := ix.hot[i]
+	h := hot{
 		Facts:        ix.facts(&e.Mentor),
 		pos:          toUnit(e.Point),
 		travelChord2: ChordSquared(e.TravelKm),
 	}
-	ix.repost(int32(i), old, ix.hot[i].TopicMask)
-}
-
-// repost moves position i from the postings of the old topics to the new.
-func (ix *Index) repost(i int32, old, cur uint64) {
-	for gone := old &^ cur; gone != 0; gone &= gone - 1 {
-		b := bits.TrailingZeros64(gone)
-		if k, ok := slices.BinarySearch(ix.postings[b], i); ok {
-			ix.postings[b] = slices.Delete(ix.postings[b], k, k+1)
-		}
-	}
-	for added := cur &^ old; added != 0; added &= added - 1 {
-		b := bits.TrailingZeros64(added)
-		k, _ := slices.BinarySearch(ix.postings[b], i)
-		ix.postings[b] = slices.Insert(ix.postings[b], k, i)
-	}
+	ix.place(i, &old, &h, e.Point)
+	ix.hot[i] = h
 }
 
 // eachCovering calls fn with the position of every mentor covering a topic of
-// mask, once each; the caller holds mu. When the postings of mask cover a
-// small share of the index they are walked (a mentor reached through topic b
-// is skipped if it also covers a lower topic of mask: visited there already);
-// otherwise a sequential scan is faster than hopping around memory.
+// mask, in order; the caller holds mu. It reads the topic bitsets a word of
+// 64 mentors at a time.
 func (ix *Index) eachCovering(mask uint64, fn func(i int)) {
-	total := 0
-	for rest := mask; rest != 0; rest &= rest - 1 {
-		total += len(ix.postings[bits.TrailingZeros64(rest)])
+	var sets []bitset
+	for m := mask; m != 0; m &= m - 1 {
+		sets = append(sets, ix.flags.topics[bits.TrailingZeros64(m)])
 	}
-	if total > len(ix.hot)/4 {
-		for i := range ix.hot {
-			if ix.hot[i].TopicMask&mask != 0 {
-				fn(i)
-			}
+	for w := range (len(ix.hot) + 63) / 64 {
+		var cover uint64
+		for _, t := range sets {
+			cover |= t.word(w)
 		}
-		return
-	}
-	for rest := mask; rest != 0; rest &= rest - 1 {
-		b := bits.TrailingZeros64(rest)
-		lower := mask & (1<<uint(b) - 1)
-		for _, i := range ix.postings[b] {
-			if ix.hot[i].TopicMask&lower == 0 {
-				fn(int(i))
-			}
+		for ; cover != 0; cover &= cover - 1 {
+			fn(w*64 + bits.TrailingZeros64(cover))
 		}
 	}
 }
@@ -327,8 +304,8 @@ func (ix *Index) IDs() []bson.ObjectID {
 	return out
 }
 
-// Candidate is what ScanTopics hands to its callback: a mentor's facts, how
-// far it is from the scan's origin, and its position for Mentor.
+// Candidate is what a View hands to ranking: a mentor's facts, how far it
+// is from the view's origin, and its position for Mentor.
 type Candidate struct {
 	*Facts
 	// Chord2 is the squared chord to the origin: it orders and compares
@@ -340,24 +317,6 @@ type Candidate struct {
 
 // DistanceKm is the great-circle distance to the scan's origin.
 func (c *Candidate) DistanceKm() float64 { return chordToKm(c.Chord2) }
-
-// ScanTopics calls fn, under the read lock, for every mentor who is not
-// suspended and covers at least one topic of mask, with its distance from
-// origin; then it calls done, still under the lock, with a function that
-// returns the full Mentor of a candidate. Nothing may be modified, or kept
-// past done. It is how matching ranks without copying the index.
-func (ix *Index) ScanTopics(mask uint64, origin Prepared, fn func(Candidate), done func(mentor func(Candidate) Mentor)) {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	ix.eachCovering(mask, func(i int) {
-		h := &ix.hot[i]
-		if h.Suspended {
-			return
-		}
-		fn(Candidate{Facts: &h.Facts, Chord2: h.pos.chord2(origin.v), TravelChord2: h.travelChord2, pos: i})
-	})
-	done(func(c Candidate) Mentor { return ix.items[c.pos].Mentor })
-}
 
 // TopicMask returns the bit mask of the given slugs; unknown slugs are ignored.
 func (ix *Index) TopicMask(slugs []string) uint64 {

@@ -1,0 +1,321 @@
+package search
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/geo"
+)
+
+// Ranking a request must count every eligible mentor in Japan but score only
+// the few that can make the top k. Two structures, kept up to date by set,
+// make both cheap:
+//
+//   - bitsets of the flags eligibility reads (topics, open, independent,
+//     modes, stakes), so the mentors who are eligible wherever they are (they
+//     meet online or by phone) are counted a word of 64 at a time;
+//   - a grid of cells of cellDegrees, each with bounds over its members
+//     (nearest possible point, longest travel distance, topics), so a ranking
+//     can visit cells best first and stop at the first cell whose bound cannot
+//     beat its k-th best.
+
+// cellDegrees is the grid's step in latitude and longitude: about 55 x 40 km
+// in Japan, so a 50 km search visits a handful of cells of a few dozen
+// mentors each, and all of Japan is a few hundred cells.
+const cellDegrees = 0.5
+
+type cellKey struct{ lat, lon int16 }
+
+func keyOf(p geo.Point) cellKey {
+	return cellKey{int16(math.Floor(p.Lat / cellDegrees)), int16(math.Floor(p.Lon / cellDegrees))}
+}
+
+// cell is one square of the grid. Its bounds only grow (a mentor moving out
+// leaves them as they were): an upper bound that is a little loose is still
+// a bound, and the next restart tightens it.
+type cell struct {
+	center  unitVector
+	members []member // in no order
+	// spread: no member is farther than this chord from center.
+	spread      float64
+	maxTravelKm float64
+	travelChord float64 // the chord of maxTravelKm
+	topics      uint64  // union of the members' topic masks
+}
+
+// member is a position in a cell with its topics, so a cell's mentors are
+// filtered by topic without touching their facts.
+type member struct {
+	topics uint64
+	pos    int32
+}
+
+// bitset is a set of positions.
+type bitset []uint64
+
+func (b *bitset) put(i int, on bool) {
+	w := i / 64
+	for len(*b) <= w {
+		*b = append(*b, 0)
+	}
+	if on {
+		(*b)[w] |= 1 << uint(i%64)
+	} else {
+		(*b)[w] &^= 1 << uint(i%64)
+	}
+}
+
+func (b bitset) word(w int) uint64 {
+	if w < len(b) {
+		return b[w]
+	}
+	return 0
+}
+
+// flagSets are the bitsets of what eligibility reads.
+type flagSets struct {
+	topics      [64]bitset
+	open        bitset // accepting requests, a free place, not suspended
+	independent bitset
+	stakes      bitset // declared at least one stake
+	modes       [3]bitset
+}
+
+// remote is word w of the set of mentors who meet in a remote way of modes.
+func (fs *flagSets) remote(modes Mode, w int) uint64 {
+	var x uint64
+	if modes&ModeOnline != 0 {
+		x |= fs.modes[1].word(w)
+	}
+	if modes&ModePhone != 0 {
+		x |= fs.modes[2].word(w)
+	}
+	return x
+}
+
+// place updates the grid and the bitsets for position i, whose facts were
+// old (zero for a new position) and are now h. The caller holds mu.
+func (ix *Index) place(i int, old, h *hot, p geo.Point) {
+	ix.placeInCell(i, old, h, p)
+	for gone := old.TopicMask &^ h.TopicMask; gone != 0; gone &= gone - 1 {
+		ix.flags.topics[bits.TrailingZeros64(gone)].put(i, false)
+	}
+	for m := h.TopicMask; m != 0; m &= m - 1 {
+		ix.flags.topics[bits.TrailingZeros64(m)].put(i, true)
+	}
+	ix.flags.open.put(i, h.Accepting && !h.Suspended && h.Free() > 0)
+	ix.flags.independent.put(i, h.Independent)
+	ix.flags.stakes.put(i, len(h.Stakes) > 0)
+	for b := range ix.flags.modes {
+		ix.flags.modes[b].put(i, h.Modes&(1<<uint(b)) != 0)
+	}
+}
+
+func (ix *Index) placeInCell(i int, old, h *hot, p geo.Point) {
+	key := keyOf(p)
+	c, ok := ix.cellOf[key]
+	if !ok {
+		c = int32(len(ix.cells))
+		ix.cellOf[key] = c
+		center := geo.Point{Lat: (float64(key.lat) + 0.5) * cellDegrees, Lon: (float64(key.lon) + 0.5) * cellDegrees}
+		ix.cells = append(ix.cells, cell{center: toUnit(center)})
+	}
+	h.cell = c + 1
+	if old.cell != 0 && old.cell != h.cell {
+		prev := &ix.cells[old.cell-1]
+		k := slices.IndexFunc(prev.members, func(m member) bool { return m.pos == int32(i) })
+		prev.members[k] = prev.members[len(prev.members)-1]
+		prev.members = prev.members[:len(prev.members)-1]
+	}
+	cl := &ix.cells[c]
+	if k := slices.IndexFunc(cl.members, func(m member) bool { return m.pos == int32(i) }); old.cell == h.cell && k >= 0 {
+		cl.members[k].topics = h.TopicMask
+	} else {
+		cl.members = append(cl.members, member{topics: h.TopicMask, pos: int32(i)})
+	}
+	cl.spread = max(cl.spread, math.Sqrt(h.pos.chord2(cl.center)))
+	if h.TravelKm > cl.maxTravelKm {
+		cl.maxTravelKm, cl.travelChord = h.TravelKm, math.Sqrt(h.travelChord2)
+	}
+	cl.topics |= h.TopicMask
+}
+
+// Filter is what counting reads of a request: see Count.
+type Filter struct {
+	Topics          uint64 // cover at least one
+	Modes           Mode   // the ways the founder accepts (not 0)
+	IndependentOnly bool
+	Exclude         bson.ObjectID // the founder, when a mentor too
+}
+
+// Region is one cell of the grid as a ranking sees it: bounds over every
+// mentor in it. Its zero value is no region.
+type Region struct {
+	// MinChord2: no member is nearer the origin than this squared chord.
+	MinChord2   float64
+	MaxTravelKm float64
+	// MaxTravelChord is the chord (not squared) of MaxTravelKm.
+	MaxTravelChord float64
+	Topics         uint64 // union of the members' topics
+	Cell           int    // the cell's number, below View.Cells
+}
+
+// View is a read-only look at the index, valid only inside the View call
+// that handed it out.
+type View struct {
+	ix     *Index
+	origin Prepared
+}
+
+// View calls fn under the read lock with a view from origin. Nothing may be
+// kept past fn.
+func (ix *Index) View(origin Prepared, fn func(v *View)) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	fn(&View{ix: ix, origin: origin})
+}
+
+// Count counts the mentors who are open (accepting, with a free place, not
+// suspended), cover a topic of f, share a mode with f and pass
+// f.IndependentOnly. Those who share a remote mode are counted as they are;
+// the rest (they share only in-person meetings, so reach decides), those with
+// stakes and f.Exclude are counted when check says so.
+func (v *View) Count(f Filter, check func(Candidate) bool) int {
+	fs := &v.ix.flags
+	var topicSets []bitset
+	for m := f.Topics; m != 0; m &= m - 1 {
+		topicSets = append(topicSets, fs.topics[bits.TrailingZeros64(m)])
+	}
+	exclude, hasExclude := v.ix.byID[f.Exclude]
+	n := 0
+	words := (len(v.ix.hot) + 63) / 64
+	for w := range words {
+		var cover uint64
+		for _, t := range topicSets {
+			cover |= t.word(w)
+		}
+		base := cover & fs.open.word(w)
+		if f.IndependentOnly {
+			base &= fs.independent.word(w)
+		}
+		if base == 0 {
+			continue
+		}
+		remote := fs.remote(f.Modes, w)
+		shared := remote
+		if f.Modes&ModeInPerson != 0 {
+			shared |= fs.modes[0].word(w)
+		}
+		special := fs.stakes.word(w)
+		if hasExclude && exclude/64 == w {
+			special |= 1 << uint(exclude%64)
+		}
+		bulk := base & remote &^ special
+		n += bits.OnesCount64(bulk)
+		for rest := base & shared &^ bulk; rest != 0; rest &= rest - 1 {
+			if check(v.candidate(w*64 + bits.TrailingZeros64(rest))) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Regions appends to out the cells holding a mentor who covers a topic of
+// mask, with their bounds from the view's origin, that keep accepts.
+func (v *View) Regions(mask uint64, keep func(Region) bool, out []Region) []Region {
+	for k := range v.ix.cells {
+		c := &v.ix.cells[k]
+		if c.topics&mask == 0 || len(c.members) == 0 {
+			continue
+		}
+		// Triangle inequality on chords: a member is at least the distance
+		// to the center less the cell's spread. The small slack keeps the
+		// bound below any rounding of a member's own chord.
+		nearest := max(math.Sqrt(c.center.chord2(v.origin.v))-c.spread-1e-9, 0)
+		r := Region{MinChord2: nearest * nearest, MaxTravelKm: c.maxTravelKm, MaxTravelChord: c.travelChord, Topics: c.topics, Cell: k}
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Ref is a mentor of a view, to be read with Candidate.
+type Ref int32
+
+// EachMember calls fn with every member of r who covers a topic of mask,
+// with the topics they cover. The cell keeps each member's topics beside its
+// position, so the others cost a few instructions.
+func (v *View) EachMember(r Region, mask uint64, fn func(topics uint64, m Ref)) {
+	for _, m := range v.ix.cells[r.Cell].members {
+		if t := m.topics & mask; t != 0 {
+			fn(t, Ref(m.pos))
+		}
+	}
+}
+
+// Candidate returns what ranking reads of a member.
+func (v *View) Candidate(m Ref) Candidate { return v.candidate(int(m)) }
+
+// Cells is the number of cells: Region.Cell and Candidate.Cell are below it.
+func (v *View) Cells() int { return len(v.ix.cells) }
+
+// EachRemote calls fn for every open mentor (see Count) who covers every
+// topic of all and no topic of f.Topics outside all, shares a remote mode of
+// f.Modes and passes f.IndependentOnly, except those in a cell marked in
+// skip. These are the mentors whose score, far from the origin, depends on
+// their facts alone: it is how a ranking visits far mentors best first.
+func (v *View) EachRemote(all uint64, f Filter, skip []bool, fn func(Candidate)) {
+	fs := &v.ix.flags
+	var with, without []bitset
+	for m := f.Topics; m != 0; m &= m - 1 {
+		b := bits.TrailingZeros64(m)
+		if all&(1<<uint(b)) != 0 {
+			with = append(with, fs.topics[b])
+		} else {
+			without = append(without, fs.topics[b])
+		}
+	}
+	if len(with) == 0 {
+		return
+	}
+	words := (len(v.ix.hot) + 63) / 64
+	for w := range words {
+		x := fs.open.word(w)
+		for _, t := range with {
+			x &= t.word(w)
+		}
+		if x == 0 {
+			continue
+		}
+		for _, t := range without {
+			x &^= t.word(w)
+		}
+		x &= fs.remote(f.Modes, w)
+		if f.IndependentOnly {
+			x &= fs.independent.word(w)
+		}
+		for ; x != 0; x &= x - 1 {
+			i := w*64 + bits.TrailingZeros64(x)
+			if !skip[v.ix.hot[i].cell-1] {
+				fn(v.candidate(i))
+			}
+		}
+	}
+}
+
+// Mentor returns the full Mentor of a candidate.
+func (v *View) Mentor(c Candidate) Mentor { return v.ix.items[c.pos].Mentor }
+
+func (v *View) candidate(i int) Candidate {
+	h := &v.ix.hot[i]
+	return Candidate{Facts: &h.Facts, Chord2: h.pos.chord2(v.origin.v), TravelChord2: h.travelChord2, pos: i}
+}
+
+// Chord2ToKm is the great-circle distance of a squared chord (see
+// ChordSquared).
+func Chord2ToKm(chord2 float64) float64 { return chordToKm(chord2) }
