@@ -155,3 +155,22 @@ func TestShutdownFinishesInFlightRequest(t *testing.T) {
 	again := openTestApp(t, dir, newFakeClock())
 	again.login(email, testPassword)
 }
+
+// The MongoDB write concern defaults to majority and must acknowledge writes.
+func TestWriteConcernConfig(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := loadConfig(getenv)
+	if err != nil || cfg.WriteConcern != "majority" {
+		t.Fatalf("default: %q %v", cfg.WriteConcern, err)
+	}
+	env["KIZUNA_MONGODB_WRITE_CONCERN"] = "2"
+	if cfg, err = loadConfig(getenv); err != nil || cfg.WriteConcern != "2" {
+		t.Fatalf("2: %q %v", cfg.WriteConcern, err)
+	}
+	env["KIZUNA_MONGODB_WRITE_CONCERN"] = "0" // unacknowledged writes could be lost silently
+	if _, err = loadConfig(getenv); err == nil || !strings.Contains(err.Error(), "KIZUNA_MONGODB_WRITE_CONCERN") {
+		t.Fatalf("0 accepted: %v", err)
+	}
+}
