@@ -119,6 +119,38 @@ func TestIdempotentRSVPRace(t *testing.T) {
 	}
 }
 
+// Retried introductions and touchpoints create one each.
+func TestIdempotentIntroductionAndTouchpointRace(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	m := ta.newMentor("先輩", "01207", "sales")
+	m2 := ta.newMentor("もう一人", "01207", "sales")
+	f := ta.newFounder("founder", "01207")
+	r := ta.openRequest(f, "sales")
+	rs := ta.sendConcurrently(10, req{method: http.MethodPost, path: "/v1/match-requests/" + r.Request.ID + "/introductions", token: f.Access,
+		body: map[string]any{"mentorId": m.ID}, headers: withKey("intro-1")})
+	sameAnswers(t, rs, http.StatusCreated)
+	var in introBody
+	rs[0].decode(&in)
+	var acc introBody
+	ta.post("/v1/introductions/"+in.ID+"/accept", m.Access, nil).want(http.StatusOK).decode(&acc)
+
+	path := "/v1/mentorships/" + acc.MentorshipID + "/touchpoints"
+	rs = ta.sendConcurrently(10, req{method: http.MethodPost, path: path, token: f.Access,
+		body: map[string]any{"kind": "call", "durationMinutes": 20}, headers: withKey("call-1")})
+	sameAnswers(t, rs, http.StatusCreated)
+	var tps struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	ta.get(path, f.Access).want(http.StatusOK).decode(&tps)
+	if len(tps.Items) != 1 {
+		t.Fatalf("%d touchpoints, want 1", len(tps.Items))
+	}
+	// The same key on another path is another request: 422, nothing created.
+	ta.do(req{method: http.MethodPost, path: "/v1/match-requests/" + r.Request.ID + "/introductions", token: f.Access,
+		body: map[string]any{"mentorId": m2.ID}, headers: withKey("call-1")}).wantProblem(http.StatusUnprocessableEntity, "idempotency_key_reuse")
+}
+
 // Keys are stored in the database: after a restart the key still replays,
 // and after 24 hours it is forgotten and cleaned up by the job.
 func TestIdempotencyKeySurvivesRestartAndExpires(t *testing.T) {
