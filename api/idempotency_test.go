@@ -119,7 +119,7 @@ func TestIdempotentRSVPRace(t *testing.T) {
 	}
 }
 
-// Retried introductions and touchpoints create one each.
+// Retried introductions, accepts and touchpoints create one each.
 func TestIdempotentIntroductionAndTouchpointRace(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
@@ -132,8 +132,13 @@ func TestIdempotentIntroductionAndTouchpointRace(t *testing.T) {
 	sameAnswers(t, rs, http.StatusCreated)
 	var in introBody
 	rs[0].decode(&in)
+	// Accepting starts a mentorship: a retried accept answers 200 again, not
+	// 409 invalid_transition.
+	rs = ta.sendConcurrently(5, req{method: http.MethodPost, path: "/v1/introductions/" + in.ID + "/accept", token: m.Access,
+		body: map[string]any{}, headers: withKey("accept-1")})
+	sameAnswers(t, rs, http.StatusOK)
 	var acc introBody
-	ta.post("/v1/introductions/"+in.ID+"/accept", m.Access, nil).want(http.StatusOK).decode(&acc)
+	rs[0].decode(&acc)
 
 	path := "/v1/mentorships/" + acc.MentorshipID + "/touchpoints"
 	rs = ta.sendConcurrently(10, req{method: http.MethodPost, path: path, token: f.Access,
@@ -295,7 +300,7 @@ func TestIdempotencyDocumented(t *testing.T) {
 	must(t, json.Unmarshal(raw, &doc))
 	for _, path := range []string{"/v1/auth/register", "/v1/match-requests", "/v1/match-requests/{id}/introductions",
 		"/v1/mentorships/{id}/touchpoints", "/v1/communities", "/v1/communities/{id}/posts", "/v1/communities/{id}/events",
-		"/v1/events/{id}/rsvp", "/v1/reports"} {
+		"/v1/events/{id}/rsvp", "/v1/reports", "/v1/introductions/{id}/accept"} {
 		op := doc.Paths[path]["post"]
 		found := false
 		for _, p := range op.Parameters {

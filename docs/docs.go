@@ -2486,6 +2486,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.AcceptRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2520,7 +2526,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "invalid_transition, capacity_full, request_already_matched, request_not_open",
+                        "description": "invalid_transition, capacity_full, request_already_matched, request_not_open, idempotency_in_progress",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2533,6 +2539,12 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }

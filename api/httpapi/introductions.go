@@ -263,18 +263,20 @@ func (s *Server) getIntroduction(c *gin.Context) {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id		path		string			true	"Introduction id"
-//	@Param			body	body		AcceptRequest	false	"Optional word to the founder"
-//	@Success		200		{object}	IntroductionView
-//	@Failure		400		{object}	Problem	"validation_failed"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"forbidden: only the mentor"
-//	@Failure		404		{object}	Problem	"not_found"
-//	@Failure		409		{object}	Problem	"invalid_transition, capacity_full, request_already_matched, request_not_open"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Param			id				path		string			true	"Introduction id"
+//	@Param			body			body		AcceptRequest	false	"Optional word to the founder"
+//	@Param			Idempotency-Key	header		string			false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		200				{object}	IntroductionView
+//	@Failure		400				{object}	Problem	"validation_failed"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"forbidden: only the mentor"
+//	@Failure		404				{object}	Problem	"not_found"
+//	@Failure		409				{object}	Problem	"invalid_transition, capacity_full, request_already_matched, request_not_open, idempotency_in_progress"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		500				{object}	Problem
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/introductions/{id}/accept [post]
 func (s *Server) acceptIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")

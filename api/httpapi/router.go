@@ -174,7 +174,7 @@ func NewHandler(d Deps) http.Handler {
 
 	authed.GET("/introductions", s.listIntroductions)
 	authed.GET("/introductions/:id", s.getIntroduction)
-	authed.POST("/introductions/:id/accept", s.acceptIntroduction)
+	authed.POST("/introductions/:id/accept", s.idempotent, s.acceptIntroduction)
 	authed.POST("/introductions/:id/decline", s.declineIntroduction)
 	authed.POST("/introductions/:id/withdraw", s.withdrawIntroduction)
 
