@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +20,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/demo"
+	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
@@ -30,45 +33,127 @@ import (
 )
 
 // app is the wired program: database, domain services and HTTP handler.
+// The services are built by init, once the database answers; until then
+// handler answers 503 (see newApp).
 type app struct {
-	clock         clock
-	syncEvery     time.Duration // how often read models follow other instances
-	db            *mongodb.DB
+	cfg       config
+	secret    []byte
+	clock     clock
+	syncEvery time.Duration // how often read models follow other instances
+	db        *mongodb.DB
+	log       *slog.Logger
+	handler   *gate
+
+	// Set by init before ready is closed.
 	accounts      *accounts.Service
 	profiles      *profiles.Service
 	notifications *notifications.Service
 	mentorships   *mentorships.Service
 	community     *community.Service
 	keepInTouch   *keepintouch.Service
+	idempotency   *idempotency.Service
 	jobs          *jobs.Runner
-	handler       http.Handler
-	log           *slog.Logger
+
+	ready    chan struct{}      // closed once init succeeded
+	stopInit context.CancelFunc // stops retrying init
+	initDone chan struct{}      // closed when init no longer runs
 }
 
-// newApp opens the database, builds every service (creating indexes), loads
-// the in-memory indexes and returns the ready handler.
-func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err error) {
+// newApp opens the database and initializes the services (creating indexes,
+// loading the in-memory indexes). The embedded server must come up at once.
+// MongoDB need not be reachable yet: the app then starts with a handler that
+// serves /healthz and answers 503 to the rest, and retries in the background
+// until the database answers (see waitReady).
+func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	secret, err := jwtSecret(cfg)
 	if err != nil {
 		return nil, err
 	}
-	db, err := mongodb.Open(ctx, mongodb.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
+	db, err := mongodb.Open(ctx, mongodb.Config{
+		URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log,
+		WriteConcern: cfg.WriteConcern, ServerSelectionTimeout: cfg.serverSelection,
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			_ = db.Close(context.WithoutCancel(ctx))
-		}
-	}()
 	clk := cfg.clock
 	if clk == nil {
 		clk = &travelClock{}
 	}
-	now := clk.Now
+	syncEvery := cfg.syncInterval
+	if syncEvery <= 0 {
+		syncEvery = 2 * time.Second
+	}
+	a := &app{
+		cfg: cfg, secret: secret, clock: clk, syncEvery: syncEvery, db: db, log: log,
+		handler: newGate(httpapi.NewUnavailableHandler(log)),
+		ready:   make(chan struct{}), initDone: make(chan struct{}),
+	}
+	initCtx, stopInit := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopInit = stopInit
+	if err := a.init(ctx); err != nil {
+		if db.Embedded() {
+			stopInit()
+			return nil, errors.Join(err, db.Close(context.WithoutCancel(ctx)))
+		}
+		log.Warn("database not ready; serving 503 and retrying", "err", err)
+		go a.retryInit(initCtx)
+		return a, nil
+	}
+	close(a.initDone)
+	return a, nil
+}
+
+// retryInit calls init with a growing pause (up to retryInitMax) until it
+// succeeds or ctx ends.
+func (a *app) retryInit(ctx context.Context) {
+	defer close(a.initDone)
+	pause := retryInitMin
+	for {
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		err := a.init(ctx)
+		if err == nil {
+			a.log.Info("database reached; ready")
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.log.Warn("database still not ready", "err", err, "retryIn", pause.String())
+		pause = min(2*pause, retryInitMax)
+	}
+}
+
+const (
+	retryInitMin = 250 * time.Millisecond
+	retryInitMax = 5 * time.Second
+)
+
+// waitReady returns once init has succeeded, or with ctx's error.
+func (a *app) waitReady(ctx context.Context) error {
+	select {
+	case <-a.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// init builds every service (creating indexes), loads the in-memory indexes
+// and switches the handler to the API. It may run again after a failure:
+// index creation is idempotent and nothing is kept from a failed attempt.
+func (a *app) init(ctx context.Context) error {
+	cfg, db, log := a.cfg, a.db, a.log
+	now := a.clock.Now
 	catalog, err := areas.Load()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	taxonomy := topics.New()
 	mentorIndex := search.New(taxonomy)
@@ -77,7 +162,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 	// it is created after accounts, which it reads.
 	var prof *profiles.Service
 	acc, err := accounts.New(ctx, db, accounts.Config{
-		JWTSecret:   secret,
+		JWTSecret:   a.secret,
 		AdminEmails: cfg.AdminEmails,
 		Now:         now,
 		Logger:      log,
@@ -88,22 +173,22 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("accounts: %w", err)
+		return fmt.Errorf("accounts: %w", err)
 	}
 	prof, err = profiles.New(ctx, db, catalog, taxonomy, acc, mentorIndex, profiles.Config{Now: now, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("profiles: %w", err)
+		return fmt.Errorf("profiles: %w", err)
 	}
 	if err := prof.LoadIndex(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	notif, err := notifications.New(ctx, db, notifications.Config{Now: now, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("notifications: %w", err)
+		return fmt.Errorf("notifications: %w", err)
 	}
 	comm, err := community.New(ctx, db, catalog, acc, notif, community.Config{Now: now, Logger: log, LapsedDays: cfg.LapsedDays})
 	if err != nil {
-		return nil, fmt.Errorf("community: %w", err)
+		return fmt.Errorf("community: %w", err)
 	}
 	ms, err := mentorships.New(ctx, db, mentorIndex, prof, acc, notif, taxonomy, mentorships.Config{
 		Now: now, Logger: log,
@@ -119,23 +204,27 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("mentorships: %w", err)
+		return fmt.Errorf("mentorships: %w", err)
 	}
 	mod, err := moderation.New(ctx, db, comm, acc, now)
 	if err != nil {
-		return nil, fmt.Errorf("moderation: %w", err)
+		return fmt.Errorf("moderation: %w", err)
 	}
 	kit, err := keepintouch.New(ctx, db, ms, acc, comm, prof, mentorIndex, notif, now)
 	if err != nil {
-		return nil, fmt.Errorf("keep in touch: %w", err)
+		return fmt.Errorf("keep in touch: %w", err)
 	}
 	// Active mentorships and responsiveness feed the ranking.
 	if err := ms.SyncStats(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	runner, err := jobs.New(ctx, db, jobs.Config{Now: now, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
+		return fmt.Errorf("jobs: %w", err)
+	}
+	idem, err := idempotency.New(ctx, db, idempotency.Config{Now: now, Logger: log})
+	if err != nil {
+		return fmt.Errorf("idempotency: %w", err)
 	}
 	log.Info("mentor index loaded", "mentors", mentorIndex.Len())
 	cov := coverage.New(catalog, taxonomy, mentorIndex, ms, coverage.Config{Now: now})
@@ -162,12 +251,13 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		AuthBurst:     max(cfg.AuthPerMinute/2, 1),
 		CORSOrigins:   cfg.CORSOrigins,
 		Coverage:      cov,
+		Idempotency:   idem,
 	})
-	syncEvery := cfg.syncInterval
-	if syncEvery <= 0 {
-		syncEvery = 2 * time.Second
-	}
-	return &app{clock: clk, syncEvery: syncEvery, db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, log: log}, nil
+	a.accounts, a.profiles, a.notifications, a.mentorships = acc, prof, notif, ms
+	a.community, a.keepInTouch, a.idempotency, a.jobs = comm, kit, idem, runner
+	a.handler.open(handler)
+	close(a.ready)
+	return nil
 }
 
 // introductionJobEvery is how often introductions are expired and reminded:
@@ -177,6 +267,9 @@ const introductionJobEvery = time.Minute
 // runBackground runs the periodic work (syncing with other instances, jobs)
 // until ctx ends.
 func (a *app) runBackground(ctx context.Context) {
+	if a.waitReady(ctx) != nil {
+		return
+	}
 	var wg sync.WaitGroup
 	// The in-memory read models follow other instances' writes by polling.
 	// The embedded server has no other instance (it listens on loopback for
@@ -201,6 +294,15 @@ func (a *app) runBackground(ctx context.Context) {
 		a.jobs.Every(ctx, "keep-in-touch", time.Hour, jobs.DailyJST, func(ctx context.Context, _ time.Time) error {
 			sent, err := a.keepInTouch.RemindDue(ctx)
 			a.log.InfoContext(ctx, "keep-in-touch reminders", "sent", sent)
+			return err
+		})
+	})
+	wg.Go(func() {
+		a.jobs.Every(ctx, "idempotency-keys", time.Hour, jobs.Each(time.Hour), func(ctx context.Context, _ time.Time) error {
+			deleted, err := a.idempotency.DeleteExpired(ctx)
+			if deleted > 0 {
+				a.log.InfoContext(ctx, "expired idempotency keys deleted", "deleted", deleted)
+			}
 			return err
 		})
 	})
@@ -243,7 +345,28 @@ func (a *app) seedDemo(ctx context.Context) error {
 	return nil
 }
 
-// close releases the database (and stops the embedded server).
+// close stops retrying init, then releases the database (and stops the
+// embedded server).
 func (a *app) close(ctx context.Context) error {
+	a.stopInit()
+	<-a.initDone
 	return a.db.Close(ctx)
+}
+
+// gate is the app's handler: the "unavailable" handler until init opens it
+// to the API.
+type gate struct {
+	next atomic.Pointer[http.Handler]
+}
+
+func newGate(waiting http.Handler) *gate {
+	g := &gate{}
+	g.next.Store(&waiting)
+	return g
+}
+
+func (g *gate) open(h http.Handler) { g.next.Store(&h) }
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*g.next.Load()).ServeHTTP(w, r)
 }

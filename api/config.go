@@ -6,11 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
 // config is everything the program reads from its environment.
@@ -19,6 +23,7 @@ type config struct {
 	DataDir         string
 	MongoURI        string
 	Database        string
+	WriteConcern    string // MongoDB only: "majority" or a number of members
 	JWTSecret       string
 	LogLevel        slog.Level
 	CORSOrigins     []string
@@ -29,8 +34,11 @@ type config struct {
 	Demo            bool
 
 	// Set by tests only.
-	clock        clock
-	syncInterval time.Duration
+	clock           clock
+	syncInterval    time.Duration
+	serverSelection time.Duration                   // how long an operation waits for MongoDB (default 5 s)
+	wrapHandler     func(http.Handler) http.Handler // wraps the served handler
+	listening       func(net.Addr)                  // told the address once serving
 }
 
 // clock is the time source of every service (see travelClock).
@@ -42,13 +50,14 @@ type clock interface {
 // loadConfig reads the environment; see the README's configuration table.
 func loadConfig(getenv func(string) string) (config, error) {
 	cfg := config{
-		HTTPAddr:    envOr(getenv, "KIZUNA_HTTP_ADDR", ":8080"),
-		DataDir:     envOr(getenv, "KIZUNA_DATA_DIR", "./data"),
-		MongoURI:    strings.TrimSpace(getenv("MONGODB_URI")),
-		Database:    envOr(getenv, "KIZUNA_MONGODB_DATABASE", "kizuna"),
-		JWTSecret:   getenv("KIZUNA_JWT_SECRET"),
-		CORSOrigins: splitList(getenv("KIZUNA_CORS_ORIGINS")),
-		AdminEmails: splitList(getenv("KIZUNA_ADMIN_EMAILS")),
+		HTTPAddr:     envOr(getenv, "KIZUNA_HTTP_ADDR", ":8080"),
+		DataDir:      envOr(getenv, "KIZUNA_DATA_DIR", "./data"),
+		MongoURI:     strings.TrimSpace(getenv("MONGODB_URI")),
+		Database:     envOr(getenv, "KIZUNA_MONGODB_DATABASE", "kizuna"),
+		WriteConcern: envOr(getenv, "KIZUNA_MONGODB_WRITE_CONCERN", "majority"),
+		JWTSecret:    getenv("KIZUNA_JWT_SECRET"),
+		CORSOrigins:  splitList(getenv("KIZUNA_CORS_ORIGINS")),
+		AdminEmails:  splitList(getenv("KIZUNA_ADMIN_EMAILS")),
 	}
 	var errs []error
 	switch strings.ToLower(envOr(getenv, "KIZUNA_LOG_LEVEL", "info")) {
@@ -79,6 +88,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		cfg.Demo = true
 	default:
 		errs = append(errs, errors.New("KIZUNA_DEMO must be 1/true or 0/false"))
+	}
+	if _, err := mongodb.ParseWriteConcern(cfg.WriteConcern); err != nil {
+		errs = append(errs, fmt.Errorf("KIZUNA_MONGODB_WRITE_CONCERN: %w", err))
 	}
 	if cfg.MongoURI != "" && cfg.JWTSecret == "" {
 		errs = append(errs, errors.New("KIZUNA_JWT_SECRET is required when MONGODB_URI is set (every instance must share it)"))

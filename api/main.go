@@ -69,13 +69,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cfg.Demo = cfg.Demo || *demo
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	gin.SetMode(gin.ReleaseMode)
+	return serve(ctx, cfg, log)
+}
 
+// serve runs the API on cfg until ctx is cancelled (SIGINT or SIGTERM), then
+// stops accepting, lets in-flight requests finish (up to shutdownTimeout),
+// stops the background jobs, closes the driver and the embedded server.
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	if cfg.Demo {
-		if err := a.seedDemo(ctx); err != nil {
+		// The seed needs the database: wait for it (MongoDB may start later).
+		err := a.waitReady(ctx)
+		if err == nil {
+			err = a.seedDemo(ctx)
+		}
+		if err != nil {
 			return errors.Join(err, a.close(context.Background()))
 		}
 	}
@@ -89,8 +100,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		background.Wait()
 		return errors.Join(fmt.Errorf("listen: %w", err), a.close(context.Background()))
 	}
+	var handler http.Handler = a.handler
+	if cfg.wrapHandler != nil {
+		handler = cfg.wrapHandler(handler)
+	}
 	srv := &http.Server{
-		Handler:           a.handler,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -101,6 +116,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "embedded", a.db.Embedded(),
 		"swagger", "http://"+ln.Addr().String()+"/swagger/index.html")
+	if cfg.listening != nil {
+		cfg.listening(ln.Addr())
+	}
 
 	select {
 	case <-ctx.Done():
@@ -111,6 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	errs := []error{}
+	// Shutdown closes the listener first, then waits for in-flight requests.
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		errs = append(errs, fmt.Errorf("drain requests: %w", err))
 	}

@@ -126,6 +126,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             },
@@ -180,6 +186,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -272,6 +284,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -348,6 +366,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -414,6 +438,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -473,6 +503,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -517,6 +553,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -554,6 +596,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -574,6 +622,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.PrefecturesResponse"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     }
                 }
@@ -610,6 +664,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -691,6 +751,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -745,6 +811,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -826,6 +898,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -854,6 +932,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.RegisterRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -870,7 +954,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "email_taken",
+                        "description": "email_taken, idempotency_in_progress",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -887,6 +971,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "429": {
                         "description": "rate_limited (see Retry-After)",
                         "schema": {
@@ -895,6 +985,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -976,6 +1072,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             },
@@ -1007,6 +1109,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.CommunityRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1034,6 +1142,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "409": {
+                        "description": "idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {
@@ -1046,8 +1160,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1110,6 +1236,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -1150,6 +1282,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.EventRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1183,6 +1321,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "409": {
+                        "description": "idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {
@@ -1195,8 +1339,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1260,6 +1416,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -1320,6 +1482,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1396,6 +1564,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1476,6 +1650,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             },
@@ -1513,6 +1693,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.PostRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1546,6 +1732,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "409": {
+                        "description": "idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {
@@ -1558,8 +1750,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1653,6 +1857,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             },
@@ -1704,6 +1914,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1815,6 +2031,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -1871,6 +2093,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1940,6 +2168,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -1980,6 +2214,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.RSVPRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2014,7 +2254,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "event_past",
+                        "description": "event_past, idempotency_in_progress",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2031,8 +2271,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2124,6 +2376,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -2183,6 +2441,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -2222,6 +2486,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.AcceptRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2256,7 +2526,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "invalid_transition, capacity_full, request_already_matched, request_not_open",
+                        "description": "invalid_transition, capacity_full, request_already_matched, request_not_open, idempotency_in_progress",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2273,8 +2543,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2373,6 +2655,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -2438,6 +2726,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -2494,6 +2788,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2561,6 +2861,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             },
@@ -2592,6 +2898,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.MatchRequestRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2619,6 +2931,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "409": {
+                        "description": "idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {
@@ -2631,8 +2949,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2693,6 +3023,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2762,6 +3098,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -2802,6 +3144,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.IntroduceRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -2836,7 +3184,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "request_not_open, too_many_pending, already_introduced, not_accepting, capacity_full, stake_conflict, not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match, mentor_unavailable",
+                        "description": "request_not_open, too_many_pending, already_introduced, not_accepting, capacity_full, stake_conflict, not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match, mentor_unavailable, idempotency_in_progress",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2853,8 +3201,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2951,6 +3311,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -2992,6 +3358,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3070,6 +3442,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -3123,6 +3501,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3231,6 +3615,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -3285,6 +3675,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3393,6 +3789,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -3464,6 +3866,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3572,6 +3980,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -3629,6 +4043,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3707,6 +4127,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -3764,6 +4190,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3863,6 +4295,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -3959,6 +4397,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -4036,6 +4480,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             },
@@ -4074,6 +4524,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.TouchpointRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -4108,7 +4564,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "invalid_transition (ended early)",
+                        "description": "invalid_transition (ended early), idempotency_in_progress",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4125,8 +4581,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4201,6 +4669,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -4243,6 +4717,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4306,6 +4786,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -4360,6 +4846,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4450,6 +4942,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -4509,6 +5007,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -4565,6 +5069,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4642,6 +5152,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             },
@@ -4673,6 +5189,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.ConductReportRequest"
                         }
+                    },
+                    {
+                        "type": "string",
+                        "description": "Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new",
+                        "name": "Idempotency-Key",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -4706,6 +5228,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "409": {
+                        "description": "idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {
@@ -4718,8 +5246,20 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "422": {
+                        "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4795,6 +5335,12 @@ const docTemplate = `{
                     },
                     "500": {
                         "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4893,6 +5439,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -4914,6 +5466,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.TopicsResponse"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached; retry)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     }
                 }

@@ -57,6 +57,7 @@ func adminUserView(u accounts.User) AdminUserView {
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/admin/users/{id}/roles [post]
 func (s *Server) grantRole(c *gin.Context) {
 	id, ok := pathID(c, "user")
@@ -90,6 +91,7 @@ func (s *Server) grantRole(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"forbidden: admins only"
 //	@Failure		404		{object}	Problem	"not_found"
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/admin/users/{id}/roles/{role} [delete]
 func (s *Server) revokeRole(c *gin.Context) {
 	id, ok := pathID(c, "user")
@@ -118,6 +120,7 @@ func (s *Server) revokeRole(c *gin.Context) {
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		409	{object}	Problem	"cannot_suspend_self"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/admin/users/{id}/suspend [post]
 func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
 
@@ -134,6 +137,7 @@ func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
 //	@Failure	403	{object}	Problem	"forbidden: admins only"
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/admin/users/{id}/unsuspend [post]
 func (s *Server) unsuspendUser(c *gin.Context) { s.setSuspended(c, false) }
 
@@ -163,6 +167,7 @@ func (s *Server) setSuspended(c *gin.Context, suspended bool) {
 //	@Failure		403	{object}	Problem	"forbidden"
 //	@Failure		404	{object}	Problem	"not_found: no mentor profile"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/admin/mentors/{id}/verify [post]
 func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
 
@@ -179,6 +184,7 @@ func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
 //	@Failure	403	{object}	Problem	"forbidden"
 //	@Failure	404	{object}	Problem	"not_found: no mentor profile"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/admin/mentors/{id}/verify [delete]
 func (s *Server) unverifyMentor(c *gin.Context) { s.setVerified(c, false) }
 

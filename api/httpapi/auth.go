@@ -70,14 +70,17 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json,application/problem+json
-//	@Param			body	body		RegisterRequest	true	"The new account"
-//	@Success		201		{object}	AuthResponse
-//	@Failure		400		{object}	Problem	"validation_failed, malformed_json, unknown_field"
-//	@Failure		409		{object}	Problem	"email_taken"
-//	@Failure		413		{object}	Problem	"body_too_large"
-//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
-//	@Failure		415		{object}	Problem	"unsupported_media_type"
-//	@Failure		500		{object}	Problem
+//	@Param			body			body		RegisterRequest	true	"The new account"
+//	@Param			Idempotency-Key	header		string			false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		201				{object}	AuthResponse
+//	@Failure		400				{object}	Problem	"validation_failed, malformed_json, unknown_field"
+//	@Failure		409				{object}	Problem	"email_taken, idempotency_in_progress"
+//	@Failure		413				{object}	Problem	"body_too_large"
+//	@Failure		429				{object}	Problem	"rate_limited (see Retry-After)"
+//	@Failure		415				{object}	Problem	"unsupported_media_type"
+//	@Failure		500				{object}	Problem
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/auth/register [post]
 func (s *Server) register(c *gin.Context) {
 	var req RegisterRequest
@@ -115,6 +118,7 @@ func (s *Server) register(c *gin.Context) {
 //	@Failure		415		{object}	Problem
 //	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/auth/login [post]
 func (s *Server) login(c *gin.Context) {
 	var req LoginRequest
@@ -145,6 +149,7 @@ func (s *Server) login(c *gin.Context) {
 //	@Failure		415		{object}	Problem
 //	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/auth/refresh [post]
 func (s *Server) refresh(c *gin.Context) {
 	var req RefreshRequest
@@ -172,6 +177,7 @@ func (s *Server) refresh(c *gin.Context) {
 //	@Failure		413	{object}	Problem
 //	@Failure		415	{object}	Problem
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/auth/logout [post]
 func (s *Server) logout(c *gin.Context) {
 	var req RefreshRequest

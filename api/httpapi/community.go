@@ -226,14 +226,18 @@ func nextOffset(offset, limit int, more bool) string {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			body	body		CommunityRequest	true	"The community"
-//	@Success		201		{object}	CommunityView
-//	@Failure		400		{object}	Problem	"validation_failed"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"forbidden: needs the organizer role"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
+//	@Param			body			body		CommunityRequest	true	"The community"
+//	@Param			Idempotency-Key	header		string				false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		201				{object}	CommunityView
+//	@Failure		400				{object}	Problem	"validation_failed"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"forbidden: needs the organizer role"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		500				{object}	Problem
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities [post]
 func (s *Server) createCommunity(c *gin.Context) {
 	var req CommunityRequest
@@ -267,6 +271,7 @@ func (s *Server) createCommunity(c *gin.Context) {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		500			{object}	Problem
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities [get]
 func (s *Server) listCommunities(c *gin.Context) {
 	q := newQuery(c)
@@ -305,6 +310,7 @@ func (s *Server) listCommunities(c *gin.Context) {
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/communities/{id} [get]
 func (s *Server) getCommunity(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -336,6 +342,7 @@ func (s *Server) getCommunity(c *gin.Context) {
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities/{id}/join [post]
 func (s *Server) joinCommunity(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -364,6 +371,7 @@ func (s *Server) joinCommunity(c *gin.Context) {
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		409	{object}	Problem	"last_organizer"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities/{id}/leave [post]
 func (s *Server) leaveCommunity(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -392,6 +400,7 @@ func (s *Server) leaveCommunity(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"forbidden: not an organizer of this community"
 //	@Failure		404		{object}	Problem	"not_found"
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities/{id}/members [get]
 func (s *Server) listMembers(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -442,6 +451,7 @@ func (s *Server) postViews(c *gin.Context, posts []community.Post) []PostView {
 //	@Failure	403		{object}	Problem	"not_a_member"
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/communities/{id}/posts [get]
 func (s *Server) listPosts(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -468,16 +478,20 @@ func (s *Server) listPosts(c *gin.Context) {
 //	@Accept		json
 //	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		id		path		string		true	"Community id"
-//	@Param		body	body		PostRequest	true	"The post"
-//	@Success	201		{object}	PostView
-//	@Failure	400		{object}	Problem	"validation_failed"
-//	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem	"not_a_member"
-//	@Failure	404		{object}	Problem	"not_found"
-//	@Failure	413		{object}	Problem
-//	@Failure	415		{object}	Problem
-//	@Failure	500		{object}	Problem
+//	@Param		id				path		string		true	"Community id"
+//	@Param		body			body		PostRequest	true	"The post"
+//	@Param		Idempotency-Key	header		string		false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success	201				{object}	PostView
+//	@Failure	400				{object}	Problem	"validation_failed"
+//	@Failure	401				{object}	Problem
+//	@Failure	403				{object}	Problem	"not_a_member"
+//	@Failure	404				{object}	Problem	"not_found"
+//	@Failure	413				{object}	Problem
+//	@Failure	415				{object}	Problem
+//	@Failure	500				{object}	Problem
+//	@Failure	409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
+//	@Failure	422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure	503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/communities/{id}/posts [post]
 func (s *Server) createPost(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -513,6 +527,7 @@ func (s *Server) createPost(c *gin.Context) {
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/posts/{id} [patch]
 func (s *Server) editPost(c *gin.Context) {
 	id, ok := pathID(c, "post")
@@ -544,6 +559,7 @@ func (s *Server) editPost(c *gin.Context) {
 //	@Failure		403	{object}	Problem	"forbidden"
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/posts/{id} [delete]
 func (s *Server) deletePost(c *gin.Context) {
 	id, ok := pathID(c, "post")
@@ -569,6 +585,7 @@ func (s *Server) deletePost(c *gin.Context) {
 //	@Failure	403	{object}	Problem	"forbidden"
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/posts/{id}/pin [post]
 func (s *Server) pinPost(c *gin.Context) { s.setPinned(c, true) }
 
@@ -585,6 +602,7 @@ func (s *Server) pinPost(c *gin.Context) { s.setPinned(c, true) }
 //	@Failure	403	{object}	Problem	"forbidden"
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/posts/{id}/unpin [post]
 func (s *Server) unpinPost(c *gin.Context) { s.setPinned(c, false) }
 
@@ -626,16 +644,20 @@ func (s *Server) eventView(e community.Located) EventView {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id		path		string			true	"Community id"
-//	@Param			body	body		EventRequest	true	"The event"
-//	@Success		201		{object}	EventView
-//	@Failure		400		{object}	Problem	"validation_failed"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"forbidden: not an organizer of this community"
-//	@Failure		404		{object}	Problem	"not_found"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
+//	@Param			id				path		string			true	"Community id"
+//	@Param			body			body		EventRequest	true	"The event"
+//	@Param			Idempotency-Key	header		string			false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		201				{object}	EventView
+//	@Failure		400				{object}	Problem	"validation_failed"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"forbidden: not an organizer of this community"
+//	@Failure		404				{object}	Problem	"not_found"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		500				{object}	Problem
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities/{id}/events [post]
 func (s *Server) createEvent(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -680,6 +702,7 @@ func (s *Server) createEvent(c *gin.Context) {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		500			{object}	Problem
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/events [get]
 func (s *Server) listEvents(c *gin.Context) {
 	q := newQuery(c)
@@ -723,6 +746,7 @@ func (s *Server) listEvents(c *gin.Context) {
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/events/{id} [get]
 func (s *Server) getEvent(c *gin.Context) {
 	id, ok := pathID(c, "event")
@@ -754,17 +778,20 @@ func (s *Server) getEvent(c *gin.Context) {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id		path		string		true	"Event id"
-//	@Param			body	body		RSVPRequest	true	"Your answer"
-//	@Success		200		{object}	RSVPView
-//	@Failure		400		{object}	Problem	"validation_failed"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem	"not_found"
-//	@Failure		409		{object}	Problem	"event_past"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
+//	@Param			id				path		string		true	"Event id"
+//	@Param			body			body		RSVPRequest	true	"Your answer"
+//	@Param			Idempotency-Key	header		string		false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		200				{object}	RSVPView
+//	@Failure		400				{object}	Problem	"validation_failed"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem	"not_found"
+//	@Failure		409				{object}	Problem	"event_past, idempotency_in_progress"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		500				{object}	Problem
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/events/{id}/rsvp [post]
 func (s *Server) rsvpEvent(c *gin.Context) {
 	id, ok := pathID(c, "event")
@@ -797,6 +824,7 @@ func (s *Server) rsvpEvent(c *gin.Context) {
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		409	{object}	Problem	"event_past"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/events/{id}/invite-lapsed [post]
 func (s *Server) inviteLapsed(c *gin.Context) {
 	id, ok := pathID(c, "event")

@@ -86,15 +86,19 @@ func optionalID(v *apperr.Validation, field, s string) *bson.ObjectID {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			body	body		ConductReportRequest	true	"The report"
-//	@Success		201		{object}	ConductReportView
-//	@Failure		400		{object}	Problem	"validation_failed"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem	"not_found: no such user or post"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
+//	@Param			body			body		ConductReportRequest	true	"The report"
+//	@Param			Idempotency-Key	header		string					false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		201				{object}	ConductReportView
+//	@Failure		400				{object}	Problem	"validation_failed"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem	"not_found: no such user or post"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		500				{object}	Problem
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/reports [post]
 func (s *Server) fileConductReport(c *gin.Context) {
 	var req ConductReportRequest
@@ -133,6 +137,7 @@ func (s *Server) fileConductReport(c *gin.Context) {
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem	"forbidden"
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/reports [get]
 func (s *Server) listConductReports(c *gin.Context) {
 	q := newQuery(c)
@@ -170,6 +175,7 @@ func (s *Server) listConductReports(c *gin.Context) {
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/reports/{id}/resolve [post]
 func (s *Server) resolveConductReport(c *gin.Context) {
 	id, ok := pathID(c, "report")

@@ -98,6 +98,7 @@ type CoverageReport struct {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem	"forbidden (not an organizer or admin), account_suspended"
 //	@Failure		500			{object}	Problem
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/reports/coverage [get]
 func (s *Server) coverageReport(c *gin.Context) {
 	q := newQuery(c)

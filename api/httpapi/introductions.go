@@ -151,17 +151,20 @@ func (s *Server) introductionView(c *gin.Context, in mentorships.Introduction) I
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id		path		string				true	"Match request id"
-//	@Param			body	body		IntroduceRequest	true	"Whom to ask"
-//	@Success		201		{object}	IntroductionView
-//	@Failure		400		{object}	Problem	"validation_failed, malformed_json, unknown_field"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem	"not_found (request or mentor)"
-//	@Failure		409		{object}	Problem	"request_not_open, too_many_pending, already_introduced, not_accepting, capacity_full, stake_conflict, not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match, mentor_unavailable"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
+//	@Param			id				path		string				true	"Match request id"
+//	@Param			body			body		IntroduceRequest	true	"Whom to ask"
+//	@Param			Idempotency-Key	header		string				false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		201				{object}	IntroductionView
+//	@Failure		400				{object}	Problem	"validation_failed, malformed_json, unknown_field"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem	"not_found (request or mentor)"
+//	@Failure		409				{object}	Problem	"request_not_open, too_many_pending, already_introduced, not_accepting, capacity_full, stake_conflict, not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match, mentor_unavailable, idempotency_in_progress"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		500				{object}	Problem
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/match-requests/{id}/introductions [post]
 func (s *Server) introduce(c *gin.Context) {
 	id, ok := pathID(c, "match request")
@@ -202,6 +205,7 @@ func (s *Server) introduce(c *gin.Context) {
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/introductions [get]
 func (s *Server) listIntroductions(c *gin.Context) {
 	q := newQuery(c)
@@ -236,6 +240,7 @@ func (s *Server) listIntroductions(c *gin.Context) {
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/introductions/{id} [get]
 func (s *Server) getIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")
@@ -258,17 +263,20 @@ func (s *Server) getIntroduction(c *gin.Context) {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id		path		string			true	"Introduction id"
-//	@Param			body	body		AcceptRequest	false	"Optional word to the founder"
-//	@Success		200		{object}	IntroductionView
-//	@Failure		400		{object}	Problem	"validation_failed"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"forbidden: only the mentor"
-//	@Failure		404		{object}	Problem	"not_found"
-//	@Failure		409		{object}	Problem	"invalid_transition, capacity_full, request_already_matched, request_not_open"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
+//	@Param			id				path		string			true	"Introduction id"
+//	@Param			body			body		AcceptRequest	false	"Optional word to the founder"
+//	@Param			Idempotency-Key	header		string			false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		200				{object}	IntroductionView
+//	@Failure		400				{object}	Problem	"validation_failed"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"forbidden: only the mentor"
+//	@Failure		404				{object}	Problem	"not_found"
+//	@Failure		409				{object}	Problem	"invalid_transition, capacity_full, request_already_matched, request_not_open, idempotency_in_progress"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		500				{object}	Problem
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/introductions/{id}/accept [post]
 func (s *Server) acceptIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")
@@ -305,6 +313,7 @@ func (s *Server) acceptIntroduction(c *gin.Context) {
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/introductions/{id}/decline [post]
 func (s *Server) declineIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")
@@ -336,6 +345,7 @@ func (s *Server) declineIntroduction(c *gin.Context) {
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	409	{object}	Problem	"invalid_transition"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/introductions/{id}/withdraw [post]
 func (s *Server) withdrawIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")

@@ -67,6 +67,7 @@ type CadenceView struct {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		500			{object}	Problem
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/keep-in-touch [get]
 func (s *Server) keepInTouch(c *gin.Context) {
 	q := newQuery(c)
@@ -114,6 +115,7 @@ func (s *Server) keepInTouch(c *gin.Context) {
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/connections/{userId}/cadence [put]
 func (s *Server) setCadence(c *gin.Context) {
 	other, ok := parseObjectID(c.Param("userId"))
@@ -145,6 +147,7 @@ func (s *Server) setCadence(c *gin.Context) {
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/connections/{userId}/cadence [delete]
 func (s *Server) clearCadence(c *gin.Context) {
 	other, ok := parseObjectID(c.Param("userId"))

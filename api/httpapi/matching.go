@@ -155,6 +155,7 @@ func (s *Server) matchRequestView(r mentorships.MatchRequest) MatchRequestView {
 //	@Failure		400				{object}	Problem	"validation_failed"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem	"forbidden (not a founder), account_suspended"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/match-suggestions [get]
 func (s *Server) matchSuggestions(c *gin.Context) {
 	q := newQuery(c)
@@ -187,14 +188,18 @@ func (s *Server) matchSuggestions(c *gin.Context) {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			body	body		MatchRequestRequest	true	"What you need"
-//	@Success		201		{object}	MatchRequestResponse
-//	@Failure		400		{object}	Problem	"validation_failed, malformed_json, unknown_field"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"forbidden (not a founder), account_suspended"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
+//	@Param			body			body		MatchRequestRequest	true	"What you need"
+//	@Param			Idempotency-Key	header		string				false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		201				{object}	MatchRequestResponse
+//	@Failure		400				{object}	Problem	"validation_failed, malformed_json, unknown_field"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"forbidden (not a founder), account_suspended"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		500				{object}	Problem
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/match-requests [post]
 func (s *Server) createMatchRequest(c *gin.Context) {
 	var req MatchRequestRequest
@@ -226,6 +231,7 @@ func (s *Server) createMatchRequest(c *gin.Context) {
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/match-requests [get]
 func (s *Server) listMatchRequests(c *gin.Context) {
 	q := newQuery(c)
@@ -258,6 +264,7 @@ func (s *Server) listMatchRequests(c *gin.Context) {
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/match-requests/{id} [get]
 func (s *Server) getMatchRequest(c *gin.Context) {
 	id, ok := pathID(c, "match request")
@@ -286,6 +293,7 @@ func (s *Server) getMatchRequest(c *gin.Context) {
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		409	{object}	Problem	"invalid_transition"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/match-requests/{id}/close [post]
 func (s *Server) closeMatchRequest(c *gin.Context) {
 	id, ok := pathID(c, "match request")

@@ -80,6 +80,7 @@ func meView(u accounts.User) Me {
 //	@Failure	401	{object}	Problem	"unauthenticated"
 //	@Failure	403	{object}	Problem	"account_suspended"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/me [get]
 func (s *Server) getMe(c *gin.Context) {
 	u, err := s.accounts.Get(c, principal(c).UserID)
@@ -106,6 +107,7 @@ func (s *Server) getMe(c *gin.Context) {
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me [patch]
 func (s *Server) updateMe(c *gin.Context) {
 	var req UpdateMeRequest
@@ -140,6 +142,7 @@ func (s *Server) updateMe(c *gin.Context) {
 //	@Failure		413	{object}	Problem
 //	@Failure		415	{object}	Problem
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me/password [post]
 func (s *Server) changePassword(c *gin.Context) {
 	var req ChangePasswordRequest

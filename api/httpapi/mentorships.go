@@ -143,6 +143,7 @@ func (s *Server) mentorshipView(c *gin.Context, d mentorships.MentorshipDetail) 
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/mentorships [get]
 func (s *Server) listMentorships(c *gin.Context) {
 	q := newQuery(c)
@@ -171,6 +172,7 @@ func (s *Server) listMentorships(c *gin.Context) {
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/mentorships/{id} [get]
 func (s *Server) getMentorship(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")
@@ -193,17 +195,20 @@ func (s *Server) getMentorship(c *gin.Context) {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			id		path		string				true	"Mentorship id"
-//	@Param			body	body		TouchpointRequest	true	"The contact"
-//	@Success		201		{object}	TouchpointView
-//	@Failure		400		{object}	Problem	"validation_failed"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem
-//	@Failure		404		{object}	Problem	"not_found"
-//	@Failure		409		{object}	Problem	"invalid_transition (ended early)"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		500		{object}	Problem
+//	@Param			id				path		string				true	"Mentorship id"
+//	@Param			body			body		TouchpointRequest	true	"The contact"
+//	@Param			Idempotency-Key	header		string				false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		201				{object}	TouchpointView
+//	@Failure		400				{object}	Problem	"validation_failed"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem
+//	@Failure		404				{object}	Problem	"not_found"
+//	@Failure		409				{object}	Problem	"invalid_transition (ended early), idempotency_in_progress"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		500				{object}	Problem
+//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/mentorships/{id}/touchpoints [post]
 func (s *Server) addTouchpoint(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")
@@ -245,6 +250,7 @@ func touchpointView(t mentorships.Touchpoint) TouchpointView {
 //	@Failure	403		{object}	Problem
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	500		{object}	Problem
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/mentorships/{id}/touchpoints [get]
 func (s *Server) listTouchpoints(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")
@@ -287,6 +293,7 @@ func (s *Server) listTouchpoints(c *gin.Context) {
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/mentorships/{id}/complete [post]
 func (s *Server) completeMentorship(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")
@@ -324,6 +331,7 @@ func (s *Server) completeMentorship(c *gin.Context) {
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/mentorships/{id}/end [post]
 func (s *Server) endMentorship(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")

@@ -94,6 +94,7 @@ func hexOrEmpty(id bson.ObjectID) string {
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/notifications [get]
 func (s *Server) listNotifications(c *gin.Context) {
 	q := newQuery(c)
@@ -133,6 +134,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 //	@Failure		403	{object}	Problem	"account_suspended"
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/notifications/{id}/read [post]
 func (s *Server) markNotificationRead(c *gin.Context) {
 	id, ok := pathID(c, "notification")
@@ -158,6 +160,7 @@ func (s *Server) markNotificationRead(c *gin.Context) {
 //	@Failure		401	{object}	Problem	"unauthenticated"
 //	@Failure		403	{object}	Problem	"account_suspended"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/notifications/read-all [post]
 func (s *Server) markAllNotificationsRead(c *gin.Context) {
 	updated, err := s.notifications.MarkAllRead(c, principal(c).UserID)

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
 // Problem is an RFC 9457 problem details object, the body of every error.
@@ -59,6 +60,10 @@ func statusOf(k apperr.Kind) int {
 		return http.StatusRequestEntityTooLarge
 	case apperr.UnsupportedMedia:
 		return http.StatusUnsupportedMediaType
+	case apperr.Unprocessable:
+		return http.StatusUnprocessableEntity
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -68,10 +73,15 @@ func statusOf(k apperr.Kind) int {
 // logged with the request id and shown only as "internal error".
 func fail(c *gin.Context, err error) {
 	e, ok := apperr.As(err)
-	if !ok {
+	switch {
+	case !ok && mongodb.IsUnavailable(err):
+		// An outage, not a bug: the client may retry.
+		logger(c).WarnContext(c.Request.Context(), "database unavailable", "err", err)
+		e = apperr.ErrUnavailable
+	case !ok:
 		logger(c).ErrorContext(c.Request.Context(), "internal error", "err", err)
 		e = apperr.New(apperr.Internal, "internal", "internal error")
-	} else if e.Kind == apperr.Internal {
+	case e.Kind == apperr.Internal:
 		logger(c).ErrorContext(c.Request.Context(), "internal error", "err", err)
 	}
 	status := statusOf(e.Kind)

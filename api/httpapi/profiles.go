@@ -194,6 +194,7 @@ func ifMatch(c *gin.Context) *profiles.Precondition {
 //	@Failure		403	{object}	Problem	"forbidden: not a mentor"
 //	@Failure		404	{object}	Problem	"not_found: no profile yet"
 //	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me/mentor-profile [get]
 func (s *Server) getMyMentorProfile(c *gin.Context) {
 	p, err := s.profiles.GetMentor(c, principal(c).UserID)
@@ -225,6 +226,7 @@ func (s *Server) getMyMentorProfile(c *gin.Context) {
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
 //	@Failure		500			{object}	Problem
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me/mentor-profile [put]
 func (s *Server) putMyMentorProfile(c *gin.Context) {
 	var req MentorProfileRequest
@@ -257,6 +259,7 @@ func (s *Server) putMyMentorProfile(c *gin.Context) {
 //	@Failure	403	{object}	Problem	"forbidden: not a founder"
 //	@Failure	404	{object}	Problem	"not_found: no profile yet"
 //	@Failure	500	{object}	Problem
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/me/founder-profile [get]
 func (s *Server) getMyFounderProfile(c *gin.Context) {
 	p, err := s.profiles.GetFounder(c, principal(c).UserID)
@@ -288,6 +291,7 @@ func (s *Server) getMyFounderProfile(c *gin.Context) {
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
 //	@Failure		500			{object}	Problem
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me/founder-profile [put]
 func (s *Server) putMyFounderProfile(c *gin.Context) {
 	var req FounderProfileRequest

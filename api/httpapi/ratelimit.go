@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"math"
-	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -55,10 +54,7 @@ func (l *clientLimiter) limiter(key string, now time.Time) *rate.Limiter {
 // middleware refuses a client over its rate with 429 rate_limited and a
 // Retry-After header.
 func (l *clientLimiter) middleware(c *gin.Context) {
-	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		host = c.Request.RemoteAddr
-	}
+	host := clientAddress(c)
 	now := time.Now()
 	r := l.limiter(host, now).ReserveN(now, 1)
 	if delay := r.DelayFrom(now); delay > 0 {

@@ -93,6 +93,7 @@ func municipalityViews(ms []areas.Municipality) []MunicipalityView {
 //	@Tags			reference
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	TopicsResponse
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/topics [get]
 func (s *Server) listTopics(c *gin.Context) {
 	resp := TopicsResponse{}
@@ -113,6 +114,7 @@ func (s *Server) listTopics(c *gin.Context) {
 //	@Tags		reference
 //	@Produce	json,application/problem+json
 //	@Success	200	{object}	PrefecturesResponse
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/areas/prefectures [get]
 func (s *Server) listPrefectures(c *gin.Context) {
 	resp := PrefecturesResponse{}
@@ -133,6 +135,7 @@ func (s *Server) listPrefectures(c *gin.Context) {
 //	@Param			code	path		string	true	"Prefecture code (2 digits)"	example(01)
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		404		{object}	Problem	"not_found"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/areas/prefectures/{code}/municipalities [get]
 func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 	code := c.Param("code")
@@ -153,6 +156,7 @@ func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 //	@Param		code	path		string	true	"Municipality code (5 digits, JIS X 0402)"	example(01101)
 //	@Success	200		{object}	MunicipalityView
 //	@Failure	404		{object}	Problem	"not_found"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/areas/municipalities/{code} [get]
 func (s *Server) getMunicipality(c *gin.Context) {
 	m, ok := s.areas.Municipality(c.Param("code"))
@@ -175,6 +179,7 @@ func (s *Server) getMunicipality(c *gin.Context) {
 //	@Param			limit	query		int		false	"1 to 100, default 20"
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		400		{object}	Problem	"validation_failed"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/areas/municipalities [get]
 func (s *Server) searchMunicipalities(c *gin.Context) {
 	q := newQuery(c)

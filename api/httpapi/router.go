@@ -21,9 +21,11 @@ import (
 	_ "github.com/kizuna-dev/kizuna/docs" // registers the generated Swagger spec
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
+	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/areas"
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/coverage"
+	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
@@ -47,6 +49,9 @@ type Deps struct {
 	Moderation    *moderation.Service
 	KeepInTouch   *keepintouch.Service
 	Coverage      *coverage.Service
+	// Idempotency keeps the answers of creating POSTs sent with an
+	// Idempotency-Key (nil: the header is ignored).
+	Idempotency *idempotency.Service
 
 	// Ready reports whether the database answers (GET /readyz).
 	Ready       func(context.Context) error
@@ -77,6 +82,7 @@ type Server struct {
 	keepInTouchSvc *keepintouch.Service
 	onActivity     func(bson.ObjectID)
 	coverage       *coverage.Service
+	idempotency    *idempotency.Service
 }
 
 // NewHandler returns the HTTP handler of the whole API.
@@ -96,6 +102,7 @@ func NewHandler(d Deps) http.Handler {
 		keepInTouchSvc: d.KeepInTouch,
 		onActivity:     d.OnActivity,
 		coverage:       d.Coverage,
+		idempotency:    d.Idempotency,
 	}
 	log := d.Logger
 	if log == nil {
@@ -114,8 +121,8 @@ func NewHandler(d Deps) http.Handler {
 		r.Use(cors.New(cors.Config{
 			AllowOrigins:     d.CORSOrigins,
 			AllowMethods:     []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
-			AllowHeaders:     []string{"Authorization", "Content-Type", "If-Match", "If-None-Match", headerRequestID},
-			ExposeHeaders:    []string{"ETag", "Location", headerRequestID},
+			AllowHeaders:     []string{"Authorization", "Content-Type", "If-Match", "If-None-Match", headerRequestID, headerIdempotencyKey},
+			ExposeHeaders:    []string{"ETag", "Location", headerRequestID, headerReplayed},
 			AllowCredentials: false, // bearer tokens, no cookies
 			MaxAge:           12 * time.Hour,
 		}))
@@ -134,7 +141,7 @@ func NewHandler(d Deps) http.Handler {
 		perMinute, burst = 20, 10
 	}
 	limited := v1.Group("", newClientLimiter(perMinute, burst).middleware)
-	limited.POST("/auth/register", s.register)
+	limited.POST("/auth/register", s.idempotent, s.register)
 	limited.POST("/auth/login", s.login)
 	limited.POST("/auth/refresh", s.refresh)
 	v1.POST("/auth/logout", s.logout)
@@ -159,22 +166,22 @@ func NewHandler(d Deps) http.Handler {
 	authed.GET("/mentors/:id", s.getMentor)
 
 	authed.GET("/match-suggestions", s.matchSuggestions)
-	authed.POST("/match-requests", s.createMatchRequest)
+	authed.POST("/match-requests", s.idempotent, s.createMatchRequest)
 	authed.GET("/match-requests", s.listMatchRequests)
 	authed.GET("/match-requests/:id", s.getMatchRequest)
 	authed.POST("/match-requests/:id/close", s.closeMatchRequest)
-	authed.POST("/match-requests/:id/introductions", s.introduce)
+	authed.POST("/match-requests/:id/introductions", s.idempotent, s.introduce)
 
 	authed.GET("/introductions", s.listIntroductions)
 	authed.GET("/introductions/:id", s.getIntroduction)
-	authed.POST("/introductions/:id/accept", s.acceptIntroduction)
+	authed.POST("/introductions/:id/accept", s.idempotent, s.acceptIntroduction)
 	authed.POST("/introductions/:id/decline", s.declineIntroduction)
 	authed.POST("/introductions/:id/withdraw", s.withdrawIntroduction)
 
 	authed.GET("/mentorships", s.listMentorships)
 	authed.GET("/mentorships/:id", s.getMentorship)
 	authed.GET("/mentorships/:id/touchpoints", s.listTouchpoints)
-	authed.POST("/mentorships/:id/touchpoints", s.addTouchpoint)
+	authed.POST("/mentorships/:id/touchpoints", s.idempotent, s.addTouchpoint)
 	authed.POST("/mentorships/:id/complete", s.completeMentorship)
 	authed.POST("/mentorships/:id/end", s.endMentorship)
 
@@ -182,29 +189,29 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/notifications/read-all", s.markAllNotificationsRead)
 	authed.POST("/notifications/:id/read", s.markNotificationRead)
 
-	authed.POST("/communities", s.createCommunity)
+	authed.POST("/communities", s.idempotent, s.createCommunity)
 	authed.GET("/communities", s.listCommunities)
 	authed.GET("/communities/:id", s.getCommunity)
 	authed.POST("/communities/:id/join", s.joinCommunity)
 	authed.POST("/communities/:id/leave", s.leaveCommunity)
 	authed.GET("/communities/:id/members", s.listMembers)
 	authed.GET("/communities/:id/posts", s.listPosts)
-	authed.POST("/communities/:id/posts", s.createPost)
-	authed.POST("/communities/:id/events", s.createEvent)
+	authed.POST("/communities/:id/posts", s.idempotent, s.createPost)
+	authed.POST("/communities/:id/events", s.idempotent, s.createEvent)
 	authed.PATCH("/posts/:id", s.editPost)
 	authed.DELETE("/posts/:id", s.deletePost)
 	authed.POST("/posts/:id/pin", s.pinPost)
 	authed.POST("/posts/:id/unpin", s.unpinPost)
 	authed.GET("/events", s.listEvents)
 	authed.GET("/events/:id", s.getEvent)
-	authed.POST("/events/:id/rsvp", s.rsvpEvent)
+	authed.POST("/events/:id/rsvp", s.idempotent, s.rsvpEvent)
 	authed.POST("/events/:id/invite-lapsed", s.inviteLapsed)
 
 	authed.GET("/keep-in-touch", s.keepInTouch)
 	authed.PUT("/connections/:userId/cadence", s.setCadence)
 	authed.DELETE("/connections/:userId/cadence", s.clearCadence)
 
-	authed.POST("/reports", s.fileConductReport)
+	authed.POST("/reports", s.idempotent, s.fileConductReport)
 	authed.GET("/reports", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.listConductReports)
 	authed.POST("/reports/:id/resolve", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.resolveConductReport)
 
@@ -217,6 +224,22 @@ func NewHandler(d Deps) http.Handler {
 	admin.DELETE("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.unverifyMentor)
 	authed.GET("/reports/coverage", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.coverageReport)
 
+	return r
+}
+
+// NewUnavailableHandler answers while the database has not been reached yet
+// (the API starts before it and keeps trying): /healthz 200, /readyz 503, and
+// every other request 503 unavailable at once.
+func NewUnavailableHandler(log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{ready: func(context.Context) error { return apperr.ErrUnavailable }}
+	r := gin.New()
+	r.Use(withRequestID(log), recoverPanics())
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.NoRoute(func(c *gin.Context) { fail(c, apperr.ErrUnavailable) })
 	return r
 }
 

@@ -26,6 +26,8 @@ const (
 	RateLimited                    // too many requests
 	TooLarge                       // body over the limit
 	UnsupportedMedia               // body in a format the endpoint does not take
+	Unprocessable                  // well-formed, but cannot be processed as sent (a reused idempotency key)
+	Unavailable                    // a dependency (the database) is not reachable; retry later
 )
 
 // FieldError names one invalid field of a request.
@@ -82,6 +84,7 @@ var (
 	ErrNotFound        = New(NotFound, "not_found", "the resource does not exist")
 	ErrForbidden       = New(Forbidden, "forbidden", "you are not allowed to do this")
 	ErrUnauthenticated = New(Unauthenticated, "unauthenticated", "sign in first: send a valid bearer token")
+	ErrUnavailable     = New(Unavailable, "unavailable", "the service cannot reach its database right now; retry shortly")
 	ErrStale           = New(PreconditionFailed, "precondition_failed", "the resource changed since you read it; fetch it again and retry")
 )
 

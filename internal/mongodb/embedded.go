@@ -15,7 +15,7 @@ import (
 // (the build's package name), which concurrent starts would race on.
 var ferretNew sync.Mutex
 
-// embeddedServer is FerretDB with its SQLite backend, listening on a random
+// embeddedServer is FerretDB with its SQLite backend, listening on a
 // loopback port and keeping one SQLite file per database under dir.
 type embeddedServer struct {
 	uri    string
@@ -23,7 +23,28 @@ type embeddedServer struct {
 	done   chan struct{}
 }
 
-func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error) {
+// ServeEmbedded starts an embedded server on addr (host:port) over dataDir
+// with no client of its own, and returns its stop function: for tests that
+// start the database after the API.
+func ServeEmbedded(dataDir, addr string, logger *slog.Logger) (stop func(), err error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	srv, err := startEmbedded(dataDir, addr, logger)
+	if err != nil {
+		return nil, err
+	}
+	return srv.stop, nil
+}
+
+// sqliteDurability makes every acknowledged write survive a crash: WAL with
+// synchronous=FULL syncs the log at every commit, so neither a killed process
+// nor a power loss loses a committed write (NORMAL would survive only a
+// killed process). FULL is also SQLite's compiled default here; saying it
+// keeps it from changing under us.
+const sqliteDurability = "?_pragma=journal_mode(wal)&_pragma=synchronous(full)"
+
+func startEmbedded(dataDir, addr string, logger *slog.Logger) (*embeddedServer, error) {
 	if dataDir == "" {
 		return nil, fmt.Errorf("mongodb: embedded server needs a data directory")
 	}
@@ -41,9 +62,9 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error)
 
 	ferretNew.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
+		SQLiteURL: "file:" + dir + "/" + sqliteDurability,
 		Logger:    quiet,
 	})
 	ferretNew.Unlock()

@@ -22,12 +22,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 )
@@ -38,6 +41,28 @@ type Config struct {
 	Database string
 	DataDir  string // where the embedded server keeps its files
 	Logger   *slog.Logger
+	// WriteConcern for MongoDB: "majority" (the default) or a number of
+	// members, at least 1 (every write is acknowledged). The embedded server
+	// acknowledges a write once SQLite has committed it.
+	WriteConcern string
+	// ServerSelectionTimeout bounds how long an operation waits for a
+	// reachable server before failing (default 5 s), so an outage answers
+	// 503 quickly instead of hanging requests.
+	ServerSelectionTimeout time.Duration
+}
+
+// ParseWriteConcern checks a write concern setting: "majority" or a number of
+// members of at least 1 ("" is "majority").
+func ParseWriteConcern(s string) (*writeconcern.WriteConcern, error) {
+	switch s {
+	case "", "majority":
+		return writeconcern.Majority(), nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("write concern %q: want \"majority\" or a number of members of at least 1 (writes must be acknowledged)", s)
+	}
+	return &writeconcern.WriteConcern{W: n}, nil
 }
 
 // DB is an open database with the helpers the domain packages share.
@@ -49,6 +74,9 @@ type DB struct {
 }
 
 // Open connects to cfg.URI, or starts the embedded server when it is empty.
+// It does not wait for MongoDB to answer (the driver connects in the
+// background; see Ping), so the API can start before its database; the
+// embedded server is pinged, as it must be up.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Database == "" {
 		return nil, errors.New("mongodb: database name is empty")
@@ -60,23 +88,38 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	d := &DB{locks: newKeyedMutex()}
 	uri := cfg.URI
 	if uri == "" {
-		srv, err := startEmbedded(cfg.DataDir, logger)
+		srv, err := startEmbedded(cfg.DataDir, "127.0.0.1:0", logger)
 		if err != nil {
 			return nil, err
 		}
 		d.embedded = srv
 		uri = srv.uri
 	}
-	client, err := mongo.Connect(options.Client().
+	selection := cfg.ServerSelectionTimeout
+	if selection <= 0 {
+		selection = 5 * time.Second
+	}
+	opts := options.Client().
 		ApplyURI(uri).
 		SetAppName("kizuna").
-		SetServerSelectionTimeout(10 * time.Second))
+		SetServerSelectionTimeout(selection)
+	if d.embedded == nil {
+		wc, err := ParseWriteConcern(cfg.WriteConcern)
+		if err != nil {
+			return nil, fmt.Errorf("mongodb: %w", err)
+		}
+		opts.SetWriteConcern(wc)
+	}
+	client, err := mongo.Connect(opts)
 	if err != nil {
 		d.stopEmbedded()
 		return nil, fmt.Errorf("mongodb: connect: %w", err)
 	}
 	d.client = client
 	d.db = client.Database(cfg.Database)
+	if d.embedded == nil {
+		return d, nil
+	}
 	if err := d.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
 		d.stopEmbedded()
@@ -206,6 +249,12 @@ func FindPage[T any](ctx context.Context, coll *mongo.Collection, filter bson.D,
 // IsDuplicateKey reports whether err is a unique-index violation (E11000).
 func IsDuplicateKey(err error) bool {
 	return err != nil && mongo.IsDuplicateKeyError(err)
+}
+
+// IsUnavailable reports whether err says the database could not be reached
+// (no server selected in time, or the connection failed): a 503, not a bug.
+func IsUnavailable(err error) bool {
+	return err != nil && (errors.As(err, &topology.ServerSelectionError{}) || mongo.IsNetworkError(err))
 }
 
 // IsNotFound reports whether err says that no document matched.

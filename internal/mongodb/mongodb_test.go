@@ -113,3 +113,18 @@ func TestParseID(t *testing.T) {
 		}
 	}
 }
+
+// Writes must be acknowledged: "majority" or a positive number of members.
+func TestParseWriteConcern(t *testing.T) {
+	for in, want := range map[string]any{"": "majority", "majority": "majority", "1": 1, "3": 3} {
+		wc, err := mongodb.ParseWriteConcern(in)
+		if err != nil || wc.W != want {
+			t.Errorf("%q: %v %v, want w=%v", in, wc, err, want)
+		}
+	}
+	for _, in := range []string{"0", "-1", "all", "majority "} {
+		if _, err := mongodb.ParseWriteConcern(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}
