@@ -154,14 +154,17 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		Moderation:    mod,
 		KeepInTouch:   kit,
 		// Last activity (for lapsed members), written at most hourly per user.
-		OnActivity:    func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
-		Ready:         db.Ping,
-		Logger:        log,
-		Metrics:       reg,
-		AuthPerMinute: float64(cfg.AuthPerMinute),
-		AuthBurst:     max(cfg.AuthPerMinute/2, 1),
-		CORSOrigins:   cfg.CORSOrigins,
-		Coverage:      cov,
+		OnActivity:         func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
+		Ready:              db.Ping,
+		Logger:             log,
+		Metrics:            reg,
+		AuthPerMinute:      float64(cfg.AuthPerMinute),
+		AuthBurst:          max(cfg.AuthPerMinute/2, 1),
+		AuthEmailPerMinute: float64(cfg.AuthEmailPerMinute),
+		PasswordPerMinute:  float64(cfg.PasswordPerMinute),
+		WritePerMinute:     float64(cfg.WritePerMinute),
+		CORSOrigins:        cfg.CORSOrigins,
+		Coverage:           cov,
 	})
 	syncEvery := cfg.syncInterval
 	if syncEvery <= 0 {

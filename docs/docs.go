@@ -121,6 +121,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -176,6 +188,18 @@ const docTemplate = `{
                         "description": "not_found: no mentor profile",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -267,6 +291,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -343,6 +379,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -409,6 +457,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -466,6 +526,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -681,9 +753,15 @@ const docTemplate = `{
                         }
                     },
                     "429": {
-                        "description": "rate_limited (see Retry-After)",
+                        "description": "rate_limited: too many attempts from your address or for this e-mail (see Retry-After)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -816,9 +894,15 @@ const docTemplate = `{
                         }
                     },
                     "429": {
-                        "description": "rate_limited (see Retry-After)",
+                        "description": "rate_limited: too many attempts from your address (see Retry-After)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -888,9 +972,15 @@ const docTemplate = `{
                         }
                     },
                     "429": {
-                        "description": "rate_limited (see Retry-After)",
+                        "description": "rate_limited: too many attempts from your address or for this e-mail (see Retry-After)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -1046,6 +1136,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -1195,6 +1297,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -1253,6 +1367,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -1316,6 +1442,18 @@ const docTemplate = `{
                         "description": "last_organizer",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -1558,6 +1696,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -1648,6 +1798,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -1700,6 +1862,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -1935,6 +2109,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -2029,6 +2215,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -2273,6 +2471,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -2368,6 +2578,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -2431,6 +2653,18 @@ const docTemplate = `{
                         "description": "invalid_transition",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -2631,6 +2865,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -2757,6 +3003,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -2851,6 +3109,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -3065,6 +3335,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -3224,6 +3506,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -3388,6 +3682,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -3460,6 +3766,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many password changes or changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -3858,6 +4176,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -3952,6 +4282,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4125,6 +4467,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -4241,6 +4595,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -4301,6 +4667,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -4356,6 +4734,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4445,6 +4835,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -4504,6 +4906,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -4561,6 +4975,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4716,6 +5142,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4886,6 +5324,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {

@@ -56,6 +56,8 @@ func adminUserView(u accounts.User) AdminUserView {
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Router		/v1/admin/users/{id}/roles [post]
 func (s *Server) grantRole(c *gin.Context) {
@@ -87,8 +89,10 @@ func (s *Server) grantRole(c *gin.Context) {
 //	@Success		200		{object}	AdminUserView
 //	@Failure		400		{object}	Problem	"role_not_grantable"
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"forbidden: admins only"
-//	@Failure		404		{object}	Problem	"not_found"
+//	@Failure		403		{object}	Problem		"forbidden: admins only"
+//	@Failure		404		{object}	Problem		"not_found"
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/admin/users/{id}/roles/{role} [delete]
 func (s *Server) revokeRole(c *gin.Context) {
@@ -114,9 +118,11 @@ func (s *Server) revokeRole(c *gin.Context) {
 //	@Param			id	path		string	true	"User id"
 //	@Success		200	{object}	AdminUserView
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem	"forbidden: admins only"
-//	@Failure		404	{object}	Problem	"not_found"
-//	@Failure		409	{object}	Problem	"cannot_suspend_self"
+//	@Failure		403	{object}	Problem		"forbidden: admins only"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		409	{object}	Problem		"cannot_suspend_self"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/admin/users/{id}/suspend [post]
 func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
@@ -131,8 +137,10 @@ func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
 //	@Param		id	path		string	true	"User id"
 //	@Success	200	{object}	AdminUserView
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden: admins only"
-//	@Failure	404	{object}	Problem	"not_found"
+//	@Failure	403	{object}	Problem		"forbidden: admins only"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Router		/v1/admin/users/{id}/unsuspend [post]
 func (s *Server) unsuspendUser(c *gin.Context) { s.setSuspended(c, false) }
@@ -160,8 +168,10 @@ func (s *Server) setSuspended(c *gin.Context, suspended bool) {
 //	@Param			id	path		string	true	"Mentor's user id"
 //	@Success		200	{object}	VerifiedView
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem	"forbidden"
-//	@Failure		404	{object}	Problem	"not_found: no mentor profile"
+//	@Failure		403	{object}	Problem		"forbidden"
+//	@Failure		404	{object}	Problem		"not_found: no mentor profile"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/admin/mentors/{id}/verify [post]
 func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
@@ -176,8 +186,10 @@ func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
 //	@Param		id	path		string	true	"Mentor's user id"
 //	@Success	200	{object}	VerifiedView
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden"
-//	@Failure	404	{object}	Problem	"not_found: no mentor profile"
+//	@Failure	403	{object}	Problem		"forbidden"
+//	@Failure	404	{object}	Problem		"not_found: no mentor profile"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Router		/v1/admin/mentors/{id}/verify [delete]
 func (s *Server) unverifyMentor(c *gin.Context) { s.setVerified(c, false) }

@@ -72,16 +72,17 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@Produce		json,application/problem+json
 //	@Param			body	body		RegisterRequest	true	"The new account"
 //	@Success		201		{object}	AuthResponse
-//	@Failure		400		{object}	Problem	"validation_failed, malformed_json, unknown_field"
-//	@Failure		409		{object}	Problem	"email_taken"
-//	@Failure		413		{object}	Problem	"body_too_large"
-//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
-//	@Failure		415		{object}	Problem	"unsupported_media_type"
+//	@Failure		400		{object}	Problem		"validation_failed, malformed_json, unknown_field"
+//	@Failure		409		{object}	Problem		"email_taken"
+//	@Failure		413		{object}	Problem		"body_too_large"
+//	@Failure		429		{object}	Problem		"rate_limited: too many attempts from your address or for this e-mail (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
+//	@Failure		415		{object}	Problem		"unsupported_media_type"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/auth/register [post]
 func (s *Server) register(c *gin.Context) {
 	var req RegisterRequest
-	if !decodeJSON(c, &req) {
+	if !decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
 		return
 	}
 	roles := make([]accounts.Role, len(req.Roles))
@@ -113,12 +114,13 @@ func (s *Server) register(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
-//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
+//	@Failure		429		{object}	Problem		"rate_limited: too many attempts from your address or for this e-mail (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/auth/login [post]
 func (s *Server) login(c *gin.Context) {
 	var req LoginRequest
-	if !decodeJSON(c, &req) {
+	if !decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
 		return
 	}
 	u, pair, err := s.accounts.Login(c, req.Email, req.Password)
@@ -143,7 +145,8 @@ func (s *Server) login(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
-//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
+//	@Failure		429		{object}	Problem		"rate_limited: too many attempts from your address (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/auth/refresh [post]
 func (s *Server) refresh(c *gin.Context) {

@@ -233,6 +233,8 @@ func nextOffset(offset, limit int, more bool) string {
 //	@Failure		403		{object}	Problem	"forbidden: needs the organizer role"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/communities [post]
 func (s *Server) createCommunity(c *gin.Context) {
@@ -334,7 +336,9 @@ func (s *Server) getCommunity(c *gin.Context) {
 //	@Success		200	{object}	MembershipView
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem	"not_found"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/communities/{id}/join [post]
 func (s *Server) joinCommunity(c *gin.Context) {
@@ -361,8 +365,10 @@ func (s *Server) joinCommunity(c *gin.Context) {
 //	@Success		204
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem	"not_found"
-//	@Failure		409	{object}	Problem	"last_organizer"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		409	{object}	Problem		"last_organizer"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/communities/{id}/leave [post]
 func (s *Server) leaveCommunity(c *gin.Context) {
@@ -477,6 +483,8 @@ func (s *Server) listPosts(c *gin.Context) {
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Router		/v1/communities/{id}/posts [post]
 func (s *Server) createPost(c *gin.Context) {
@@ -512,6 +520,8 @@ func (s *Server) createPost(c *gin.Context) {
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Router		/v1/posts/{id} [patch]
 func (s *Server) editPost(c *gin.Context) {
@@ -541,8 +551,10 @@ func (s *Server) editPost(c *gin.Context) {
 //	@Param			id	path	string	true	"Post id"
 //	@Success		204
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem	"forbidden"
-//	@Failure		404	{object}	Problem	"not_found"
+//	@Failure		403	{object}	Problem		"forbidden"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/posts/{id} [delete]
 func (s *Server) deletePost(c *gin.Context) {
@@ -566,8 +578,10 @@ func (s *Server) deletePost(c *gin.Context) {
 //	@Param		id	path		string	true	"Post id"
 //	@Success	200	{object}	PostView
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden"
-//	@Failure	404	{object}	Problem	"not_found"
+//	@Failure	403	{object}	Problem		"forbidden"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Router		/v1/posts/{id}/pin [post]
 func (s *Server) pinPost(c *gin.Context) { s.setPinned(c, true) }
@@ -582,8 +596,10 @@ func (s *Server) pinPost(c *gin.Context) { s.setPinned(c, true) }
 //	@Param		id	path		string	true	"Post id"
 //	@Success	200	{object}	PostView
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden"
-//	@Failure	404	{object}	Problem	"not_found"
+//	@Failure	403	{object}	Problem		"forbidden"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Router		/v1/posts/{id}/unpin [post]
 func (s *Server) unpinPost(c *gin.Context) { s.setPinned(c, false) }
@@ -635,6 +651,8 @@ func (s *Server) eventView(e community.Located) EventView {
 //	@Failure		404		{object}	Problem	"not_found"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/communities/{id}/events [post]
 func (s *Server) createEvent(c *gin.Context) {
@@ -764,6 +782,8 @@ func (s *Server) getEvent(c *gin.Context) {
 //	@Failure		409		{object}	Problem	"event_past"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/events/{id}/rsvp [post]
 func (s *Server) rsvpEvent(c *gin.Context) {
@@ -793,9 +813,11 @@ func (s *Server) rsvpEvent(c *gin.Context) {
 //	@Param			id	path		string	true	"Event id"
 //	@Success		200	{object}	InviteResultView
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem	"forbidden"
-//	@Failure		404	{object}	Problem	"not_found"
-//	@Failure		409	{object}	Problem	"event_past"
+//	@Failure		403	{object}	Problem		"forbidden"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		409	{object}	Problem		"event_past"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/events/{id}/invite-lapsed [post]
 func (s *Server) inviteLapsed(c *gin.Context) {

@@ -94,6 +94,8 @@ func optionalID(v *apperr.Validation, field, s string) *bson.ObjectID {
 //	@Failure		404		{object}	Problem	"not_found: no such user or post"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/reports [post]
 func (s *Server) fileConductReport(c *gin.Context) {
@@ -169,6 +171,8 @@ func (s *Server) listConductReports(c *gin.Context) {
 //	@Failure	409		{object}	Problem	"invalid_transition: already resolved"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Router		/v1/reports/{id}/resolve [post]
 func (s *Server) resolveConductReport(c *gin.Context) {

@@ -161,6 +161,8 @@ func (s *Server) introductionView(c *gin.Context, in mentorships.Introduction) I
 //	@Failure		409		{object}	Problem	"request_not_open, too_many_pending, already_introduced, not_accepting, capacity_full, stake_conflict, not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match, mentor_unavailable"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/match-requests/{id}/introductions [post]
 func (s *Server) introduce(c *gin.Context) {
@@ -268,6 +270,8 @@ func (s *Server) getIntroduction(c *gin.Context) {
 //	@Failure		409		{object}	Problem	"invalid_transition, capacity_full, request_already_matched, request_not_open"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/introductions/{id}/accept [post]
 func (s *Server) acceptIntroduction(c *gin.Context) {
@@ -304,6 +308,8 @@ func (s *Server) acceptIntroduction(c *gin.Context) {
 //	@Failure	409		{object}	Problem	"invalid_transition"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Router		/v1/introductions/{id}/decline [post]
 func (s *Server) declineIntroduction(c *gin.Context) {
@@ -332,9 +338,11 @@ func (s *Server) declineIntroduction(c *gin.Context) {
 //	@Param		id	path		string	true	"Introduction id"
 //	@Success	200	{object}	IntroductionView
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden: only the founder"
-//	@Failure	404	{object}	Problem	"not_found"
-//	@Failure	409	{object}	Problem	"invalid_transition"
+//	@Failure	403	{object}	Problem		"forbidden: only the founder"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	409	{object}	Problem		"invalid_transition"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Router		/v1/introductions/{id}/withdraw [post]
 func (s *Server) withdrawIntroduction(c *gin.Context) {

@@ -113,6 +113,8 @@ func (s *Server) keepInTouch(c *gin.Context) {
 //	@Failure		404		{object}	Problem	"not_found: not one of your connections"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/connections/{userId}/cadence [put]
 func (s *Server) setCadence(c *gin.Context) {
@@ -143,7 +145,9 @@ func (s *Server) setCadence(c *gin.Context) {
 //	@Success	204
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem	"not_found"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Router		/v1/connections/{userId}/cadence [delete]
 func (s *Server) clearCadence(c *gin.Context) {

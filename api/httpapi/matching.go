@@ -194,6 +194,8 @@ func (s *Server) matchSuggestions(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"forbidden (not a founder), account_suspended"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/match-requests [post]
 func (s *Server) createMatchRequest(c *gin.Context) {
@@ -283,8 +285,10 @@ func (s *Server) getMatchRequest(c *gin.Context) {
 //	@Success		200	{object}	MatchRequestView
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem	"not_found"
-//	@Failure		409	{object}	Problem	"invalid_transition"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		409	{object}	Problem		"invalid_transition"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/match-requests/{id}/close [post]
 func (s *Server) closeMatchRequest(c *gin.Context) {

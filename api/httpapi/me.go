@@ -105,6 +105,8 @@ func (s *Server) getMe(c *gin.Context) {
 //	@Failure		403		{object}	Problem
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/me [patch]
 func (s *Server) updateMe(c *gin.Context) {
@@ -139,6 +141,8 @@ func (s *Server) updateMe(c *gin.Context) {
 //	@Failure		403	{object}	Problem
 //	@Failure		413	{object}	Problem
 //	@Failure		415	{object}	Problem
+//	@Failure		429	{object}	Problem		"rate_limited: too many password changes or changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Router			/v1/me/password [post]
 func (s *Server) changePassword(c *gin.Context) {

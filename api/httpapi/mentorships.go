@@ -203,6 +203,8 @@ func (s *Server) getMentorship(c *gin.Context) {
 //	@Failure		409		{object}	Problem	"invalid_transition (ended early)"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/mentorships/{id}/touchpoints [post]
 func (s *Server) addTouchpoint(c *gin.Context) {
@@ -286,6 +288,8 @@ func (s *Server) listTouchpoints(c *gin.Context) {
 //	@Failure		409		{object}	Problem	"invalid_transition (ended early), already_reflected"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/mentorships/{id}/complete [post]
 func (s *Server) completeMentorship(c *gin.Context) {
@@ -323,6 +327,8 @@ func (s *Server) completeMentorship(c *gin.Context) {
 //	@Failure		409		{object}	Problem	"invalid_transition"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Router			/v1/mentorships/{id}/end [post]
 func (s *Server) endMentorship(c *gin.Context) {

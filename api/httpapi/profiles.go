@@ -224,6 +224,8 @@ func (s *Server) getMyMentorProfile(c *gin.Context) {
 //	@Failure		412			{object}	Problem	"precondition_failed"
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
+//	@Failure		429			{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429			{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500			{object}	Problem
 //	@Router			/v1/me/mentor-profile [put]
 func (s *Server) putMyMentorProfile(c *gin.Context) {
@@ -287,6 +289,8 @@ func (s *Server) getMyFounderProfile(c *gin.Context) {
 //	@Failure		412			{object}	Problem	"precondition_failed"
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
+//	@Failure		429			{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429			{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500			{object}	Problem
 //	@Router			/v1/me/founder-profile [put]
 func (s *Server) putMyFounderProfile(c *gin.Context) {

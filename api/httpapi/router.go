@@ -57,6 +57,13 @@ type Deps struct {
 	// client address (0: 20 a minute, bursts of 10).
 	AuthPerMinute float64
 	AuthBurst     int
+	// Rates per minute, each in bursts of half (0: the default).
+	// AuthEmailPerMinute: sign-up and sign-in per e-mail address (10).
+	// PasswordPerMinute: password changes per user (6).
+	// WritePerMinute: POST, PUT, PATCH and DELETE per signed-in user (120).
+	AuthEmailPerMinute float64
+	PasswordPerMinute  float64
+	WritePerMinute     float64
 	// OnActivity is called with the caller of every authenticated request.
 	OnActivity func(bson.ObjectID)
 }
@@ -77,6 +84,8 @@ type Server struct {
 	keepInTouchSvc *keepintouch.Service
 	onActivity     func(bson.ObjectID)
 	coverage       *coverage.Service
+	// Attempts on one account by e-mail, for sign-up and sign-in.
+	emailLimiter *keyedLimiter
 }
 
 // NewHandler returns the HTTP handler of the whole API.
@@ -96,6 +105,8 @@ func NewHandler(d Deps) http.Handler {
 		keepInTouchSvc: d.KeepInTouch,
 		onActivity:     d.OnActivity,
 		coverage:       d.Coverage,
+		emailLimiter: newKeyedLimiter(d.AuthEmailPerMinute, 0, defaultAuthEmailPerMinute,
+			"too many attempts for this e-mail address; wait a little and try again"),
 	}
 	log := d.Logger
 	if log == nil {
@@ -129,11 +140,9 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 
 	v1 := r.Group("/v1")
-	perMinute, burst := d.AuthPerMinute, d.AuthBurst
-	if perMinute <= 0 {
-		perMinute, burst = 20, 10
-	}
-	limited := v1.Group("", newClientLimiter(perMinute, burst).middleware)
+	byAddress := newKeyedLimiter(d.AuthPerMinute, d.AuthBurst, defaultAuthPerMinute,
+		"too many attempts from your address; wait a little and try again")
+	limited := v1.Group("", byAddress.byAddress)
 	limited.POST("/auth/register", s.register)
 	limited.POST("/auth/login", s.login)
 	limited.POST("/auth/refresh", s.refresh)
@@ -145,10 +154,12 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/areas/municipalities", s.searchMunicipalities)
 	v1.GET("/areas/municipalities/:code", s.getMunicipality)
 
-	authed := v1.Group("", s.authenticate)
+	writes := newKeyedLimiter(d.WritePerMinute, 0, defaultWritePerMinute, "too many changes in a short time; wait a little and try again")
+	passwords := newKeyedLimiter(d.PasswordPerMinute, 0, defaultPasswordPerMinute, "too many password changes; wait a little and try again")
+	authed := v1.Group("", s.authenticate, writes.writesByUser)
 	authed.GET("/me", s.getMe)
 	authed.PATCH("/me", s.updateMe)
-	authed.POST("/me/password", s.changePassword)
+	authed.POST("/me/password", passwords.byUser, s.changePassword)
 
 	authed.GET("/me/mentor-profile", requireRole(accounts.RoleMentor), s.getMyMentorProfile)
 	authed.PUT("/me/mentor-profile", requireRole(accounts.RoleMentor), s.putMyMentorProfile)
