@@ -103,6 +103,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.VerifiedView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -170,6 +176,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.VerifiedView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -433,6 +445,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.AdminUserView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -508,6 +526,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.AdminUserView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -621,6 +645,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MunicipalityView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "404": {
                         "description": "not_found",
                         "schema": {
@@ -646,6 +676,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.PrefecturesResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     }
                 }
@@ -678,6 +714,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.MunicipalitiesResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "404": {
@@ -1189,6 +1231,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.CommunityView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -1351,6 +1399,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MembershipView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -1419,6 +1473,12 @@ const docTemplate = `{
                 "responses": {
                     "204": {
                         "description": "No Content"
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     },
                     "401": {
                         "description": "Unauthorized",
@@ -1846,6 +1906,12 @@ const docTemplate = `{
                     "204": {
                         "description": "No Content"
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -2025,6 +2091,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.EventView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -2083,6 +2155,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.InviteResultView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -2358,6 +2436,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.IntroductionView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -2629,6 +2713,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.IntroductionView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -2919,6 +3009,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MatchRequestResponse"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -2977,6 +3073,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.MatchRequestView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -3248,6 +3350,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Me"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "unauthenticated",
                         "schema": {
@@ -3383,6 +3491,12 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version of the profile"
                             }
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -3557,6 +3671,12 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version of the profile, e.g. \\\"3\\"
                             }
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -3927,6 +4047,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MentorPublicView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -4060,6 +4186,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.MentorshipView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -4583,6 +4715,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MarkAllReadResponse"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "unauthenticated",
                         "schema": {
@@ -4647,6 +4785,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.NotificationView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -4717,6 +4861,12 @@ const docTemplate = `{
                 "responses": {
                     "204": {
                         "description": "No Content"
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     },
                     "401": {
                         "description": "Unauthorized",
@@ -4888,6 +5038,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.PostView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -4957,6 +5113,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.PostView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -5365,6 +5527,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.TopicsResponse"
                         }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
                     }
                 }
             }
@@ -5377,6 +5545,7 @@ const docTemplate = `{
                 "message": {
                     "description": "Optional word to the founder (up to 1,000 characters).",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "喜んで。来週の火曜の夜に電話しましょう"
                 }
             }
@@ -5455,10 +5624,12 @@ const docTemplate = `{
             "properties": {
                 "currentPassword": {
                     "type": "string",
+                    "maxLength": 128,
                     "example": "correct-horse-battery"
                 },
                 "newPassword": {
                     "type": "string",
+                    "maxLength": 128,
                     "example": "a-longer-passphrase-2026"
                 }
             }
@@ -5483,11 +5654,13 @@ const docTemplate = `{
             "properties": {
                 "description": {
                     "type": "string",
+                    "maxLength": 4000,
                     "example": "十勝で事業を営む人と、応援するメンターの集まりです。参加無料。"
                 },
                 "municipalityCodes": {
                     "description": "Optionally, only these municipalities of those prefectures.",
                     "type": "array",
+                    "maxItems": 500,
                     "items": {
                         "type": "string"
                     },
@@ -5498,15 +5671,18 @@ const docTemplate = `{
                 },
                 "name": {
                     "type": "string",
+                    "maxLength": 80,
                     "example": "十勝起業者コミュニティ"
                 },
                 "nameEn": {
                     "type": "string",
+                    "maxLength": 80,
                     "example": "Tokachi Founders Community"
                 },
                 "prefectureCodes": {
                     "description": "Prefectures it covers (1 or more).",
                     "type": "array",
+                    "maxItems": 47,
                     "items": {
                         "type": "string"
                     },
@@ -5593,6 +5769,7 @@ const docTemplate = `{
                 "reflection": {
                     "description": "What went well, what you learned (1 to 2,000 characters).",
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "販路の考え方が変わりました。ありがとうございました"
                 },
                 "stayInTouch": {
@@ -5643,18 +5820,22 @@ const docTemplate = `{
                 "communityId": {
                     "description": "For a report about a person: the community where it happened, so its organizers see it.",
                     "type": "string",
+                    "maxLength": 24,
                     "example": "673f0c2b9d1e8a0012ab3600"
                 },
                 "detail": {
                     "type": "string",
+                    "maxLength": 4000,
                     "example": "紹介のたびに自社の会計サービスを勧められます"
                 },
                 "postId": {
                     "type": "string",
+                    "maxLength": 24,
                     "example": "673f0c2b9d1e8a0012ab3700"
                 },
                 "reason": {
                     "type": "string",
+                    "maxLength": 30,
                     "enum": [
                         "harassment",
                         "spam",
@@ -5666,6 +5847,7 @@ const docTemplate = `{
                 },
                 "subjectUserId": {
                     "type": "string",
+                    "maxLength": 24,
                     "example": "673f0c2b9d1e8a0012ab34cd"
                 }
             }
@@ -5900,10 +6082,12 @@ const docTemplate = `{
                 "message": {
                     "description": "Optional word to the founder (up to 1,000 characters).",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "今は手一杯です。春になったらまた声をかけてください"
                 },
                 "reason": {
                     "type": "string",
+                    "maxLength": 30,
                     "enum": [
                         "no_capacity",
                         "topic_mismatch",
@@ -5920,6 +6104,7 @@ const docTemplate = `{
                 "reason": {
                     "description": "Why (1 to 1,000 characters); shared with the other party.",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "事業の方向転換のため、いったん区切りにします"
                 }
             }
@@ -5948,6 +6133,7 @@ const docTemplate = `{
                 },
                 "description": {
                     "type": "string",
+                    "maxLength": 4000,
                     "example": "お茶を飲みながら、気軽に。途中参加・途中退出OK。"
                 },
                 "endsAt": {
@@ -5965,6 +6151,7 @@ const docTemplate = `{
                 "tags": {
                     "description": "Any of free, online (needs online: true), short (60 minutes or less), beginner.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -5976,6 +6163,7 @@ const docTemplate = `{
                 },
                 "title": {
                     "type": "string",
+                    "maxLength": 120,
                     "example": "30分だけ、販路の悩み相談会"
                 },
                 "venue": {
@@ -6078,16 +6266,19 @@ const docTemplate = `{
             "properties": {
                 "bio": {
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "帯広でナチュラルチーズを作っています。道外への販路を探しています。"
                 },
                 "companyName": {
                     "description": "Up to 100 characters; may be empty at the idea stage.",
                     "type": "string",
+                    "maxLength": 100,
                     "example": "十勝チーズ工房"
                 },
                 "industry": {
                     "description": "Up to 50 characters.",
                     "type": "string",
+                    "maxLength": 50,
                     "example": "食品製造"
                 },
                 "location": {
@@ -6096,6 +6287,7 @@ const docTemplate = `{
                 "stage": {
                     "description": "idea, pre_seed, seed, growth, established or succession.",
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "idea",
                         "pre_seed",
@@ -6109,6 +6301,7 @@ const docTemplate = `{
                 "topicsNeeded": {
                     "description": "Up to 10 topic slugs.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6120,6 +6313,7 @@ const docTemplate = `{
                 "website": {
                     "description": "http or https URL.",
                     "type": "string",
+                    "maxLength": 200,
                     "example": "https://tokachi-cheese.example.jp"
                 }
             }
@@ -6213,11 +6407,13 @@ const docTemplate = `{
                 "mentorId": {
                     "description": "A mentor from the request's suggestions (or any candidate).",
                     "type": "string",
+                    "maxLength": 24,
                     "example": "673f0c2b9d1e8a0012ab34cd"
                 },
                 "message": {
                     "description": "A short personal word; it does more than a form letter (up to 1,000 characters).",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "帯広でチーズ工房をしています。道外の販路について30分ほどお話を伺えませんか"
                 }
             }
@@ -6432,6 +6628,7 @@ const docTemplate = `{
                 },
                 "municipalityCode": {
                     "type": "string",
+                    "maxLength": 5,
                     "example": "01101"
                 }
             }
@@ -6484,10 +6681,12 @@ const docTemplate = `{
             "properties": {
                 "email": {
                     "type": "string",
+                    "maxLength": 254,
                     "example": "yuki.sato@example.jp"
                 },
                 "password": {
                     "type": "string",
+                    "maxLength": 128,
                     "example": "correct-horse-battery"
                 }
             }
@@ -6535,11 +6734,13 @@ const docTemplate = `{
                 "message": {
                     "description": "What you need, in your words (up to 1,000 characters); shown to mentors you ask.",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "道外への販路と、最初の社員の採用について相談したいです"
                 },
                 "modes": {
                     "description": "Ways you accept to meet; default all.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6557,6 +6758,7 @@ const docTemplate = `{
                 "topics": {
                     "description": "1 to 5 topic slugs, most important first.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6803,6 +7005,7 @@ const docTemplate = `{
                 "bio": {
                     "description": "Up to 2,000 characters.",
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "道内の地方銀行で20年、創業融資と事業承継を担当しました。"
                 },
                 "capacity": {
@@ -6813,6 +7016,7 @@ const docTemplate = `{
                 "headline": {
                     "description": "1 to 120 characters.",
                     "type": "string",
+                    "maxLength": 120,
                     "example": "元地銀の融資担当。創業期の資金繰りと補助金の相談に乗ります"
                 },
                 "independent": {
@@ -6823,6 +7027,7 @@ const docTemplate = `{
                 "industries": {
                     "description": "Up to 10 industries the mentor knows.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6834,6 +7039,7 @@ const docTemplate = `{
                 "languages": {
                     "description": "ISO 639-1 codes; default [\"ja\"].",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6848,6 +7054,7 @@ const docTemplate = `{
                 "modes": {
                     "description": "One or more of in_person, online, phone.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6860,6 +7067,7 @@ const docTemplate = `{
                 "stakes": {
                     "description": "Companies or industries in which the mentor has a financial interest\n(up to 20). Private: shown to you and organizers; matching keeps you away\nfrom founders in them.",
                     "type": "array",
+                    "maxItems": 20,
                     "items": {
                         "type": "string"
                     },
@@ -6870,6 +7078,7 @@ const docTemplate = `{
                 "tags": {
                     "description": "Free tags beside the taxonomy (up to 10, 30 characters each).",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6881,6 +7090,7 @@ const docTemplate = `{
                 "topics": {
                     "description": "1 to 10 topic slugs from GET /v1/topics, most important first.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -7680,6 +7890,7 @@ const docTemplate = `{
                 "body": {
                     "description": "1 to 4,000 characters.",
                     "type": "string",
+                    "maxLength": 4000,
                     "example": "来月、帯広で販路開拓の勉強会をします。初めての方も歓迎です。"
                 }
             }
@@ -7808,6 +8019,7 @@ const docTemplate = `{
             "properties": {
                 "status": {
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "going",
                         "maybe",
@@ -7868,6 +8080,7 @@ const docTemplate = `{
             "properties": {
                 "refreshToken": {
                     "type": "string",
+                    "maxLength": 1024,
                     "example": "q9V3x2m7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8"
                 }
             }
@@ -7878,15 +8091,18 @@ const docTemplate = `{
                 "displayName": {
                     "description": "1 to 50 characters.",
                     "type": "string",
+                    "maxLength": 50,
                     "example": "佐藤 由紀"
                 },
                 "email": {
                     "type": "string",
+                    "maxLength": 254,
                     "example": "yuki.sato@example.jp"
                 },
                 "locale": {
                     "description": "ja (default) or en.",
                     "type": "string",
+                    "maxLength": 5,
                     "enum": [
                         "ja",
                         "en"
@@ -7895,11 +8111,13 @@ const docTemplate = `{
                 },
                 "password": {
                     "type": "string",
+                    "maxLength": 128,
                     "example": "correct-horse-battery"
                 },
                 "roles": {
                     "description": "Any of founder and mentor (a person may be both); other roles are granted by admins.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string",
                         "enum": [
@@ -7918,6 +8136,7 @@ const docTemplate = `{
             "properties": {
                 "action": {
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "none",
                         "warned",
@@ -7928,6 +8147,7 @@ const docTemplate = `{
                 },
                 "resolution": {
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "本人と話し、利害関係をプロフィールに記載してもらいました"
                 }
             }
@@ -7938,6 +8158,7 @@ const docTemplate = `{
                 "role": {
                     "description": "Only organizer is granted here.",
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "organizer"
                     ],
@@ -8160,6 +8381,7 @@ const docTemplate = `{
                 },
                 "kind": {
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "call",
                         "meeting",
@@ -8172,6 +8394,7 @@ const docTemplate = `{
                 "summary": {
                     "description": "Private to the two of you (up to 2,000 characters).",
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "道外の展示会の選び方を相談。次回は価格表を見てもらう"
                 }
             }
@@ -8221,10 +8444,12 @@ const docTemplate = `{
             "properties": {
                 "displayName": {
                     "type": "string",
+                    "maxLength": 50,
                     "example": "佐藤 由紀"
                 },
                 "locale": {
                     "type": "string",
+                    "maxLength": 5,
                     "enum": [
                         "ja",
                         "en"
@@ -8234,6 +8459,7 @@ const docTemplate = `{
                 "phone": {
                     "description": "Shared with the people you are connected with; \"\" removes it.",
                     "type": "string",
+                    "maxLength": 24,
                     "example": "090-1234-5678"
                 },
                 "preferences": {
@@ -8259,10 +8485,12 @@ const docTemplate = `{
             "properties": {
                 "address": {
                     "type": "string",
+                    "maxLength": 200,
                     "example": "帯広市西2条南9丁目 とかちプラザ 303"
                 },
                 "municipalityCode": {
                     "type": "string",
+                    "maxLength": 5,
                     "example": "01207"
                 }
             }

@@ -12,7 +12,7 @@ import (
 // RoleRequest names a role to grant.
 type RoleRequest struct {
 	// Only organizer is granted here.
-	Role string `json:"role" enums:"organizer" example:"organizer"`
+	Role string `json:"role" enums:"organizer" example:"organizer" validate:"max=20"`
 }
 
 // AdminUserView is an account as admins see it.
@@ -66,7 +66,7 @@ func (s *Server) grantRole(c *gin.Context) {
 		return
 	}
 	var req RoleRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	u, err := s.accounts.GrantRole(c, principal(c), id, accounts.Role(req.Role))
@@ -117,6 +117,7 @@ func (s *Server) revokeRole(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"User id"
 //	@Success		200	{object}	AdminUserView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem		"forbidden: admins only"
 //	@Failure		404	{object}	Problem		"not_found"
@@ -136,6 +137,7 @@ func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"User id"
 //	@Success	200	{object}	AdminUserView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem		"forbidden: admins only"
 //	@Failure	404	{object}	Problem		"not_found"
@@ -167,6 +169,7 @@ func (s *Server) setSuspended(c *gin.Context, suspended bool) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Mentor's user id"
 //	@Success		200	{object}	VerifiedView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem		"forbidden"
 //	@Failure		404	{object}	Problem		"not_found: no mentor profile"
@@ -185,6 +188,7 @@ func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Mentor's user id"
 //	@Success	200	{object}	VerifiedView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem		"forbidden"
 //	@Failure	404	{object}	Problem		"not_found: no mentor profile"

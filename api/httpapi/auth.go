@@ -11,25 +11,25 @@ import (
 
 // RegisterRequest creates an account.
 type RegisterRequest struct {
-	Email    string `json:"email" example:"yuki.sato@example.jp"`
-	Password string `json:"password" example:"correct-horse-battery"`
+	Email    string `json:"email" example:"yuki.sato@example.jp" validate:"max=254"`
+	Password string `json:"password" example:"correct-horse-battery" validate:"max=128"`
 	// 1 to 50 characters.
-	DisplayName string `json:"displayName" example:"佐藤 由紀"`
+	DisplayName string `json:"displayName" example:"佐藤 由紀" validate:"max=50"`
 	// Any of founder and mentor (a person may be both); other roles are granted by admins.
-	Roles []string `json:"roles" enums:"founder,mentor" example:"mentor"`
+	Roles []string `json:"roles" enums:"founder,mentor" example:"mentor" validate:"max=10,dive,max=20"`
 	// ja (default) or en.
-	Locale string `json:"locale,omitempty" enums:"ja,en" example:"ja"`
+	Locale string `json:"locale,omitempty" enums:"ja,en" example:"ja" validate:"max=5"`
 }
 
 // LoginRequest signs in.
 type LoginRequest struct {
-	Email    string `json:"email" example:"yuki.sato@example.jp"`
-	Password string `json:"password" example:"correct-horse-battery"`
+	Email    string `json:"email" example:"yuki.sato@example.jp" validate:"max=254"`
+	Password string `json:"password" example:"correct-horse-battery" validate:"max=128"`
 }
 
 // RefreshRequest carries a refresh token (for refresh and logout).
 type RefreshRequest struct {
-	RefreshToken string `json:"refreshToken" example:"q9V3x2m7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8"`
+	RefreshToken string `json:"refreshToken" example:"q9V3x2m7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8" validate:"max=1024"`
 }
 
 // TokenPair is a fresh access token and its refresh token.
@@ -82,7 +82,7 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@Router			/v1/auth/register [post]
 func (s *Server) register(c *gin.Context) {
 	var req RegisterRequest
-	if !decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
+	if !s.decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
 		return
 	}
 	roles := make([]accounts.Role, len(req.Roles))
@@ -120,7 +120,7 @@ func (s *Server) register(c *gin.Context) {
 //	@Router			/v1/auth/login [post]
 func (s *Server) login(c *gin.Context) {
 	var req LoginRequest
-	if !decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
+	if !s.decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
 		return
 	}
 	u, pair, err := s.accounts.Login(c, req.Email, req.Password)
@@ -151,7 +151,7 @@ func (s *Server) login(c *gin.Context) {
 //	@Router			/v1/auth/refresh [post]
 func (s *Server) refresh(c *gin.Context) {
 	var req RefreshRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	pair, err := s.accounts.Refresh(c, req.RefreshToken)
@@ -178,7 +178,7 @@ func (s *Server) refresh(c *gin.Context) {
 //	@Router			/v1/auth/logout [post]
 func (s *Server) logout(c *gin.Context) {
 	var req RefreshRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	if failIf(c, s.accounts.Logout(c, req.RefreshToken)) {

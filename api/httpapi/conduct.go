@@ -13,18 +13,18 @@ import (
 
 // ConductReportRequest reports a code-of-conduct problem about a person or a post.
 type ConductReportRequest struct {
-	SubjectUserID string `json:"subjectUserId,omitempty" example:"673f0c2b9d1e8a0012ab34cd"`
-	PostID        string `json:"postId,omitempty" example:"673f0c2b9d1e8a0012ab3700"`
+	SubjectUserID string `json:"subjectUserId,omitempty" example:"673f0c2b9d1e8a0012ab34cd" validate:"max=24"`
+	PostID        string `json:"postId,omitempty" example:"673f0c2b9d1e8a0012ab3700" validate:"max=24"`
 	// For a report about a person: the community where it happened, so its organizers see it.
-	CommunityID string `json:"communityId,omitempty" example:"673f0c2b9d1e8a0012ab3600"`
-	Reason      string `json:"reason" enums:"harassment,spam,undisclosed_stake,inappropriate,other" example:"undisclosed_stake"`
-	Detail      string `json:"detail,omitempty" example:"紹介のたびに自社の会計サービスを勧められます"`
+	CommunityID string `json:"communityId,omitempty" example:"673f0c2b9d1e8a0012ab3600" validate:"max=24"`
+	Reason      string `json:"reason" enums:"harassment,spam,undisclosed_stake,inappropriate,other" example:"undisclosed_stake" validate:"max=30"`
+	Detail      string `json:"detail,omitempty" example:"紹介のたびに自社の会計サービスを勧められます" validate:"max=4000"`
 }
 
 // ResolveRequest resolves a report.
 type ResolveRequest struct {
-	Resolution string `json:"resolution" example:"本人と話し、利害関係をプロフィールに記載してもらいました"`
-	Action     string `json:"action" enums:"none,warned,post_removed,suspended" example:"warned"`
+	Resolution string `json:"resolution" example:"本人と話し、利害関係をプロフィールに記載してもらいました" validate:"max=2000"`
+	Action     string `json:"action" enums:"none,warned,post_removed,suspended" example:"warned" validate:"max=20"`
 }
 
 // ConductReportView is a report.
@@ -100,7 +100,7 @@ func optionalID(v *apperr.Validation, field, s string) *bson.ObjectID {
 //	@Router			/v1/reports [post]
 func (s *Server) fileConductReport(c *gin.Context) {
 	var req ConductReportRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	var v apperr.Validation
@@ -181,7 +181,7 @@ func (s *Server) resolveConductReport(c *gin.Context) {
 		return
 	}
 	var req ResolveRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	r, err := s.moderation.Resolve(c, principal(c), id, req.Resolution, req.Action)

@@ -18,9 +18,10 @@ import (
 const maxBodyBytes = 1 << 20
 
 // decodeJSON reads the body strictly into dst: JSON only, no unknown fields,
-// one value, at most maxBodyBytes. On failure it writes the problem and
-// returns false; the handler just returns.
-func decodeJSON(c *gin.Context, dst any) bool {
+// one value, at most maxBodyBytes, every field within its declared limit (see
+// checkLimits). On failure it writes the problem and returns false; the
+// handler just returns.
+func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -51,7 +52,7 @@ func decodeJSON(c *gin.Context, dst any) bool {
 		fail(c, apperr.New(apperr.Invalid, "malformed_json", "the body must hold exactly one JSON value"))
 		return false
 	}
-	return true
+	return !failIf(c, s.checkLimits(dst))
 }
 
 // jsonError turns a decoding error into a problem a client can act on.

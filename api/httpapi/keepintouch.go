@@ -124,7 +124,7 @@ func (s *Server) setCadence(c *gin.Context) {
 		return
 	}
 	var req CadenceRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	cd, err := s.keepInTouchSvc.SetCadence(c, principal(c), other, req.EveryDays)
@@ -143,6 +143,7 @@ func (s *Server) setCadence(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		userId	path	string	true	"The other person's user id"
 //	@Success	204
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem		"not_found"

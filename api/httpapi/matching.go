@@ -58,15 +58,15 @@ type SuggestionsResponse struct {
 // MatchRequestRequest creates a match request.
 type MatchRequestRequest struct {
 	// 1 to 5 topic slugs, most important first.
-	Topics []string `json:"topics" example:"sales,hiring"`
+	Topics []string `json:"topics" example:"sales,hiring" validate:"max=10,dive,max=40"`
 	// Where to look from; default: your founder profile's location.
 	Location *LocationRequest `json:"location,omitempty"`
 	// How far you can travel to meet, 1 to 500 km (default 50).
 	RadiusKm int `json:"radiusKm,omitempty" example:"50"`
 	// Ways you accept to meet; default all.
-	Modes []string `json:"modes,omitempty" example:"in_person,online,phone"`
+	Modes []string `json:"modes,omitempty" example:"in_person,online,phone" validate:"max=10,dive,max=20"`
 	// What you need, in your words (up to 1,000 characters); shown to mentors you ask.
-	Message string `json:"message,omitempty" example:"道外への販路と、最初の社員の採用について相談したいです"`
+	Message string `json:"message,omitempty" example:"道外への販路と、最初の社員の採用について相談したいです" validate:"max=1000"`
 	// Only mentors who declare no stake in any business.
 	IndependentOnly bool `json:"independentOnly,omitempty" example:"false"`
 }
@@ -200,7 +200,7 @@ func (s *Server) matchSuggestions(c *gin.Context) {
 //	@Router			/v1/match-requests [post]
 func (s *Server) createMatchRequest(c *gin.Context) {
 	var req MatchRequestRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	r, sug, err := s.mentorships.CreateRequest(c, principal(c), mentorships.RequestInput{
@@ -256,6 +256,7 @@ func (s *Server) listMatchRequests(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Match request id"
 //	@Success		200	{object}	MatchRequestResponse
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
@@ -283,6 +284,7 @@ func (s *Server) getMatchRequest(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Match request id"
 //	@Success		200	{object}	MatchRequestView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem		"not_found"

@@ -56,12 +56,12 @@ type MentorshipList struct {
 
 // TouchpointRequest records a contact.
 type TouchpointRequest struct {
-	Kind string `json:"kind" enums:"call,meeting,online,message,event" example:"call"`
+	Kind string `json:"kind" enums:"call,meeting,online,message,event" example:"call" validate:"max=20"`
 	// When it happened; default now. Not in the future.
 	At              *time.Time `json:"at,omitempty" example:"2026-12-10T19:00:00Z"`
 	DurationMinutes int        `json:"durationMinutes,omitempty" example:"30"`
 	// Private to the two of you (up to 2,000 characters).
-	Summary string `json:"summary,omitempty" example:"道外の展示会の選び方を相談。次回は価格表を見てもらう"`
+	Summary string `json:"summary,omitempty" example:"道外の展示会の選び方を相談。次回は価格表を見てもらう" validate:"max=2000"`
 }
 
 // TouchpointView is a recorded contact.
@@ -84,7 +84,7 @@ type TouchpointList struct {
 // CompleteRequest completes a mentorship with a reflection.
 type CompleteRequest struct {
 	// What went well, what you learned (1 to 2,000 characters).
-	Reflection string `json:"reflection" example:"販路の考え方が変わりました。ありがとうございました"`
+	Reflection string `json:"reflection" example:"販路の考え方が変わりました。ありがとうございました" validate:"max=2000"`
 	Rating     int    `json:"rating" example:"5"`
 	// Whether you want to keep in touch as alumni.
 	StayInTouch bool `json:"stayInTouch" example:"true"`
@@ -93,7 +93,7 @@ type CompleteRequest struct {
 // EndRequest ends a mentorship early.
 type EndRequest struct {
 	// Why (1 to 1,000 characters); shared with the other party.
-	Reason string `json:"reason" example:"事業の方向転換のため、いったん区切りにします"`
+	Reason string `json:"reason" example:"事業の方向転換のため、いったん区切りにします" validate:"max=1000"`
 }
 
 func (s *Server) mentorshipViews(c *gin.Context, ds []mentorships.MentorshipDetail) []MentorshipView {
@@ -167,6 +167,7 @@ func (s *Server) listMentorships(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Mentorship id"
 //	@Success		200	{object}	MentorshipView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
@@ -213,7 +214,7 @@ func (s *Server) addTouchpoint(c *gin.Context) {
 		return
 	}
 	var req TouchpointRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	in := mentorships.TouchpointInput{Kind: req.Kind, DurationMinutes: req.DurationMinutes, Summary: req.Summary}
@@ -298,7 +299,7 @@ func (s *Server) completeMentorship(c *gin.Context) {
 		return
 	}
 	var req CompleteRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	d, err := s.mentorships.Complete(c, principal(c), id, mentorships.CompleteInput{Reflection: req.Reflection, Rating: req.Rating, StayInTouch: req.StayInTouch})
@@ -337,7 +338,7 @@ func (s *Server) endMentorship(c *gin.Context) {
 		return
 	}
 	var req EndRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	d, err := s.mentorships.End(c, principal(c), id, req.Reason)

@@ -93,6 +93,7 @@ func municipalityViews(ms []areas.Municipality) []MunicipalityView {
 //	@Tags			reference
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	TopicsResponse
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Router			/v1/topics [get]
 func (s *Server) listTopics(c *gin.Context) {
 	resp := TopicsResponse{}
@@ -113,6 +114,7 @@ func (s *Server) listTopics(c *gin.Context) {
 //	@Tags		reference
 //	@Produce	json,application/problem+json
 //	@Success	200	{object}	PrefecturesResponse
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Router		/v1/areas/prefectures [get]
 func (s *Server) listPrefectures(c *gin.Context) {
 	resp := PrefecturesResponse{}
@@ -132,6 +134,7 @@ func (s *Server) listPrefectures(c *gin.Context) {
 //	@Produce		json,application/problem+json
 //	@Param			code	path		string	true	"Prefecture code (2 digits)"	example(01)
 //	@Success		200		{object}	MunicipalitiesResponse
+//	@Failure		400		{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		404		{object}	Problem	"not_found"
 //	@Router			/v1/areas/prefectures/{code}/municipalities [get]
 func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
@@ -152,6 +155,7 @@ func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 //	@Produce	json,application/problem+json
 //	@Param		code	path		string	true	"Municipality code (5 digits, JIS X 0402)"	example(01101)
 //	@Success	200		{object}	MunicipalityView
+//	@Failure	400		{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Router		/v1/areas/municipalities/{code} [get]
 func (s *Server) getMunicipality(c *gin.Context) {

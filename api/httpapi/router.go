@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	swaggerfiles "github.com/swaggo/files"
@@ -86,6 +87,8 @@ type Server struct {
 	coverage       *coverage.Service
 	// Attempts on one account by e-mail, for sign-up and sign-in.
 	emailLimiter *keyedLimiter
+	// The declared limits of request bodies (see checkLimits).
+	limits *validator.Validate
 }
 
 // NewHandler returns the HTTP handler of the whole API.
@@ -107,6 +110,7 @@ func NewHandler(d Deps) http.Handler {
 		coverage:       d.Coverage,
 		emailLimiter: newKeyedLimiter(d.AuthEmailPerMinute, 0, defaultAuthEmailPerMinute,
 			"too many attempts for this e-mail address; wait a little and try again"),
+		limits: newLimitChecker(),
 	}
 	log := d.Logger
 	if log == nil {
@@ -139,7 +143,7 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 
-	v1 := r.Group("/v1")
+	v1 := r.Group("/v1", limitQuery())
 	byAddress := newKeyedLimiter(d.AuthPerMinute, d.AuthBurst, defaultAuthPerMinute,
 		"too many attempts from your address; wait a little and try again")
 	limited := v1.Group("", byAddress.byAddress)
