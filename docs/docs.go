@@ -104,7 +104,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -179,7 +179,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -368,7 +368,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "role_not_grantable",
+                        "description": "role_not_grantable, unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -446,7 +446,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -529,7 +529,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1400,7 +1400,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1475,7 +1475,7 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1907,7 +1907,7 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2158,7 +2158,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2716,7 +2716,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3076,7 +3076,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4716,7 +4716,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4788,7 +4788,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4863,7 +4863,7 @@ const docTemplate = `{
                         "description": "No Content"
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5039,7 +5039,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5116,7 +5116,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "validation_failed: query string over its limits",
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }

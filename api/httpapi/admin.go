@@ -87,7 +87,7 @@ func (s *Server) grantRole(c *gin.Context) {
 //	@Param			id		path		string	true	"User id"
 //	@Param			role	path		string	true	"The role"	Enums(organizer)
 //	@Success		200		{object}	AdminUserView
-//	@Failure		400		{object}	Problem	"role_not_grantable"
+//	@Failure		400		{object}	Problem	"role_not_grantable, unknown_field: this endpoint takes no body"
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem		"forbidden: admins only"
 //	@Failure		404		{object}	Problem		"not_found"
@@ -117,7 +117,7 @@ func (s *Server) revokeRole(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"User id"
 //	@Success		200	{object}	AdminUserView
-//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem		"forbidden: admins only"
 //	@Failure		404	{object}	Problem		"not_found"
@@ -137,7 +137,7 @@ func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"User id"
 //	@Success	200	{object}	AdminUserView
-//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem		"forbidden: admins only"
 //	@Failure	404	{object}	Problem		"not_found"
@@ -169,7 +169,7 @@ func (s *Server) setSuspended(c *gin.Context, suspended bool) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Mentor's user id"
 //	@Success		200	{object}	VerifiedView
-//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem		"forbidden"
 //	@Failure		404	{object}	Problem		"not_found: no mentor profile"
@@ -188,7 +188,7 @@ func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Mentor's user id"
 //	@Success	200	{object}	VerifiedView
-//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem		"forbidden"
 //	@Failure	404	{object}	Problem		"not_found: no mentor profile"

@@ -335,7 +335,7 @@ func (s *Server) getCommunity(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Community id"
 //	@Success		200	{object}	MembershipView
-//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem		"not_found"
@@ -365,7 +365,7 @@ func (s *Server) joinCommunity(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path	string	true	"Community id"
 //	@Success		204
-//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem		"not_found"
@@ -553,7 +553,7 @@ func (s *Server) editPost(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path	string	true	"Post id"
 //	@Success		204
-//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem		"forbidden"
 //	@Failure		404	{object}	Problem		"not_found"
@@ -581,7 +581,7 @@ func (s *Server) deletePost(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Post id"
 //	@Success	200	{object}	PostView
-//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem		"forbidden"
 //	@Failure	404	{object}	Problem		"not_found"
@@ -600,7 +600,7 @@ func (s *Server) pinPost(c *gin.Context) { s.setPinned(c, true) }
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Post id"
 //	@Success	200	{object}	PostView
-//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem		"forbidden"
 //	@Failure	404	{object}	Problem		"not_found"
@@ -819,7 +819,7 @@ func (s *Server) rsvpEvent(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Event id"
 //	@Success		200	{object}	InviteResultView
-//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem		"forbidden"
 //	@Failure		404	{object}	Problem		"not_found"

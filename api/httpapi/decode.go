@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -96,4 +98,38 @@ func jsonTypeName(goKind string) string {
 		}
 		return "a " + goKind
 	}
+}
+
+// noBody guards the writes that take no body: a body naming fields (say
+// {"role": "organizer"} on a join) is refused as unknown fields rather than
+// ignored, so a client never believes it set something it did not. An empty
+// body or {} passes.
+func noBody(c *gin.Context) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if isMaxBytes(err) {
+			fail(c, errBodyTooLarge)
+		} else {
+			fail(c, apperr.New(apperr.Invalid, "malformed_json", "the request body could not be read"))
+		}
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		c.Next()
+		return
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		fail(c, apperr.New(apperr.Invalid, "malformed_json", "this endpoint takes no body"))
+		return
+	}
+	if len(fields) == 0 {
+		c.Next()
+		return
+	}
+	e := &apperr.Error{Kind: apperr.Invalid, Code: "unknown_field", Message: "this endpoint takes no body fields"}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		e.Fields = append(e.Fields, apperr.FieldError{Field: name, Message: "is not a known field"})
+	}
+	fail(c, e)
 }

@@ -338,7 +338,7 @@ func (s *Server) declineIntroduction(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Introduction id"
 //	@Success	200	{object}	IntroductionView
-//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem		"forbidden: only the founder"
 //	@Failure	404	{object}	Problem		"not_found"

@@ -143,7 +143,7 @@ func (s *Server) setCadence(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		userId	path	string	true	"The other person's user id"
 //	@Success	204
-//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem		"not_found"

@@ -284,7 +284,7 @@ func (s *Server) getMatchRequest(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Match request id"
 //	@Success		200	{object}	MatchRequestView
-//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem		"not_found"

@@ -129,7 +129,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Notification id"
 //	@Success		200	{object}	NotificationView
-//	@Failure		400	{object}	Problem		"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem		"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem		"unauthenticated"
 //	@Failure		403	{object}	Problem		"account_suspended"
 //	@Failure		404	{object}	Problem		"not_found"
@@ -158,7 +158,7 @@ func (s *Server) markNotificationRead(c *gin.Context) {
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Success		200	{object}	MarkAllReadResponse
-//	@Failure		400	{object}	Problem		"validation_failed: query string over its limits"
+//	@Failure		400	{object}	Problem		"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem		"unauthenticated"
 //	@Failure		403	{object}	Problem		"account_suspended"
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
