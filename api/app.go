@@ -243,15 +243,18 @@ func (a *app) init(ctx context.Context) error {
 		Moderation:    mod,
 		KeepInTouch:   kit,
 		// Last activity (for lapsed members), written at most hourly per user.
-		OnActivity:    func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
-		Ready:         db.Ping,
-		Logger:        log,
-		Metrics:       reg,
-		AuthPerMinute: float64(cfg.AuthPerMinute),
-		AuthBurst:     max(cfg.AuthPerMinute/2, 1),
-		CORSOrigins:   cfg.CORSOrigins,
-		Coverage:      cov,
-		Idempotency:   idem,
+		OnActivity:         func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
+		Ready:              db.Ping,
+		Logger:             log,
+		Metrics:            reg,
+		AuthPerMinute:      float64(cfg.AuthPerMinute),
+		AuthBurst:          max(cfg.AuthPerMinute/2, 1),
+		AuthEmailPerMinute: float64(cfg.AuthEmailPerMinute),
+		PasswordPerMinute:  float64(cfg.PasswordPerMinute),
+		WritePerMinute:     float64(cfg.WritePerMinute),
+		CORSOrigins:        cfg.CORSOrigins,
+		Coverage:           cov,
+		Idempotency:        idem,
 	})
 	a.accounts, a.profiles, a.notifications, a.mentorships = acc, prof, notif, ms
 	a.community, a.keepInTouch, a.idempotency, a.jobs = comm, kit, idem, runner
@@ -366,6 +369,9 @@ func newGate(waiting http.Handler) *gate {
 }
 
 func (g *gate) open(h http.Handler) { g.next.Store(&h) }
+
+// current is the handler requests go to now.
+func (g *gate) current() http.Handler { return *g.next.Load() }
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	(*g.next.Load()).ServeHTTP(w, r)

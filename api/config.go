@@ -31,7 +31,11 @@ type config struct {
 	IntroExpiryDays int
 	LapsedDays      int
 	AuthPerMinute   int
-	Demo            bool
+	// Per e-mail (sign-up, sign-in), per user (password changes, writes).
+	AuthEmailPerMinute int
+	PasswordPerMinute  int
+	WritePerMinute     int
+	Demo               bool
 
 	// Set by tests only.
 	clock           clock
@@ -80,6 +84,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		errs = append(errs, err)
 	}
 	if cfg.AuthPerMinute, err = envInt(getenv, "KIZUNA_AUTH_RATE_PER_MINUTE", 20, 1, 100000); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.AuthEmailPerMinute, err = envInt(getenv, "KIZUNA_AUTH_EMAIL_RATE_PER_MINUTE", 10, 1, 100000); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.PasswordPerMinute, err = envInt(getenv, "KIZUNA_PASSWORD_RATE_PER_MINUTE", 6, 1, 100000); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.WritePerMinute, err = envInt(getenv, "KIZUNA_WRITE_RATE_PER_MINUTE", 120, 1, 1000000); err != nil {
 		errs = append(errs, err)
 	}
 	switch getenv("KIZUNA_DEMO") {

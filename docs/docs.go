@@ -103,6 +103,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.VerifiedView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -119,6 +125,18 @@ const docTemplate = `{
                         "description": "not_found: no mentor profile",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -166,6 +184,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.VerifiedView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -182,6 +206,18 @@ const docTemplate = `{
                         "description": "not_found: no mentor profile",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -279,6 +315,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -338,7 +386,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "role_not_grantable",
+                        "description": "role_not_grantable, unknown_field: this endpoint takes no body",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -359,6 +407,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -409,6 +469,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.AdminUserView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -431,6 +497,18 @@ const docTemplate = `{
                         "description": "cannot_suspend_self",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -480,6 +558,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.AdminUserView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -496,6 +580,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -591,6 +687,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MunicipalityView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "404": {
                         "description": "not_found",
                         "schema": {
@@ -622,6 +724,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.PrefecturesResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "503": {
@@ -660,6 +768,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.MunicipalitiesResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "404": {
@@ -741,9 +855,15 @@ const docTemplate = `{
                         }
                     },
                     "429": {
-                        "description": "rate_limited (see Retry-After)",
+                        "description": "rate_limited: too many attempts from your address or for this e-mail (see Retry-After)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -888,9 +1008,15 @@ const docTemplate = `{
                         }
                     },
                     "429": {
-                        "description": "rate_limited (see Retry-After)",
+                        "description": "rate_limited: too many attempts from your address (see Retry-After)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -978,9 +1104,15 @@ const docTemplate = `{
                         }
                     },
                     "429": {
-                        "description": "rate_limited (see Retry-After)",
+                        "description": "rate_limited: too many attempts from your address or for this e-mail (see Retry-After)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -1166,6 +1298,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -1211,6 +1355,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.CommunityView"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -1345,6 +1495,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -1393,6 +1555,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MembershipView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -1409,6 +1577,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -1456,6 +1636,12 @@ const docTemplate = `{
                     "204": {
                         "description": "No Content"
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -1478,6 +1664,18 @@ const docTemplate = `{
                         "description": "last_organizer",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -1756,6 +1954,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -1852,6 +2062,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -1894,6 +2116,12 @@ const docTemplate = `{
                     "204": {
                         "description": "No Content"
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -1910,6 +2138,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -2073,6 +2313,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.EventView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -2139,6 +2385,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.InviteResultView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -2161,6 +2413,18 @@ const docTemplate = `{
                         "description": "event_past",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -2275,6 +2539,18 @@ const docTemplate = `{
                         "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -2418,6 +2694,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.IntroductionView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -2549,6 +2831,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -2650,6 +2944,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -2697,6 +3003,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.IntroductionView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -2719,6 +3031,18 @@ const docTemplate = `{
                         "description": "invalid_transition",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -2955,6 +3279,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -3001,6 +3337,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/httpapi.MatchRequestResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -3069,6 +3411,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MatchRequestView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -3091,6 +3439,18 @@ const docTemplate = `{
                         "description": "invalid_transition",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -3205,6 +3565,18 @@ const docTemplate = `{
                         "description": "idempotency_key_reuse (this Idempotency-Key was sent with a different request)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -3344,6 +3716,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Me"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "unauthenticated",
                         "schema": {
@@ -3437,6 +3815,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -3479,6 +3869,12 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version of the profile"
                             }
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -3610,6 +4006,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -3653,6 +4061,12 @@ const docTemplate = `{
                                 "type": "string",
                                 "description": "Version of the profile, e.g. \\\"3\\"
                             }
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
                     "401": {
@@ -3784,6 +4198,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -3862,6 +4288,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many password changes or changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4023,6 +4461,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MentorPublicView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -4170,6 +4614,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MentorshipView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -4290,6 +4740,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -4390,6 +4852,18 @@ const docTemplate = `{
                         "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4587,6 +5061,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -4703,6 +5189,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.MarkAllReadResponse"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "unauthenticated",
                         "schema": {
@@ -4713,6 +5205,18 @@ const docTemplate = `{
                         "description": "account_suspended",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4763,6 +5267,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.NotificationView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "unauthenticated",
                         "schema": {
@@ -4779,6 +5289,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4826,6 +5348,12 @@ const docTemplate = `{
                     "204": {
                         "description": "No Content"
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -4842,6 +5370,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -4937,6 +5477,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -4984,6 +5536,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.PostView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -5000,6 +5558,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -5049,6 +5619,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.PostView"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits; unknown_field: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "401": {
                         "description": "Unauthorized",
                         "schema": {
@@ -5065,6 +5641,18 @@ const docTemplate = `{
                         "description": "not_found",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
                         }
                     },
                     "500": {
@@ -5252,6 +5840,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -5434,6 +6034,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Problem"
                         }
                     },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
                     "500": {
                         "description": "Internal Server Error",
                         "schema": {
@@ -5468,6 +6080,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.TopicsResponse"
                         }
                     },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
                     "503": {
                         "description": "unavailable (the database cannot be reached; retry)",
                         "schema": {
@@ -5485,6 +6103,7 @@ const docTemplate = `{
                 "message": {
                     "description": "Optional word to the founder (up to 1,000 characters).",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "喜んで。来週の火曜の夜に電話しましょう"
                 }
             }
@@ -5563,10 +6182,12 @@ const docTemplate = `{
             "properties": {
                 "currentPassword": {
                     "type": "string",
+                    "maxLength": 128,
                     "example": "correct-horse-battery"
                 },
                 "newPassword": {
                     "type": "string",
+                    "maxLength": 128,
                     "example": "a-longer-passphrase-2026"
                 }
             }
@@ -5591,11 +6212,13 @@ const docTemplate = `{
             "properties": {
                 "description": {
                     "type": "string",
+                    "maxLength": 4000,
                     "example": "十勝で事業を営む人と、応援するメンターの集まりです。参加無料。"
                 },
                 "municipalityCodes": {
                     "description": "Optionally, only these municipalities of those prefectures.",
                     "type": "array",
+                    "maxItems": 500,
                     "items": {
                         "type": "string"
                     },
@@ -5606,15 +6229,18 @@ const docTemplate = `{
                 },
                 "name": {
                     "type": "string",
+                    "maxLength": 80,
                     "example": "十勝起業者コミュニティ"
                 },
                 "nameEn": {
                     "type": "string",
+                    "maxLength": 80,
                     "example": "Tokachi Founders Community"
                 },
                 "prefectureCodes": {
                     "description": "Prefectures it covers (1 or more).",
                     "type": "array",
+                    "maxItems": 47,
                     "items": {
                         "type": "string"
                     },
@@ -5701,6 +6327,7 @@ const docTemplate = `{
                 "reflection": {
                     "description": "What went well, what you learned (1 to 2,000 characters).",
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "販路の考え方が変わりました。ありがとうございました"
                 },
                 "stayInTouch": {
@@ -5751,18 +6378,22 @@ const docTemplate = `{
                 "communityId": {
                     "description": "For a report about a person: the community where it happened, so its organizers see it.",
                     "type": "string",
+                    "maxLength": 24,
                     "example": "673f0c2b9d1e8a0012ab3600"
                 },
                 "detail": {
                     "type": "string",
+                    "maxLength": 4000,
                     "example": "紹介のたびに自社の会計サービスを勧められます"
                 },
                 "postId": {
                     "type": "string",
+                    "maxLength": 24,
                     "example": "673f0c2b9d1e8a0012ab3700"
                 },
                 "reason": {
                     "type": "string",
+                    "maxLength": 30,
                     "enum": [
                         "harassment",
                         "spam",
@@ -5774,6 +6405,7 @@ const docTemplate = `{
                 },
                 "subjectUserId": {
                     "type": "string",
+                    "maxLength": 24,
                     "example": "673f0c2b9d1e8a0012ab34cd"
                 }
             }
@@ -6008,10 +6640,12 @@ const docTemplate = `{
                 "message": {
                     "description": "Optional word to the founder (up to 1,000 characters).",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "今は手一杯です。春になったらまた声をかけてください"
                 },
                 "reason": {
                     "type": "string",
+                    "maxLength": 30,
                     "enum": [
                         "no_capacity",
                         "topic_mismatch",
@@ -6028,6 +6662,7 @@ const docTemplate = `{
                 "reason": {
                     "description": "Why (1 to 1,000 characters); shared with the other party.",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "事業の方向転換のため、いったん区切りにします"
                 }
             }
@@ -6056,6 +6691,7 @@ const docTemplate = `{
                 },
                 "description": {
                     "type": "string",
+                    "maxLength": 4000,
                     "example": "お茶を飲みながら、気軽に。途中参加・途中退出OK。"
                 },
                 "endsAt": {
@@ -6073,6 +6709,7 @@ const docTemplate = `{
                 "tags": {
                     "description": "Any of free, online (needs online: true), short (60 minutes or less), beginner.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6084,6 +6721,7 @@ const docTemplate = `{
                 },
                 "title": {
                     "type": "string",
+                    "maxLength": 120,
                     "example": "30分だけ、販路の悩み相談会"
                 },
                 "venue": {
@@ -6186,16 +6824,19 @@ const docTemplate = `{
             "properties": {
                 "bio": {
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "帯広でナチュラルチーズを作っています。道外への販路を探しています。"
                 },
                 "companyName": {
                     "description": "Up to 100 characters; may be empty at the idea stage.",
                     "type": "string",
+                    "maxLength": 100,
                     "example": "十勝チーズ工房"
                 },
                 "industry": {
                     "description": "Up to 50 characters.",
                     "type": "string",
+                    "maxLength": 50,
                     "example": "食品製造"
                 },
                 "location": {
@@ -6204,6 +6845,7 @@ const docTemplate = `{
                 "stage": {
                     "description": "idea, pre_seed, seed, growth, established or succession.",
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "idea",
                         "pre_seed",
@@ -6217,6 +6859,7 @@ const docTemplate = `{
                 "topicsNeeded": {
                     "description": "Up to 10 topic slugs.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6228,6 +6871,7 @@ const docTemplate = `{
                 "website": {
                     "description": "http or https URL.",
                     "type": "string",
+                    "maxLength": 200,
                     "example": "https://tokachi-cheese.example.jp"
                 }
             }
@@ -6321,11 +6965,13 @@ const docTemplate = `{
                 "mentorId": {
                     "description": "A mentor from the request's suggestions (or any candidate).",
                     "type": "string",
+                    "maxLength": 24,
                     "example": "673f0c2b9d1e8a0012ab34cd"
                 },
                 "message": {
                     "description": "A short personal word; it does more than a form letter (up to 1,000 characters).",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "帯広でチーズ工房をしています。道外の販路について30分ほどお話を伺えませんか"
                 }
             }
@@ -6540,6 +7186,7 @@ const docTemplate = `{
                 },
                 "municipalityCode": {
                     "type": "string",
+                    "maxLength": 5,
                     "example": "01101"
                 }
             }
@@ -6592,10 +7239,12 @@ const docTemplate = `{
             "properties": {
                 "email": {
                     "type": "string",
+                    "maxLength": 254,
                     "example": "yuki.sato@example.jp"
                 },
                 "password": {
                     "type": "string",
+                    "maxLength": 128,
                     "example": "correct-horse-battery"
                 }
             }
@@ -6643,11 +7292,13 @@ const docTemplate = `{
                 "message": {
                     "description": "What you need, in your words (up to 1,000 characters); shown to mentors you ask.",
                     "type": "string",
+                    "maxLength": 1000,
                     "example": "道外への販路と、最初の社員の採用について相談したいです"
                 },
                 "modes": {
                     "description": "Ways you accept to meet; default all.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6665,6 +7316,7 @@ const docTemplate = `{
                 "topics": {
                     "description": "1 to 5 topic slugs, most important first.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6911,6 +7563,7 @@ const docTemplate = `{
                 "bio": {
                     "description": "Up to 2,000 characters.",
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "道内の地方銀行で20年、創業融資と事業承継を担当しました。"
                 },
                 "capacity": {
@@ -6921,6 +7574,7 @@ const docTemplate = `{
                 "headline": {
                     "description": "1 to 120 characters.",
                     "type": "string",
+                    "maxLength": 120,
                     "example": "元地銀の融資担当。創業期の資金繰りと補助金の相談に乗ります"
                 },
                 "independent": {
@@ -6931,6 +7585,7 @@ const docTemplate = `{
                 "industries": {
                     "description": "Up to 10 industries the mentor knows.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6942,6 +7597,7 @@ const docTemplate = `{
                 "languages": {
                     "description": "ISO 639-1 codes; default [\"ja\"].",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6956,6 +7612,7 @@ const docTemplate = `{
                 "modes": {
                     "description": "One or more of in_person, online, phone.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6968,6 +7625,7 @@ const docTemplate = `{
                 "stakes": {
                     "description": "Companies or industries in which the mentor has a financial interest\n(up to 20). Private: shown to you and organizers; matching keeps you away\nfrom founders in them.",
                     "type": "array",
+                    "maxItems": 20,
                     "items": {
                         "type": "string"
                     },
@@ -6978,6 +7636,7 @@ const docTemplate = `{
                 "tags": {
                     "description": "Free tags beside the taxonomy (up to 10, 30 characters each).",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -6989,6 +7648,7 @@ const docTemplate = `{
                 "topics": {
                     "description": "1 to 10 topic slugs from GET /v1/topics, most important first.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string"
                     },
@@ -7788,6 +8448,7 @@ const docTemplate = `{
                 "body": {
                     "description": "1 to 4,000 characters.",
                     "type": "string",
+                    "maxLength": 4000,
                     "example": "来月、帯広で販路開拓の勉強会をします。初めての方も歓迎です。"
                 }
             }
@@ -7916,6 +8577,7 @@ const docTemplate = `{
             "properties": {
                 "status": {
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "going",
                         "maybe",
@@ -7976,6 +8638,7 @@ const docTemplate = `{
             "properties": {
                 "refreshToken": {
                     "type": "string",
+                    "maxLength": 1024,
                     "example": "q9V3x2m7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8"
                 }
             }
@@ -7986,15 +8649,18 @@ const docTemplate = `{
                 "displayName": {
                     "description": "1 to 50 characters.",
                     "type": "string",
+                    "maxLength": 50,
                     "example": "佐藤 由紀"
                 },
                 "email": {
                     "type": "string",
+                    "maxLength": 254,
                     "example": "yuki.sato@example.jp"
                 },
                 "locale": {
                     "description": "ja (default) or en.",
                     "type": "string",
+                    "maxLength": 5,
                     "enum": [
                         "ja",
                         "en"
@@ -8003,11 +8669,13 @@ const docTemplate = `{
                 },
                 "password": {
                     "type": "string",
+                    "maxLength": 128,
                     "example": "correct-horse-battery"
                 },
                 "roles": {
                     "description": "Any of founder and mentor (a person may be both); other roles are granted by admins.",
                     "type": "array",
+                    "maxItems": 10,
                     "items": {
                         "type": "string",
                         "enum": [
@@ -8026,6 +8694,7 @@ const docTemplate = `{
             "properties": {
                 "action": {
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "none",
                         "warned",
@@ -8036,6 +8705,7 @@ const docTemplate = `{
                 },
                 "resolution": {
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "本人と話し、利害関係をプロフィールに記載してもらいました"
                 }
             }
@@ -8046,6 +8716,7 @@ const docTemplate = `{
                 "role": {
                     "description": "Only organizer is granted here.",
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "organizer"
                     ],
@@ -8268,6 +8939,7 @@ const docTemplate = `{
                 },
                 "kind": {
                     "type": "string",
+                    "maxLength": 20,
                     "enum": [
                         "call",
                         "meeting",
@@ -8280,6 +8952,7 @@ const docTemplate = `{
                 "summary": {
                     "description": "Private to the two of you (up to 2,000 characters).",
                     "type": "string",
+                    "maxLength": 2000,
                     "example": "道外の展示会の選び方を相談。次回は価格表を見てもらう"
                 }
             }
@@ -8329,10 +9002,12 @@ const docTemplate = `{
             "properties": {
                 "displayName": {
                     "type": "string",
+                    "maxLength": 50,
                     "example": "佐藤 由紀"
                 },
                 "locale": {
                     "type": "string",
+                    "maxLength": 5,
                     "enum": [
                         "ja",
                         "en"
@@ -8342,6 +9017,7 @@ const docTemplate = `{
                 "phone": {
                     "description": "Shared with the people you are connected with; \"\" removes it.",
                     "type": "string",
+                    "maxLength": 24,
                     "example": "090-1234-5678"
                 },
                 "preferences": {
@@ -8367,10 +9043,12 @@ const docTemplate = `{
             "properties": {
                 "address": {
                     "type": "string",
+                    "maxLength": 200,
                     "example": "帯広市西2条南9丁目 とかちプラザ 303"
                 },
                 "municipalityCode": {
                     "type": "string",
+                    "maxLength": 5,
                     "example": "01207"
                 }
             }

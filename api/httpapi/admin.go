@@ -12,7 +12,7 @@ import (
 // RoleRequest names a role to grant.
 type RoleRequest struct {
 	// Only organizer is granted here.
-	Role string `json:"role" enums:"organizer" example:"organizer"`
+	Role string `json:"role" enums:"organizer" example:"organizer" validate:"max=20"`
 }
 
 // AdminUserView is an account as admins see it.
@@ -56,6 +56,8 @@ func adminUserView(u accounts.User) AdminUserView {
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/admin/users/{id}/roles [post]
@@ -65,7 +67,7 @@ func (s *Server) grantRole(c *gin.Context) {
 		return
 	}
 	var req RoleRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	u, err := s.accounts.GrantRole(c, principal(c), id, accounts.Role(req.Role))
@@ -86,10 +88,12 @@ func (s *Server) grantRole(c *gin.Context) {
 //	@Param			id		path		string	true	"User id"
 //	@Param			role	path		string	true	"The role"	Enums(organizer)
 //	@Success		200		{object}	AdminUserView
-//	@Failure		400		{object}	Problem	"role_not_grantable"
+//	@Failure		400		{object}	Problem	"role_not_grantable, unknown_field: this endpoint takes no body"
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"forbidden: admins only"
-//	@Failure		404		{object}	Problem	"not_found"
+//	@Failure		403		{object}	Problem		"forbidden: admins only"
+//	@Failure		404		{object}	Problem		"not_found"
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/admin/users/{id}/roles/{role} [delete]
@@ -115,10 +119,13 @@ func (s *Server) revokeRole(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"User id"
 //	@Success		200	{object}	AdminUserView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem	"forbidden: admins only"
-//	@Failure		404	{object}	Problem	"not_found"
-//	@Failure		409	{object}	Problem	"cannot_suspend_self"
+//	@Failure		403	{object}	Problem		"forbidden: admins only"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		409	{object}	Problem		"cannot_suspend_self"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/admin/users/{id}/suspend [post]
@@ -133,9 +140,12 @@ func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"User id"
 //	@Success	200	{object}	AdminUserView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden: admins only"
-//	@Failure	404	{object}	Problem	"not_found"
+//	@Failure	403	{object}	Problem		"forbidden: admins only"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/admin/users/{id}/unsuspend [post]
@@ -163,9 +173,12 @@ func (s *Server) setSuspended(c *gin.Context, suspended bool) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Mentor's user id"
 //	@Success		200	{object}	VerifiedView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem	"forbidden"
-//	@Failure		404	{object}	Problem	"not_found: no mentor profile"
+//	@Failure		403	{object}	Problem		"forbidden"
+//	@Failure		404	{object}	Problem		"not_found: no mentor profile"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/admin/mentors/{id}/verify [post]
@@ -180,9 +193,12 @@ func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Mentor's user id"
 //	@Success	200	{object}	VerifiedView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden"
-//	@Failure	404	{object}	Problem	"not_found: no mentor profile"
+//	@Failure	403	{object}	Problem		"forbidden"
+//	@Failure	404	{object}	Problem		"not_found: no mentor profile"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/admin/mentors/{id}/verify [delete]

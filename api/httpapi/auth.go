@@ -11,25 +11,25 @@ import (
 
 // RegisterRequest creates an account.
 type RegisterRequest struct {
-	Email    string `json:"email" example:"yuki.sato@example.jp"`
-	Password string `json:"password" example:"correct-horse-battery"`
+	Email    string `json:"email" example:"yuki.sato@example.jp" validate:"max=254"`
+	Password string `json:"password" example:"correct-horse-battery" validate:"max=128"`
 	// 1 to 50 characters.
-	DisplayName string `json:"displayName" example:"佐藤 由紀"`
+	DisplayName string `json:"displayName" example:"佐藤 由紀" validate:"max=50"`
 	// Any of founder and mentor (a person may be both); other roles are granted by admins.
-	Roles []string `json:"roles" enums:"founder,mentor" example:"mentor"`
+	Roles []string `json:"roles" enums:"founder,mentor" example:"mentor" validate:"max=10,dive,max=20"`
 	// ja (default) or en.
-	Locale string `json:"locale,omitempty" enums:"ja,en" example:"ja"`
+	Locale string `json:"locale,omitempty" enums:"ja,en" example:"ja" validate:"max=5"`
 }
 
 // LoginRequest signs in.
 type LoginRequest struct {
-	Email    string `json:"email" example:"yuki.sato@example.jp"`
-	Password string `json:"password" example:"correct-horse-battery"`
+	Email    string `json:"email" example:"yuki.sato@example.jp" validate:"max=254"`
+	Password string `json:"password" example:"correct-horse-battery" validate:"max=128"`
 }
 
 // RefreshRequest carries a refresh token (for refresh and logout).
 type RefreshRequest struct {
-	RefreshToken string `json:"refreshToken" example:"q9V3x2m7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8"`
+	RefreshToken string `json:"refreshToken" example:"q9V3x2m7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8" validate:"max=1024"`
 }
 
 // TokenPair is a fresh access token and its refresh token.
@@ -73,18 +73,19 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@Param			body			body		RegisterRequest	true	"The new account"
 //	@Param			Idempotency-Key	header		string			false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
 //	@Success		201				{object}	AuthResponse
-//	@Failure		400				{object}	Problem	"validation_failed, malformed_json, unknown_field"
-//	@Failure		409				{object}	Problem	"email_taken, idempotency_in_progress"
-//	@Failure		413				{object}	Problem	"body_too_large"
-//	@Failure		429				{object}	Problem	"rate_limited (see Retry-After)"
-//	@Failure		415				{object}	Problem	"unsupported_media_type"
+//	@Failure		400				{object}	Problem		"validation_failed, malformed_json, unknown_field"
+//	@Failure		409				{object}	Problem		"email_taken, idempotency_in_progress"
+//	@Failure		413				{object}	Problem		"body_too_large"
+//	@Failure		415				{object}	Problem		"unsupported_media_type"
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many attempts from your address or for this e-mail (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/auth/register [post]
 func (s *Server) register(c *gin.Context) {
 	var req RegisterRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
 		return
 	}
 	roles := make([]accounts.Role, len(req.Roles))
@@ -116,13 +117,14 @@ func (s *Server) register(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
-//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
+//	@Failure		429		{object}	Problem		"rate_limited: too many attempts from your address or for this e-mail (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/auth/login [post]
 func (s *Server) login(c *gin.Context) {
 	var req LoginRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
 		return
 	}
 	u, pair, err := s.accounts.Login(c, req.Email, req.Password)
@@ -147,13 +149,14 @@ func (s *Server) login(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
-//	@Failure		429		{object}	Problem	"rate_limited (see Retry-After)"
+//	@Failure		429		{object}	Problem		"rate_limited: too many attempts from your address (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/auth/refresh [post]
 func (s *Server) refresh(c *gin.Context) {
 	var req RefreshRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	pair, err := s.accounts.Refresh(c, req.RefreshToken)
@@ -181,7 +184,7 @@ func (s *Server) refresh(c *gin.Context) {
 //	@Router			/v1/auth/logout [post]
 func (s *Server) logout(c *gin.Context) {
 	var req RefreshRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	if failIf(c, s.accounts.Logout(c, req.RefreshToken)) {

@@ -13,13 +13,13 @@ import (
 
 // CommunityRequest creates a community.
 type CommunityRequest struct {
-	Name        string `json:"name" example:"十勝起業者コミュニティ"`
-	NameEn      string `json:"nameEn,omitempty" example:"Tokachi Founders Community"`
-	Description string `json:"description,omitempty" example:"十勝で事業を営む人と、応援するメンターの集まりです。参加無料。"`
+	Name        string `json:"name" example:"十勝起業者コミュニティ" validate:"max=80"`
+	NameEn      string `json:"nameEn,omitempty" example:"Tokachi Founders Community" validate:"max=80"`
+	Description string `json:"description,omitempty" example:"十勝で事業を営む人と、応援するメンターの集まりです。参加無料。" validate:"max=4000"`
 	// Prefectures it covers (1 or more).
-	PrefectureCodes []string `json:"prefectureCodes" example:"01"`
+	PrefectureCodes []string `json:"prefectureCodes" example:"01" validate:"max=47,dive,max=2"`
 	// Optionally, only these municipalities of those prefectures.
-	MunicipalityCodes []string `json:"municipalityCodes,omitempty" example:"01207,01631"`
+	MunicipalityCodes []string `json:"municipalityCodes,omitempty" example:"01207,01631" validate:"max=500,dive,max=5"`
 }
 
 // CommunityView is a community.
@@ -78,7 +78,7 @@ type MemberList struct {
 // PostRequest writes a post.
 type PostRequest struct {
 	// 1 to 4,000 characters.
-	Body string `json:"body" example:"来月、帯広で販路開拓の勉強会をします。初めての方も歓迎です。"`
+	Body string `json:"body" example:"来月、帯広で販路開拓の勉強会をします。初めての方も歓迎です。" validate:"max=4000"`
 }
 
 // PostView is a post.
@@ -100,14 +100,14 @@ type PostList struct {
 
 // VenueRequest is where an in-person event happens.
 type VenueRequest struct {
-	MunicipalityCode string `json:"municipalityCode" example:"01207"`
-	Address          string `json:"address,omitempty" example:"帯広市西2条南9丁目 とかちプラザ 303"`
+	MunicipalityCode string `json:"municipalityCode" example:"01207" validate:"max=5"`
+	Address          string `json:"address,omitempty" example:"帯広市西2条南9丁目 とかちプラザ 303" validate:"max=200"`
 }
 
 // EventRequest creates an event.
 type EventRequest struct {
-	Title       string    `json:"title" example:"30分だけ、販路の悩み相談会"`
-	Description string    `json:"description,omitempty" example:"お茶を飲みながら、気軽に。途中参加・途中退出OK。"`
+	Title       string    `json:"title" example:"30分だけ、販路の悩み相談会" validate:"max=120"`
+	Description string    `json:"description,omitempty" example:"お茶を飲みながら、気軽に。途中参加・途中退出OK。" validate:"max=4000"`
 	StartsAt    time.Time `json:"startsAt" example:"2026-12-05T10:00:00Z"`
 	EndsAt      time.Time `json:"endsAt" example:"2026-12-05T10:30:00Z"`
 	Online      bool      `json:"online" example:"false"`
@@ -115,7 +115,7 @@ type EventRequest struct {
 	Venue    *VenueRequest `json:"venue,omitempty"`
 	Capacity int           `json:"capacity" example:"12"`
 	// Any of free, online (needs online: true), short (60 minutes or less), beginner.
-	Tags []string `json:"tags,omitempty" example:"free,short,beginner"`
+	Tags []string `json:"tags,omitempty" example:"free,short,beginner" validate:"max=10,dive,max=20"`
 }
 
 // VenueView is an event's venue.
@@ -156,7 +156,7 @@ type EventList struct {
 
 // RSVPRequest answers an event.
 type RSVPRequest struct {
-	Status string `json:"status" enums:"going,maybe,not_going" example:"going"`
+	Status string `json:"status" enums:"going,maybe,not_going" example:"going" validate:"max=20"`
 }
 
 // RSVPView is the caller's standing for an event.
@@ -232,16 +232,18 @@ func nextOffset(offset, limit int, more bool) string {
 //	@Failure		400				{object}	Problem	"validation_failed"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem	"forbidden: needs the organizer role"
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities [post]
 func (s *Server) createCommunity(c *gin.Context) {
 	var req CommunityRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	cm, err := s.community.Create(c, principal(c), community.CommunityInput{
@@ -306,6 +308,7 @@ func (s *Server) listCommunities(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Community id"
 //	@Success	200	{object}	CommunityView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
@@ -338,9 +341,12 @@ func (s *Server) getCommunity(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Community id"
 //	@Success		200	{object}	MembershipView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem	"not_found"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities/{id}/join [post]
@@ -366,10 +372,13 @@ func (s *Server) joinCommunity(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path	string	true	"Community id"
 //	@Success		204
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem	"not_found"
-//	@Failure		409	{object}	Problem	"last_organizer"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		409	{object}	Problem		"last_organizer"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities/{id}/leave [post]
@@ -486,11 +495,13 @@ func (s *Server) listPosts(c *gin.Context) {
 //	@Failure	401				{object}	Problem
 //	@Failure	403				{object}	Problem	"not_a_member"
 //	@Failure	404				{object}	Problem	"not_found"
+//	@Failure	409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
 //	@Failure	413				{object}	Problem
 //	@Failure	415				{object}	Problem
+//	@Failure	422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure	429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500				{object}	Problem
-//	@Failure	409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
-//	@Failure	422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure	503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/communities/{id}/posts [post]
 func (s *Server) createPost(c *gin.Context) {
@@ -499,7 +510,7 @@ func (s *Server) createPost(c *gin.Context) {
 		return
 	}
 	var req PostRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	post, err := s.community.CreatePost(c, principal(c), id, req.Body)
@@ -526,6 +537,8 @@ func (s *Server) createPost(c *gin.Context) {
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/posts/{id} [patch]
@@ -535,7 +548,7 @@ func (s *Server) editPost(c *gin.Context) {
 		return
 	}
 	var req PostRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	post, err := s.community.EditPost(c, principal(c), id, req.Body)
@@ -555,9 +568,12 @@ func (s *Server) editPost(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path	string	true	"Post id"
 //	@Success		204
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem	"forbidden"
-//	@Failure		404	{object}	Problem	"not_found"
+//	@Failure		403	{object}	Problem		"forbidden"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/posts/{id} [delete]
@@ -581,9 +597,12 @@ func (s *Server) deletePost(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Post id"
 //	@Success	200	{object}	PostView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden"
-//	@Failure	404	{object}	Problem	"not_found"
+//	@Failure	403	{object}	Problem		"forbidden"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/posts/{id}/pin [post]
@@ -598,9 +617,12 @@ func (s *Server) pinPost(c *gin.Context) { s.setPinned(c, true) }
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Post id"
 //	@Success	200	{object}	PostView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden"
-//	@Failure	404	{object}	Problem	"not_found"
+//	@Failure	403	{object}	Problem		"forbidden"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/posts/{id}/unpin [post]
@@ -652,11 +674,13 @@ func (s *Server) eventView(e community.Located) EventView {
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem	"forbidden: not an organizer of this community"
 //	@Failure		404				{object}	Problem	"not_found"
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/communities/{id}/events [post]
 func (s *Server) createEvent(c *gin.Context) {
@@ -665,7 +689,7 @@ func (s *Server) createEvent(c *gin.Context) {
 		return
 	}
 	var req EventRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	in := community.EventInput{Title: req.Title, Description: req.Description, StartsAt: req.StartsAt, EndsAt: req.EndsAt,
@@ -742,6 +766,7 @@ func (s *Server) listEvents(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Event id"
 //	@Success	200	{object}	EventView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
@@ -789,8 +814,10 @@ func (s *Server) getEvent(c *gin.Context) {
 //	@Failure		409				{object}	Problem	"event_past, idempotency_in_progress"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/events/{id}/rsvp [post]
 func (s *Server) rsvpEvent(c *gin.Context) {
@@ -799,7 +826,7 @@ func (s *Server) rsvpEvent(c *gin.Context) {
 		return
 	}
 	var req RSVPRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	r, err := s.community.Respond(c, principal(c), id, req.Status)
@@ -819,10 +846,13 @@ func (s *Server) rsvpEvent(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Event id"
 //	@Success		200	{object}	InviteResultView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
-//	@Failure		403	{object}	Problem	"forbidden"
-//	@Failure		404	{object}	Problem	"not_found"
-//	@Failure		409	{object}	Problem	"event_past"
+//	@Failure		403	{object}	Problem		"forbidden"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		409	{object}	Problem		"event_past"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/events/{id}/invite-lapsed [post]

@@ -13,18 +13,18 @@ import (
 
 // ConductReportRequest reports a code-of-conduct problem about a person or a post.
 type ConductReportRequest struct {
-	SubjectUserID string `json:"subjectUserId,omitempty" example:"673f0c2b9d1e8a0012ab34cd"`
-	PostID        string `json:"postId,omitempty" example:"673f0c2b9d1e8a0012ab3700"`
+	SubjectUserID string `json:"subjectUserId,omitempty" example:"673f0c2b9d1e8a0012ab34cd" validate:"max=24"`
+	PostID        string `json:"postId,omitempty" example:"673f0c2b9d1e8a0012ab3700" validate:"max=24"`
 	// For a report about a person: the community where it happened, so its organizers see it.
-	CommunityID string `json:"communityId,omitempty" example:"673f0c2b9d1e8a0012ab3600"`
-	Reason      string `json:"reason" enums:"harassment,spam,undisclosed_stake,inappropriate,other" example:"undisclosed_stake"`
-	Detail      string `json:"detail,omitempty" example:"紹介のたびに自社の会計サービスを勧められます"`
+	CommunityID string `json:"communityId,omitempty" example:"673f0c2b9d1e8a0012ab3600" validate:"max=24"`
+	Reason      string `json:"reason" enums:"harassment,spam,undisclosed_stake,inappropriate,other" example:"undisclosed_stake" validate:"max=30"`
+	Detail      string `json:"detail,omitempty" example:"紹介のたびに自社の会計サービスを勧められます" validate:"max=4000"`
 }
 
 // ResolveRequest resolves a report.
 type ResolveRequest struct {
-	Resolution string `json:"resolution" example:"本人と話し、利害関係をプロフィールに記載してもらいました"`
-	Action     string `json:"action" enums:"none,warned,post_removed,suspended" example:"warned"`
+	Resolution string `json:"resolution" example:"本人と話し、利害関係をプロフィールに記載してもらいました" validate:"max=2000"`
+	Action     string `json:"action" enums:"none,warned,post_removed,suspended" example:"warned" validate:"max=20"`
 }
 
 // ConductReportView is a report.
@@ -93,16 +93,18 @@ func optionalID(v *apperr.Validation, field, s string) *bson.ObjectID {
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem
 //	@Failure		404				{object}	Problem	"not_found: no such user or post"
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/reports [post]
 func (s *Server) fileConductReport(c *gin.Context) {
 	var req ConductReportRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	var v apperr.Validation
@@ -174,6 +176,8 @@ func (s *Server) listConductReports(c *gin.Context) {
 //	@Failure	409		{object}	Problem	"invalid_transition: already resolved"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/reports/{id}/resolve [post]
@@ -183,7 +187,7 @@ func (s *Server) resolveConductReport(c *gin.Context) {
 		return
 	}
 	var req ResolveRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	r, err := s.moderation.Resolve(c, principal(c), id, req.Resolution, req.Action)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -18,9 +20,10 @@ import (
 const maxBodyBytes = 1 << 20
 
 // decodeJSON reads the body strictly into dst: JSON only, no unknown fields,
-// one value, at most maxBodyBytes. On failure it writes the problem and
-// returns false; the handler just returns.
-func decodeJSON(c *gin.Context, dst any) bool {
+// one value, at most maxBodyBytes, every field within its declared limit (see
+// checkLimits). On failure it writes the problem and returns false; the
+// handler just returns.
+func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
@@ -51,7 +54,7 @@ func decodeJSON(c *gin.Context, dst any) bool {
 		fail(c, apperr.New(apperr.Invalid, "malformed_json", "the body must hold exactly one JSON value"))
 		return false
 	}
-	return true
+	return !failIf(c, s.checkLimits(dst))
 }
 
 // jsonError turns a decoding error into a problem a client can act on.
@@ -95,4 +98,38 @@ func jsonTypeName(goKind string) string {
 		}
 		return "a " + goKind
 	}
+}
+
+// noBody guards the writes that take no body: a body naming fields (say
+// {"role": "organizer"} on a join) is refused as unknown fields rather than
+// ignored, so a client never believes it set something it did not. An empty
+// body or {} passes.
+func noBody(c *gin.Context) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if isMaxBytes(err) {
+			fail(c, errBodyTooLarge)
+		} else {
+			fail(c, apperr.New(apperr.Invalid, "malformed_json", "the request body could not be read"))
+		}
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		c.Next()
+		return
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		fail(c, apperr.New(apperr.Invalid, "malformed_json", "this endpoint takes no body"))
+		return
+	}
+	if len(fields) == 0 {
+		c.Next()
+		return
+	}
+	e := &apperr.Error{Kind: apperr.Invalid, Code: "unknown_field", Message: "this endpoint takes no body fields"}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		e.Fields = append(e.Fields, apperr.FieldError{Field: name, Message: "is not a known field"})
+	}
+	fail(c, e)
 }

@@ -16,22 +16,22 @@ import (
 // IntroduceRequest asks a mentor for an introduction.
 type IntroduceRequest struct {
 	// A mentor from the request's suggestions (or any candidate).
-	MentorID string `json:"mentorId" example:"673f0c2b9d1e8a0012ab34cd"`
+	MentorID string `json:"mentorId" example:"673f0c2b9d1e8a0012ab34cd" validate:"max=24"`
 	// A short personal word; it does more than a form letter (up to 1,000 characters).
-	Message string `json:"message,omitempty" example:"帯広でチーズ工房をしています。道外の販路について30分ほどお話を伺えませんか"`
+	Message string `json:"message,omitempty" example:"帯広でチーズ工房をしています。道外の販路について30分ほどお話を伺えませんか" validate:"max=1000"`
 }
 
 // AcceptRequest is the mentor's yes.
 type AcceptRequest struct {
 	// Optional word to the founder (up to 1,000 characters).
-	Message string `json:"message,omitempty" example:"喜んで。来週の火曜の夜に電話しましょう"`
+	Message string `json:"message,omitempty" example:"喜んで。来週の火曜の夜に電話しましょう" validate:"max=1000"`
 }
 
 // DeclineRequest is the mentor's no.
 type DeclineRequest struct {
-	Reason string `json:"reason" enums:"no_capacity,topic_mismatch,too_far,other" example:"no_capacity"`
+	Reason string `json:"reason" enums:"no_capacity,topic_mismatch,too_far,other" example:"no_capacity" validate:"max=30"`
 	// Optional word to the founder (up to 1,000 characters).
-	Message string `json:"message,omitempty" example:"今は手一杯です。春になったらまた声をかけてください"`
+	Message string `json:"message,omitempty" example:"今は手一杯です。春になったらまた声をかけてください" validate:"max=1000"`
 }
 
 // PersonRef names a person.
@@ -162,8 +162,10 @@ func (s *Server) introductionView(c *gin.Context, in mentorships.Introduction) I
 //	@Failure		409				{object}	Problem	"request_not_open, too_many_pending, already_introduced, not_accepting, capacity_full, stake_conflict, not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match, mentor_unavailable, idempotency_in_progress"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/match-requests/{id}/introductions [post]
 func (s *Server) introduce(c *gin.Context) {
@@ -172,7 +174,7 @@ func (s *Server) introduce(c *gin.Context) {
 		return
 	}
 	var req IntroduceRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	mentorID, ok := mongodb.ParseID(req.MentorID)
@@ -236,6 +238,7 @@ func (s *Server) listIntroductions(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Introduction id"
 //	@Success	200	{object}	IntroductionView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
@@ -274,7 +277,9 @@ func (s *Server) getIntroduction(c *gin.Context) {
 //	@Failure		409				{object}	Problem	"invalid_transition, capacity_full, request_already_matched, request_not_open, idempotency_in_progress"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/introductions/{id}/accept [post]
@@ -284,7 +289,7 @@ func (s *Server) acceptIntroduction(c *gin.Context) {
 		return
 	}
 	var req AcceptRequest
-	if c.Request.ContentLength != 0 && !decodeJSON(c, &req) {
+	if c.Request.ContentLength != 0 && !s.decodeJSON(c, &req) {
 		return
 	}
 	in, err := s.mentorships.Accept(c, principal(c), id, req.Message)
@@ -312,6 +317,8 @@ func (s *Server) acceptIntroduction(c *gin.Context) {
 //	@Failure	409		{object}	Problem	"invalid_transition"
 //	@Failure	413		{object}	Problem
 //	@Failure	415		{object}	Problem
+//	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
 //	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/introductions/{id}/decline [post]
@@ -321,7 +328,7 @@ func (s *Server) declineIntroduction(c *gin.Context) {
 		return
 	}
 	var req DeclineRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	in, err := s.mentorships.Decline(c, principal(c), id, req.Reason, req.Message)
@@ -340,10 +347,13 @@ func (s *Server) declineIntroduction(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Introduction id"
 //	@Success	200	{object}	IntroductionView
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
-//	@Failure	403	{object}	Problem	"forbidden: only the founder"
-//	@Failure	404	{object}	Problem	"not_found"
-//	@Failure	409	{object}	Problem	"invalid_transition"
+//	@Failure	403	{object}	Problem		"forbidden: only the founder"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	409	{object}	Problem		"invalid_transition"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/introductions/{id}/withdraw [post]

@@ -114,6 +114,8 @@ func (s *Server) keepInTouch(c *gin.Context) {
 //	@Failure		404		{object}	Problem	"not_found: not one of your connections"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/connections/{userId}/cadence [put]
@@ -124,7 +126,7 @@ func (s *Server) setCadence(c *gin.Context) {
 		return
 	}
 	var req CadenceRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	cd, err := s.keepInTouchSvc.SetCadence(c, principal(c), other, req.EveryDays)
@@ -143,9 +145,12 @@ func (s *Server) setCadence(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Param		userId	path	string	true	"The other person's user id"
 //	@Success	204
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem
-//	@Failure	404	{object}	Problem	"not_found"
+//	@Failure	404	{object}	Problem		"not_found"
+//	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
 //	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/connections/{userId}/cadence [delete]

@@ -58,15 +58,15 @@ type SuggestionsResponse struct {
 // MatchRequestRequest creates a match request.
 type MatchRequestRequest struct {
 	// 1 to 5 topic slugs, most important first.
-	Topics []string `json:"topics" example:"sales,hiring"`
+	Topics []string `json:"topics" example:"sales,hiring" validate:"max=10,dive,max=40"`
 	// Where to look from; default: your founder profile's location.
 	Location *LocationRequest `json:"location,omitempty"`
 	// How far you can travel to meet, 1 to 500 km (default 50).
 	RadiusKm int `json:"radiusKm,omitempty" example:"50"`
 	// Ways you accept to meet; default all.
-	Modes []string `json:"modes,omitempty" example:"in_person,online,phone"`
+	Modes []string `json:"modes,omitempty" example:"in_person,online,phone" validate:"max=10,dive,max=20"`
 	// What you need, in your words (up to 1,000 characters); shown to mentors you ask.
-	Message string `json:"message,omitempty" example:"道外への販路と、最初の社員の採用について相談したいです"`
+	Message string `json:"message,omitempty" example:"道外への販路と、最初の社員の採用について相談したいです" validate:"max=1000"`
 	// Only mentors who declare no stake in any business.
 	IndependentOnly bool `json:"independentOnly,omitempty" example:"false"`
 }
@@ -194,16 +194,18 @@ func (s *Server) matchSuggestions(c *gin.Context) {
 //	@Failure		400				{object}	Problem	"validation_failed, malformed_json, unknown_field"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem	"forbidden (not a founder), account_suspended"
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/match-requests [post]
 func (s *Server) createMatchRequest(c *gin.Context) {
 	var req MatchRequestRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	r, sug, err := s.mentorships.CreateRequest(c, principal(c), mentorships.RequestInput{
@@ -260,6 +262,7 @@ func (s *Server) listMatchRequests(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Match request id"
 //	@Success		200	{object}	MatchRequestResponse
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
@@ -288,10 +291,13 @@ func (s *Server) getMatchRequest(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Match request id"
 //	@Success		200	{object}	MatchRequestView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
-//	@Failure		404	{object}	Problem	"not_found"
-//	@Failure		409	{object}	Problem	"invalid_transition"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		409	{object}	Problem		"invalid_transition"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/match-requests/{id}/close [post]

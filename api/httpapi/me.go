@@ -32,10 +32,10 @@ type NotificationPrefs struct {
 
 // UpdateMeRequest changes the caller's account; omitted fields stay as they are.
 type UpdateMeRequest struct {
-	DisplayName *string `json:"displayName,omitempty" example:"佐藤 由紀"`
-	Locale      *string `json:"locale,omitempty" enums:"ja,en" example:"en"`
+	DisplayName *string `json:"displayName,omitempty" example:"佐藤 由紀" validate:"omitempty,max=50"`
+	Locale      *string `json:"locale,omitempty" enums:"ja,en" example:"en" validate:"omitempty,max=5"`
 	// Shared with the people you are connected with; "" removes it.
-	Phone       *string             `json:"phone,omitempty" example:"090-1234-5678"`
+	Phone       *string             `json:"phone,omitempty" example:"090-1234-5678" validate:"omitempty,max=24"`
 	Preferences *UpdatePrefsRequest `json:"preferences,omitempty"`
 }
 
@@ -47,8 +47,8 @@ type UpdatePrefsRequest struct {
 
 // ChangePasswordRequest replaces the caller's password.
 type ChangePasswordRequest struct {
-	CurrentPassword string `json:"currentPassword" example:"correct-horse-battery"`
-	NewPassword     string `json:"newPassword" example:"a-longer-passphrase-2026"`
+	CurrentPassword string `json:"currentPassword" example:"correct-horse-battery" validate:"max=128"`
+	NewPassword     string `json:"newPassword" example:"a-longer-passphrase-2026" validate:"max=128"`
 }
 
 func meView(u accounts.User) Me {
@@ -77,6 +77,7 @@ func meView(u accounts.User) Me {
 //	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Success	200	{object}	Me
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	401	{object}	Problem	"unauthenticated"
 //	@Failure	403	{object}	Problem	"account_suspended"
 //	@Failure	500	{object}	Problem
@@ -106,12 +107,14 @@ func (s *Server) getMe(c *gin.Context) {
 //	@Failure		403		{object}	Problem
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me [patch]
 func (s *Server) updateMe(c *gin.Context) {
 	var req UpdateMeRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	in := accounts.UpdateInput{DisplayName: req.DisplayName, Locale: req.Locale, Phone: req.Phone}
@@ -141,12 +144,14 @@ func (s *Server) updateMe(c *gin.Context) {
 //	@Failure		403	{object}	Problem
 //	@Failure		413	{object}	Problem
 //	@Failure		415	{object}	Problem
+//	@Failure		429	{object}	Problem		"rate_limited: too many password changes or changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me/password [post]
 func (s *Server) changePassword(c *gin.Context) {
 	var req ChangePasswordRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	if failIf(c, s.accounts.ChangePassword(c, principal(c), req.CurrentPassword, req.NewPassword)) {

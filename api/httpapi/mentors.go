@@ -147,6 +147,7 @@ func roundKm(d *float64) *float64 {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Mentor's user id"
 //	@Success		200	{object}	MentorPublicView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem	"account_suspended"
 //	@Failure		404	{object}	Problem	"not_found"

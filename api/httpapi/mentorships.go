@@ -56,12 +56,12 @@ type MentorshipList struct {
 
 // TouchpointRequest records a contact.
 type TouchpointRequest struct {
-	Kind string `json:"kind" enums:"call,meeting,online,message,event" example:"call"`
+	Kind string `json:"kind" enums:"call,meeting,online,message,event" example:"call" validate:"max=20"`
 	// When it happened; default now. Not in the future.
 	At              *time.Time `json:"at,omitempty" example:"2026-12-10T19:00:00Z"`
 	DurationMinutes int        `json:"durationMinutes,omitempty" example:"30"`
 	// Private to the two of you (up to 2,000 characters).
-	Summary string `json:"summary,omitempty" example:"道外の展示会の選び方を相談。次回は価格表を見てもらう"`
+	Summary string `json:"summary,omitempty" example:"道外の展示会の選び方を相談。次回は価格表を見てもらう" validate:"max=2000"`
 }
 
 // TouchpointView is a recorded contact.
@@ -84,7 +84,7 @@ type TouchpointList struct {
 // CompleteRequest completes a mentorship with a reflection.
 type CompleteRequest struct {
 	// What went well, what you learned (1 to 2,000 characters).
-	Reflection string `json:"reflection" example:"販路の考え方が変わりました。ありがとうございました"`
+	Reflection string `json:"reflection" example:"販路の考え方が変わりました。ありがとうございました" validate:"max=2000"`
 	Rating     int    `json:"rating" example:"5"`
 	// Whether you want to keep in touch as alumni.
 	StayInTouch bool `json:"stayInTouch" example:"true"`
@@ -93,7 +93,7 @@ type CompleteRequest struct {
 // EndRequest ends a mentorship early.
 type EndRequest struct {
 	// Why (1 to 1,000 characters); shared with the other party.
-	Reason string `json:"reason" example:"事業の方向転換のため、いったん区切りにします"`
+	Reason string `json:"reason" example:"事業の方向転換のため、いったん区切りにします" validate:"max=1000"`
 }
 
 func (s *Server) mentorshipViews(c *gin.Context, ds []mentorships.MentorshipDetail) []MentorshipView {
@@ -168,6 +168,7 @@ func (s *Server) listMentorships(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Mentorship id"
 //	@Success		200	{object}	MentorshipView
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
@@ -206,8 +207,10 @@ func (s *Server) getMentorship(c *gin.Context) {
 //	@Failure		409				{object}	Problem	"invalid_transition (ended early), idempotency_in_progress"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		422				{object}	Problem	"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
 //	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/mentorships/{id}/touchpoints [post]
 func (s *Server) addTouchpoint(c *gin.Context) {
@@ -216,7 +219,7 @@ func (s *Server) addTouchpoint(c *gin.Context) {
 		return
 	}
 	var req TouchpointRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	in := mentorships.TouchpointInput{Kind: req.Kind, DurationMinutes: req.DurationMinutes, Summary: req.Summary}
@@ -292,6 +295,8 @@ func (s *Server) listTouchpoints(c *gin.Context) {
 //	@Failure		409		{object}	Problem	"invalid_transition (ended early), already_reflected"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/mentorships/{id}/complete [post]
@@ -301,7 +306,7 @@ func (s *Server) completeMentorship(c *gin.Context) {
 		return
 	}
 	var req CompleteRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	d, err := s.mentorships.Complete(c, principal(c), id, mentorships.CompleteInput{Reflection: req.Reflection, Rating: req.Rating, StayInTouch: req.StayInTouch})
@@ -330,6 +335,8 @@ func (s *Server) completeMentorship(c *gin.Context) {
 //	@Failure		409		{object}	Problem	"invalid_transition"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/mentorships/{id}/end [post]
@@ -339,7 +346,7 @@ func (s *Server) endMentorship(c *gin.Context) {
 		return
 	}
 	var req EndRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	d, err := s.mentorships.End(c, principal(c), id, req.Reason)

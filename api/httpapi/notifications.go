@@ -130,9 +130,12 @@ func (s *Server) listNotifications(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			id	path		string	true	"Notification id"
 //	@Success		200	{object}	NotificationView
-//	@Failure		401	{object}	Problem	"unauthenticated"
-//	@Failure		403	{object}	Problem	"account_suspended"
-//	@Failure		404	{object}	Problem	"not_found"
+//	@Failure		400	{object}	Problem		"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
+//	@Failure		401	{object}	Problem		"unauthenticated"
+//	@Failure		403	{object}	Problem		"account_suspended"
+//	@Failure		404	{object}	Problem		"not_found"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/notifications/{id}/read [post]
@@ -157,8 +160,11 @@ func (s *Server) markNotificationRead(c *gin.Context) {
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Success		200	{object}	MarkAllReadResponse
-//	@Failure		401	{object}	Problem	"unauthenticated"
-//	@Failure		403	{object}	Problem	"account_suspended"
+//	@Failure		400	{object}	Problem		"validation_failed: query string over its limits; unknown_field: this endpoint takes no body"
+//	@Failure		401	{object}	Problem		"unauthenticated"
+//	@Failure		403	{object}	Problem		"account_suspended"
+//	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/notifications/read-all [post]

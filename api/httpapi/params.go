@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -24,15 +25,20 @@ func newQuery(c *gin.Context) *query { return &query{c: c} }
 
 func (q *query) str(name string) string { return strings.TrimSpace(q.c.Query(name)) }
 
+// strs reads a list parameter: both ?topic=a&topic=b and ?topic=a,b work, up
+// to maxValuesPerName values in all.
 func (q *query) strs(name string) []string {
 	var out []string
 	for _, s := range q.c.QueryArray(name) {
-		// Both ?topic=a&topic=b and ?topic=a,b work.
 		for _, part := range strings.Split(s, ",") {
 			if part = strings.TrimSpace(part); part != "" {
 				out = append(out, part)
 			}
 		}
+	}
+	if len(out) > maxValuesPerName {
+		q.v.Add(name, fmt.Sprintf("at most %d values", maxValuesPerName))
+		return out[:maxValuesPerName]
 	}
 	return out
 }

@@ -13,7 +13,7 @@ import (
 
 // LocationRequest is a place: a municipality code, or lat and lon.
 type LocationRequest struct {
-	MunicipalityCode string   `json:"municipalityCode,omitempty" example:"01101"`
+	MunicipalityCode string   `json:"municipalityCode,omitempty" example:"01101" validate:"max=5"`
 	Lat              *float64 `json:"lat,omitempty" example:"43.0554"`
 	Lon              *float64 `json:"lon,omitempty" example:"141.341"`
 }
@@ -57,22 +57,22 @@ func (r *LocationRequest) input() *profiles.LocationInput {
 // MentorProfileRequest replaces the caller's mentor profile (all fields).
 type MentorProfileRequest struct {
 	// 1 to 120 characters.
-	Headline string `json:"headline" example:"元地銀の融資担当。創業期の資金繰りと補助金の相談に乗ります"`
+	Headline string `json:"headline" example:"元地銀の融資担当。創業期の資金繰りと補助金の相談に乗ります" validate:"max=120"`
 	// Up to 2,000 characters.
-	Bio string `json:"bio" example:"道内の地方銀行で20年、創業融資と事業承継を担当しました。"`
+	Bio string `json:"bio" example:"道内の地方銀行で20年、創業融資と事業承継を担当しました。" validate:"max=2000"`
 	// 1 to 10 topic slugs from GET /v1/topics, most important first.
-	Topics []string `json:"topics" example:"fundraising,public_grants,accounting"`
+	Topics []string `json:"topics" example:"fundraising,public_grants,accounting" validate:"max=10,dive,max=40"`
 	// Free tags beside the taxonomy (up to 10, 30 characters each).
-	Tags []string `json:"tags" example:"創業融資,日本政策金融公庫"`
+	Tags []string `json:"tags" example:"創業融資,日本政策金融公庫" validate:"max=10,dive,max=30"`
 	// Up to 10 industries the mentor knows.
-	Industries []string        `json:"industries" example:"食品製造,観光"`
+	Industries []string        `json:"industries" example:"食品製造,観光" validate:"max=10,dive,max=50"`
 	Location   LocationRequest `json:"location"`
 	// How far the mentor travels to meet in person, 0 to 500 km.
 	TravelKm int `json:"travelKm" example:"30"`
 	// One or more of in_person, online, phone.
-	Modes []string `json:"modes" example:"in_person,online,phone"`
+	Modes []string `json:"modes" example:"in_person,online,phone" validate:"max=10,dive,max=20"`
 	// ISO 639-1 codes; default ["ja"].
-	Languages []string `json:"languages" example:"ja,en"`
+	Languages []string `json:"languages" example:"ja,en" validate:"max=10,dive,max=10"`
 	// Founders the mentor can take at once, 0 to 20.
 	Capacity          int  `json:"capacity" example:"3"`
 	AcceptingRequests bool `json:"acceptingRequests" example:"true"`
@@ -80,7 +80,7 @@ type MentorProfileRequest struct {
 	// Companies or industries in which the mentor has a financial interest
 	// (up to 20). Private: shown to you and organizers; matching keeps you away
 	// from founders in them.
-	Stakes []string `json:"stakes" example:"北海道食品ホールディングス"`
+	Stakes []string `json:"stakes" example:"北海道食品ホールディングス" validate:"max=20,dive,max=100"`
 	// Declares no stake in any business a founder might run; needs empty stakes.
 	Independent bool `json:"independent" example:"false"`
 }
@@ -113,17 +113,17 @@ type MentorProfileView struct {
 // FounderProfileRequest replaces the caller's founder profile (all fields).
 type FounderProfileRequest struct {
 	// Up to 100 characters; may be empty at the idea stage.
-	CompanyName string `json:"companyName" example:"十勝チーズ工房"`
+	CompanyName string `json:"companyName" example:"十勝チーズ工房" validate:"max=100"`
 	// idea, pre_seed, seed, growth, established or succession.
-	Stage string `json:"stage" enums:"idea,pre_seed,seed,growth,established,succession" example:"seed"`
+	Stage string `json:"stage" enums:"idea,pre_seed,seed,growth,established,succession" example:"seed" validate:"max=20"`
 	// Up to 50 characters.
-	Industry string          `json:"industry" example:"食品製造"`
+	Industry string          `json:"industry" example:"食品製造" validate:"max=50"`
 	Location LocationRequest `json:"location"`
 	// Up to 10 topic slugs.
-	TopicsNeeded []string `json:"topicsNeeded" example:"sales,hiring"`
-	Bio          string   `json:"bio" example:"帯広でナチュラルチーズを作っています。道外への販路を探しています。"`
+	TopicsNeeded []string `json:"topicsNeeded" example:"sales,hiring" validate:"max=10,dive,max=40"`
+	Bio          string   `json:"bio" example:"帯広でナチュラルチーズを作っています。道外への販路を探しています。" validate:"max=2000"`
 	// http or https URL.
-	Website string `json:"website" example:"https://tokachi-cheese.example.jp"`
+	Website string `json:"website" example:"https://tokachi-cheese.example.jp" validate:"max=200"`
 }
 
 // FounderProfileView is a founder profile.
@@ -190,6 +190,7 @@ func ifMatch(c *gin.Context) *profiles.Precondition {
 //	@Security		BearerAuth
 //	@Success		200	{object}	MentorProfileView
 //	@Header			200	{string}	ETag	"Version of the profile, e.g. \"3\""
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		401	{object}	Problem
 //	@Failure		403	{object}	Problem	"forbidden: not a mentor"
 //	@Failure		404	{object}	Problem	"not_found: no profile yet"
@@ -225,12 +226,14 @@ func (s *Server) getMyMentorProfile(c *gin.Context) {
 //	@Failure		412			{object}	Problem	"precondition_failed"
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
+//	@Failure		429			{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429			{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500			{object}	Problem
 //	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me/mentor-profile [put]
 func (s *Server) putMyMentorProfile(c *gin.Context) {
 	var req MentorProfileRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	p, created, err := s.profiles.PutMentor(c, principal(c), profiles.MentorInput{
@@ -255,6 +258,7 @@ func (s *Server) putMyMentorProfile(c *gin.Context) {
 //	@Security	BearerAuth
 //	@Success	200	{object}	FounderProfileView
 //	@Header		200	{string}	ETag	"Version of the profile"
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	401	{object}	Problem
 //	@Failure	403	{object}	Problem	"forbidden: not a founder"
 //	@Failure	404	{object}	Problem	"not_found: no profile yet"
@@ -290,12 +294,14 @@ func (s *Server) getMyFounderProfile(c *gin.Context) {
 //	@Failure		412			{object}	Problem	"precondition_failed"
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
+//	@Failure		429			{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429			{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500			{object}	Problem
 //	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/me/founder-profile [put]
 func (s *Server) putMyFounderProfile(c *gin.Context) {
 	var req FounderProfileRequest
-	if !decodeJSON(c, &req) {
+	if !s.decodeJSON(c, &req) {
 		return
 	}
 	p, created, err := s.profiles.PutFounder(c, principal(c), profiles.FounderInput{

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"math"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -9,59 +10,107 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 
+	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 )
 
-// clientLimiter is a token bucket per client address, for the endpoints that
-// take passwords and refresh tokens: argon2 makes each guess slow, this bounds
-// how many a client may make. Per instance: behind a load balancer each
-// instance allows its share.
-type clientLimiter struct {
+// Default rates per minute (see Deps); bursts are half of each, at least 1.
+const (
+	defaultAuthPerMinute      = 20
+	defaultAuthEmailPerMinute = 10
+	defaultPasswordPerMinute  = 6
+	defaultWritePerMinute     = 120
+)
+
+// keyedLimiter is a token bucket per key (a client address, an e-mail, a
+// user). Per instance: behind a load balancer each instance allows its share.
+type keyedLimiter struct {
 	perMinute float64
 	burst     int
+	message   string // the detail of the 429 problem
 	mu        sync.Mutex
-	clients   map[string]*rate.Limiter
+	buckets   map[string]*rate.Limiter
 	swept     time.Time
 }
 
-func newClientLimiter(perMinute float64, burst int) *clientLimiter {
-	return &clientLimiter{perMinute: perMinute, burst: burst, clients: map[string]*rate.Limiter{}}
+// newKeyedLimiter allows perMinute (default def when 0) in bursts of burst
+// (half the rate when 0, at least 1).
+func newKeyedLimiter(perMinute float64, burst int, def float64, message string) *keyedLimiter {
+	if perMinute <= 0 {
+		perMinute = def
+	}
+	if burst <= 0 {
+		burst = max(int(perMinute/2), 1)
+	}
+	return &keyedLimiter{perMinute: perMinute, burst: burst, message: message, buckets: map[string]*rate.Limiter{}}
 }
 
-// idleAfter is how long an unused client's bucket is kept.
+// idleAfter is how long an unused bucket is kept.
 const idleAfter = 10 * time.Minute
 
-func (l *clientLimiter) limiter(key string, now time.Time) *rate.Limiter {
+func (l *keyedLimiter) limiter(key string, now time.Time) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > idleAfter {
 		// A full bucket is the same as a new one: drop those.
-		for k, lim := range l.clients {
+		for k, lim := range l.buckets {
 			if lim.TokensAt(now) >= float64(l.burst) {
-				delete(l.clients, k)
+				delete(l.buckets, k)
 			}
 		}
 		l.swept = now
 	}
-	lim := l.clients[key]
+	lim := l.buckets[key]
 	if lim == nil {
 		lim = rate.NewLimiter(rate.Limit(l.perMinute/60), l.burst)
-		l.clients[key] = lim
+		l.buckets[key] = lim
 	}
 	return lim
 }
 
-// middleware refuses a client over its rate with 429 rate_limited and a
-// Retry-After header.
-func (l *clientLimiter) middleware(c *gin.Context) {
-	host := clientAddress(c)
+// allow takes one token for key; when there is none it writes 429
+// rate_limited with Retry-After and returns false.
+func (l *keyedLimiter) allow(c *gin.Context, key string) bool {
 	now := time.Now()
-	r := l.limiter(host, now).ReserveN(now, 1)
+	r := l.limiter(key, now).ReserveN(now, 1)
 	if delay := r.DelayFrom(now); delay > 0 {
 		r.CancelAt(now)
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(delay.Seconds()))))
-		fail(c, apperr.New(apperr.RateLimited, "rate_limited", "too many attempts from your address; wait a little and try again"))
-		return
+		fail(c, apperr.New(apperr.RateLimited, "rate_limited", l.message))
+		return false
 	}
-	c.Next()
+	return true
+}
+
+// byAddress limits by client address: for the endpoints that take passwords
+// and refresh tokens, where argon2 makes each guess slow and this bounds how
+// many a client may make.
+func (l *keyedLimiter) byAddress(c *gin.Context) {
+	if l.allow(c, clientAddress(c)) {
+		c.Next()
+	}
+}
+
+// byUser limits the authenticated caller (only behind authenticate).
+func (l *keyedLimiter) byUser(c *gin.Context) {
+	if l.allow(c, principal(c).UserID.Hex()) {
+		c.Next()
+	}
+}
+
+// writesByUser limits the caller's writes; reads pass.
+func (l *keyedLimiter) writesByUser(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		l.byUser(c)
+	default:
+		c.Next()
+	}
+}
+
+// byEmail limits attempts on one account, whatever address they come from
+// (a botnet guessing one person's password). Variants of an address count as
+// the one account they name.
+func (l *keyedLimiter) byEmail(c *gin.Context, email string) bool {
+	return l.allow(c, accounts.NormalizeEmail(email))
 }

@@ -93,6 +93,7 @@ func municipalityViews(ms []areas.Municipality) []MunicipalityView {
 //	@Tags			reference
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	TopicsResponse
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/topics [get]
 func (s *Server) listTopics(c *gin.Context) {
@@ -114,6 +115,7 @@ func (s *Server) listTopics(c *gin.Context) {
 //	@Tags		reference
 //	@Produce	json,application/problem+json
 //	@Success	200	{object}	PrefecturesResponse
+//	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/areas/prefectures [get]
 func (s *Server) listPrefectures(c *gin.Context) {
@@ -134,6 +136,7 @@ func (s *Server) listPrefectures(c *gin.Context) {
 //	@Produce		json,application/problem+json
 //	@Param			code	path		string	true	"Prefecture code (2 digits)"	example(01)
 //	@Success		200		{object}	MunicipalitiesResponse
+//	@Failure		400		{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		404		{object}	Problem	"not_found"
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router			/v1/areas/prefectures/{code}/municipalities [get]
@@ -155,6 +158,7 @@ func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 //	@Produce	json,application/problem+json
 //	@Param		code	path		string	true	"Municipality code (5 digits, JIS X 0402)"	example(01101)
 //	@Success	200		{object}	MunicipalityView
+//	@Failure	400		{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
 //	@Router		/v1/areas/municipalities/{code} [get]

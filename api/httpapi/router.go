@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	swaggerfiles "github.com/swaggo/files"
@@ -62,6 +63,13 @@ type Deps struct {
 	// client address (0: 20 a minute, bursts of 10).
 	AuthPerMinute float64
 	AuthBurst     int
+	// Rates per minute, each in bursts of half (0: the default).
+	// AuthEmailPerMinute: sign-up and sign-in per e-mail address (10).
+	// PasswordPerMinute: password changes per user (6).
+	// WritePerMinute: POST, PUT, PATCH and DELETE per signed-in user (120).
+	AuthEmailPerMinute float64
+	PasswordPerMinute  float64
+	WritePerMinute     float64
 	// OnActivity is called with the caller of every authenticated request.
 	OnActivity func(bson.ObjectID)
 }
@@ -83,6 +91,10 @@ type Server struct {
 	onActivity     func(bson.ObjectID)
 	coverage       *coverage.Service
 	idempotency    *idempotency.Service
+	// Attempts on one account by e-mail, for sign-up and sign-in.
+	emailLimiter *keyedLimiter
+	// The declared limits of request bodies (see checkLimits).
+	limits *validator.Validate
 }
 
 // NewHandler returns the HTTP handler of the whole API.
@@ -103,6 +115,9 @@ func NewHandler(d Deps) http.Handler {
 		onActivity:     d.OnActivity,
 		coverage:       d.Coverage,
 		idempotency:    d.Idempotency,
+		emailLimiter: newKeyedLimiter(d.AuthEmailPerMinute, 0, defaultAuthEmailPerMinute,
+			"too many attempts for this e-mail address; wait a little and try again"),
+		limits: newLimitChecker(),
 	}
 	log := d.Logger
 	if log == nil {
@@ -135,12 +150,10 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 
-	v1 := r.Group("/v1")
-	perMinute, burst := d.AuthPerMinute, d.AuthBurst
-	if perMinute <= 0 {
-		perMinute, burst = 20, 10
-	}
-	limited := v1.Group("", newClientLimiter(perMinute, burst).middleware)
+	v1 := r.Group("/v1", limitQuery())
+	byAddress := newKeyedLimiter(d.AuthPerMinute, d.AuthBurst, defaultAuthPerMinute,
+		"too many attempts from your address; wait a little and try again")
+	limited := v1.Group("", byAddress.byAddress)
 	limited.POST("/auth/register", s.idempotent, s.register)
 	limited.POST("/auth/login", s.login)
 	limited.POST("/auth/refresh", s.refresh)
@@ -152,10 +165,12 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/areas/municipalities", s.searchMunicipalities)
 	v1.GET("/areas/municipalities/:code", s.getMunicipality)
 
-	authed := v1.Group("", s.authenticate)
+	writes := newKeyedLimiter(d.WritePerMinute, 0, defaultWritePerMinute, "too many changes in a short time; wait a little and try again")
+	passwords := newKeyedLimiter(d.PasswordPerMinute, 0, defaultPasswordPerMinute, "too many password changes; wait a little and try again")
+	authed := v1.Group("", s.authenticate, writes.writesByUser)
 	authed.GET("/me", s.getMe)
 	authed.PATCH("/me", s.updateMe)
-	authed.POST("/me/password", s.changePassword)
+	authed.POST("/me/password", passwords.byUser, s.changePassword)
 
 	authed.GET("/me/mentor-profile", requireRole(accounts.RoleMentor), s.getMyMentorProfile)
 	authed.PUT("/me/mentor-profile", requireRole(accounts.RoleMentor), s.putMyMentorProfile)
@@ -169,14 +184,14 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/match-requests", s.idempotent, s.createMatchRequest)
 	authed.GET("/match-requests", s.listMatchRequests)
 	authed.GET("/match-requests/:id", s.getMatchRequest)
-	authed.POST("/match-requests/:id/close", s.closeMatchRequest)
+	authed.POST("/match-requests/:id/close", noBody, s.closeMatchRequest)
 	authed.POST("/match-requests/:id/introductions", s.idempotent, s.introduce)
 
 	authed.GET("/introductions", s.listIntroductions)
 	authed.GET("/introductions/:id", s.getIntroduction)
 	authed.POST("/introductions/:id/accept", s.idempotent, s.acceptIntroduction)
 	authed.POST("/introductions/:id/decline", s.declineIntroduction)
-	authed.POST("/introductions/:id/withdraw", s.withdrawIntroduction)
+	authed.POST("/introductions/:id/withdraw", noBody, s.withdrawIntroduction)
 
 	authed.GET("/mentorships", s.listMentorships)
 	authed.GET("/mentorships/:id", s.getMentorship)
@@ -186,30 +201,30 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/mentorships/:id/end", s.endMentorship)
 
 	authed.GET("/notifications", s.listNotifications)
-	authed.POST("/notifications/read-all", s.markAllNotificationsRead)
-	authed.POST("/notifications/:id/read", s.markNotificationRead)
+	authed.POST("/notifications/read-all", noBody, s.markAllNotificationsRead)
+	authed.POST("/notifications/:id/read", noBody, s.markNotificationRead)
 
 	authed.POST("/communities", s.idempotent, s.createCommunity)
 	authed.GET("/communities", s.listCommunities)
 	authed.GET("/communities/:id", s.getCommunity)
-	authed.POST("/communities/:id/join", s.joinCommunity)
-	authed.POST("/communities/:id/leave", s.leaveCommunity)
+	authed.POST("/communities/:id/join", noBody, s.joinCommunity)
+	authed.POST("/communities/:id/leave", noBody, s.leaveCommunity)
 	authed.GET("/communities/:id/members", s.listMembers)
 	authed.GET("/communities/:id/posts", s.listPosts)
 	authed.POST("/communities/:id/posts", s.idempotent, s.createPost)
 	authed.POST("/communities/:id/events", s.idempotent, s.createEvent)
 	authed.PATCH("/posts/:id", s.editPost)
-	authed.DELETE("/posts/:id", s.deletePost)
-	authed.POST("/posts/:id/pin", s.pinPost)
-	authed.POST("/posts/:id/unpin", s.unpinPost)
+	authed.DELETE("/posts/:id", noBody, s.deletePost)
+	authed.POST("/posts/:id/pin", noBody, s.pinPost)
+	authed.POST("/posts/:id/unpin", noBody, s.unpinPost)
 	authed.GET("/events", s.listEvents)
 	authed.GET("/events/:id", s.getEvent)
 	authed.POST("/events/:id/rsvp", s.idempotent, s.rsvpEvent)
-	authed.POST("/events/:id/invite-lapsed", s.inviteLapsed)
+	authed.POST("/events/:id/invite-lapsed", noBody, s.inviteLapsed)
 
 	authed.GET("/keep-in-touch", s.keepInTouch)
 	authed.PUT("/connections/:userId/cadence", s.setCadence)
-	authed.DELETE("/connections/:userId/cadence", s.clearCadence)
+	authed.DELETE("/connections/:userId/cadence", noBody, s.clearCadence)
 
 	authed.POST("/reports", s.idempotent, s.fileConductReport)
 	authed.GET("/reports", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.listConductReports)
@@ -217,11 +232,11 @@ func NewHandler(d Deps) http.Handler {
 
 	admin := authed.Group("/admin")
 	admin.POST("/users/:id/roles", requireRole(accounts.RoleAdmin), s.grantRole)
-	admin.DELETE("/users/:id/roles/:role", requireRole(accounts.RoleAdmin), s.revokeRole)
-	admin.POST("/users/:id/suspend", requireRole(accounts.RoleAdmin), s.suspendUser)
-	admin.POST("/users/:id/unsuspend", requireRole(accounts.RoleAdmin), s.unsuspendUser)
-	admin.POST("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.verifyMentor)
-	admin.DELETE("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.unverifyMentor)
+	admin.DELETE("/users/:id/roles/:role", requireRole(accounts.RoleAdmin), noBody, s.revokeRole)
+	admin.POST("/users/:id/suspend", requireRole(accounts.RoleAdmin), noBody, s.suspendUser)
+	admin.POST("/users/:id/unsuspend", requireRole(accounts.RoleAdmin), noBody, s.unsuspendUser)
+	admin.POST("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), noBody, s.verifyMentor)
+	admin.DELETE("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), noBody, s.unverifyMentor)
 	authed.GET("/reports/coverage", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.coverageReport)
 
 	return r

@@ -721,6 +721,10 @@ func (d *directory) watermark() time.Time {
 	return d.latest
 }
 
+// NormalizeEmail is the form e-mails are stored and looked up in (trimmed,
+// lower-cased): callers that key anything by e-mail use it too.
+func NormalizeEmail(s string) string { return normalizeEmail(s) }
+
 func normalizeEmail(s string) string {
 	return strings.ToLower(strings.TrimSpace(s))
 }

@@ -284,9 +284,18 @@ func (s *Service) SetCadence(ctx context.Context, p accounts.Principal, otherID 
 	return c, nil
 }
 
-// ClearCadence removes the caller's cadence for a connection (idempotent).
+// ClearCadence removes the caller's cadence for a connection (idempotent for
+// connections). Someone who is not a connection is not found, as in
+// SetCadence, so the answer is the same for every id the caller cannot use.
 func (s *Service) ClearCadence(ctx context.Context, p accounts.Principal, otherID bson.ObjectID) error {
-	_, err := s.cadences.DeleteOne(ctx, bson.D{{Key: "_id", Value: p.UserID.Hex() + ":" + otherID.Hex()}})
+	conns, err := s.latestPerPerson(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if _, ok := conns[otherID]; !ok {
+		return apperr.NotFoundf("no connection with user %s", otherID.Hex())
+	}
+	_, err = s.cadences.DeleteOne(ctx, bson.D{{Key: "_id", Value: p.UserID.Hex() + ":" + otherID.Hex()}})
 	return err
 }
 

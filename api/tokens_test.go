@@ -1,0 +1,125 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const testJWTSecret = "test-secret-for-forged-tokens-0123456789"
+
+func withJWTSecret(secret string) appOption { return func(c *config) { c.JWTSecret = secret } }
+
+// forge signs claims like the API does, with whatever method and key given.
+func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(method, claims).SignedString(key)
+	must(t, err)
+	return s
+}
+
+// TestForgedAndMisusedTokens: every kind of bad access token gets the same
+// 401 problem as no token at all, so a client learns nothing about which
+// check failed.
+func TestForgedAndMisusedTokens(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, withJWTSecret(testJWTSecret))
+	u := ta.signUp("利用者", "founder")
+	ta.get("/v1/me", u.Access).want(http.StatusOK)
+
+	now := ta.clock.Now()
+	valid := func() jwt.MapClaims {
+		return jwt.MapClaims{
+			"iss": "kizuna", "aud": []string{"kizuna-api"}, "sub": u.ID, "roles": []string{"founder", "admin"},
+			"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "sid": "forged",
+		}
+	}
+	with := func(k string, v any) jwt.MapClaims {
+		c := valid()
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+		return c
+	}
+	secret := []byte(testJWTSecret)
+	// The control: a token forged with the real key and valid claims works,
+	// so each case below fails for its own reason.
+	ta.get("/v1/me", forge(t, jwt.SigningMethodHS256, secret, valid())).want(http.StatusOK)
+
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	must(t, err)
+	none, err := jwt.NewWithClaims(jwt.SigningMethodNone, valid()).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	must(t, err)
+	parts := strings.Split(u.Access, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	must(t, err)
+	tamperedPayload := strings.Replace(string(payload), `"roles":["founder"]`, `"roles":["admin","founder"]`, 1)
+	if tamperedPayload == string(payload) {
+		t.Fatalf("payload %s has no roles to tamper with", payload)
+	}
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(tamperedPayload)) + "." + parts[2]
+
+	cases := map[string]string{
+		"alg none":                   none,
+		"alg none, empty signature":  strings.TrimSuffix(none, "."),
+		"HS512 with the right key":   forge(t, jwt.SigningMethodHS512, secret, valid()),
+		"RS256 header":               forge(t, jwt.SigningMethodRS256, rsaKey, valid()),
+		"wrong key":                  forge(t, jwt.SigningMethodHS256, []byte("another-secret-of-enough-length-0123456789"), valid()),
+		"expired":                    forge(t, jwt.SigningMethodHS256, secret, with("exp", now.Add(-time.Minute).Unix())),
+		"no expiry":                  forge(t, jwt.SigningMethodHS256, secret, with("exp", nil)),
+		"not valid yet (nbf)":        forge(t, jwt.SigningMethodHS256, secret, with("nbf", now.Add(time.Hour).Unix())),
+		"issued in the future (iat)": forge(t, jwt.SigningMethodHS256, secret, with("iat", now.Add(time.Hour).Unix())),
+		"wrong issuer":               forge(t, jwt.SigningMethodHS256, secret, with("iss", "evil")),
+		"no issuer":                  forge(t, jwt.SigningMethodHS256, secret, with("iss", nil)),
+		"wrong audience":             forge(t, jwt.SigningMethodHS256, secret, with("aud", []string{"another-api"})),
+		"unknown user":               forge(t, jwt.SigningMethodHS256, secret, with("sub", "ffffffffffffffffffffffff")),
+		"subject not an id":          forge(t, jwt.SigningMethodHS256, secret, with("sub", "admin")),
+		"tampered payload":           tampered,
+		"refresh token as access":    u.Refresh,
+		"garbage":                    "not-a-jwt",
+		"empty bearer":               " ",
+	}
+	want := ta.get("/v1/me", "").wantProblem(http.StatusUnauthorized, "unauthenticated")
+	for name, token := range cases {
+		res := ta.do(req{method: http.MethodGet, path: "/v1/me", headers: map[string]string{"Authorization": "Bearer " + token}})
+		p := res.wantProblem(http.StatusUnauthorized, "unauthenticated")
+		if p.Detail != want.Detail || p.Title != want.Title || p.Type != want.Type {
+			t.Errorf("%s: problem %+v differs from the no-token problem %+v", name, p, want)
+		}
+		if res.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: no WWW-Authenticate header", name)
+		}
+	}
+	// Other schemes are not bearer tokens.
+	ta.do(req{method: http.MethodGet, path: "/v1/me", headers: map[string]string{"Authorization": "Basic " + u.Access}}).
+		wantProblem(http.StatusUnauthorized, "unauthenticated")
+
+	// An access token is not a refresh token: the same answer as an unknown one.
+	unknown := ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": "unknown"}).wantProblem(http.StatusUnauthorized, "invalid_refresh_token")
+	p := ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": u.Access}).wantProblem(http.StatusUnauthorized, "invalid_refresh_token")
+	if p.Detail != unknown.Detail {
+		t.Errorf("access token as refresh token: %+v, unknown token: %+v", p, unknown)
+	}
+	// The real session still works: nothing above revoked it.
+	ta.get("/v1/me", u.Access).want(http.StatusOK)
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": u.Refresh}).want(http.StatusOK)
+}
+
+// A token that was valid stops working when it expires, even after it was
+// accepted (and remembered) before.
+func TestAccessTokenExpiresAfterUse(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	u := ta.signUp("利用者", "founder")
+	ta.get("/v1/me", u.Access).want(http.StatusOK)
+	ta.clock.Advance(16 * time.Minute)
+	ta.get("/v1/me", u.Access).wantProblem(http.StatusUnauthorized, "unauthenticated")
+}
