@@ -20,6 +20,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/demo"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
+	"github.com/kizuna-dev/kizuna/internal/logctx"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
@@ -42,17 +43,21 @@ type app struct {
 	keepInTouch   *keepintouch.Service
 	jobs          *jobs.Runner
 	handler       http.Handler
+	metrics       *prometheus.Registry // served on /metrics, here or on KIZUNA_METRICS_ADDR
 	log           *slog.Logger
 }
 
 // newApp opens the database, builds every service (creating indexes), loads
 // the in-memory indexes and returns the ready handler.
 func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err error) {
+	log = logctx.Logger(log) // request ids on every line logged while serving a request
 	secret, err := jwtSecret(cfg)
 	if err != nil {
 		return nil, err
 	}
-	db, err := mongodb.Open(ctx, mongodb.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	db, err := mongodb.Open(ctx, mongodb.Config{URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log, Metrics: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -133,15 +138,14 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 	if err := ms.SyncStats(ctx); err != nil {
 		return nil, err
 	}
-	runner, err := jobs.New(ctx, db, jobs.Config{Now: now, Logger: log})
+	runner, err := jobs.New(ctx, db, jobs.Config{Now: now, Logger: log, Metrics: reg})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	log.Info("mentor index loaded", "mentors", mentorIndex.Len())
 	cov := coverage.New(catalog, taxonomy, mentorIndex, ms, coverage.Config{Now: now})
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerIndexMetrics(reg, mentorIndex, prof, db.Embedded(), now)
 	handler := httpapi.NewHandler(httpapi.Deps{
 		Accounts:      acc,
 		Profiles:      prof,
@@ -154,10 +158,11 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 		Moderation:    mod,
 		KeepInTouch:   kit,
 		// Last activity (for lapsed members), written at most hourly per user.
-		OnActivity:    func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
+		OnActivity:    acc.Touch,
 		Ready:         db.Ping,
 		Logger:        log,
 		Metrics:       reg,
+		HideMetrics:   cfg.MetricsAddr != "", // served on their own listener instead
 		AuthPerMinute: float64(cfg.AuthPerMinute),
 		AuthBurst:     max(cfg.AuthPerMinute/2, 1),
 		CORSOrigins:   cfg.CORSOrigins,
@@ -167,7 +172,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (a *app, err erro
 	if syncEvery <= 0 {
 		syncEvery = 2 * time.Second
 	}
-	return &app{clock: clk, syncEvery: syncEvery, db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, log: log}, nil
+	return &app{clock: clk, syncEvery: syncEvery, db: db, accounts: acc, profiles: prof, notifications: notif, mentorships: ms, community: comm, keepInTouch: kit, jobs: runner, handler: handler, metrics: reg, log: log}, nil
 }
 
 // introductionJobEvery is how often introductions are expired and reminded:

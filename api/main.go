@@ -79,6 +79,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return errors.Join(err, a.close(context.Background()))
 		}
 	}
+	var metrics *metricsServer // nil: GET /metrics is on the public port
+	if cfg.MetricsAddr != "" {
+		if metrics, err = listenMetrics(cfg.MetricsAddr, a.metrics, log); err != nil {
+			return errors.Join(err, a.close(context.Background()))
+		}
+		log.Info("metrics listening", "addr", metrics.addr)
+	}
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	background.Go(func() { a.runBackground(bgCtx) })
@@ -87,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		stopBackground()
 		background.Wait()
-		return errors.Join(fmt.Errorf("listen: %w", err), a.close(context.Background()))
+		return errors.Join(fmt.Errorf("listen: %w", err), metrics.shutdown(context.Background()), a.close(context.Background()))
 	}
 	srv := &http.Server{
 		Handler:           a.handler,
@@ -116,6 +123,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	stopBackground()
 	background.Wait()
+	if err := metrics.shutdown(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop metrics: %w", err))
+	}
 	errs = append(errs, a.close(shutdownCtx))
 	log.Info("stopped")
 	return errors.Join(errs...)

@@ -25,6 +25,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
+	"github.com/kizuna-dev/kizuna/internal/logctx"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
@@ -49,16 +50,19 @@ type Deps struct {
 	Coverage      *coverage.Service
 
 	// Ready reports whether the database answers (GET /readyz).
-	Ready       func(context.Context) error
-	Logger      *slog.Logger
-	Metrics     *prometheus.Registry
+	Ready   func(context.Context) error
+	Logger  *slog.Logger
+	Metrics *prometheus.Registry
+	// HideMetrics keeps GET /metrics off this handler: the program serves
+	// it on its own listener (KIZUNA_METRICS_ADDR).
+	HideMetrics bool
 	CORSOrigins []string
 	// AuthPerMinute and AuthBurst limit sign-up, sign-in and refresh per
 	// client address (0: 20 a minute, bursts of 10).
 	AuthPerMinute float64
 	AuthBurst     int
 	// OnActivity is called with the caller of every authenticated request.
-	OnActivity func(bson.ObjectID)
+	OnActivity func(context.Context, bson.ObjectID)
 }
 
 // Server holds the dependencies of the handlers.
@@ -75,7 +79,7 @@ type Server struct {
 	community      *community.Service
 	moderation     *moderation.Service
 	keepInTouchSvc *keepintouch.Service
-	onActivity     func(bson.ObjectID)
+	onActivity     func(context.Context, bson.ObjectID)
 	coverage       *coverage.Service
 }
 
@@ -101,6 +105,8 @@ func NewHandler(d Deps) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = logctx.Logger(log) // request ids on every line
+
 	reg := d.Metrics
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -125,7 +131,9 @@ func NewHandler(d Deps) http.Handler {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	if !d.HideMetrics {
+		r.GET("/metrics", gin.WrapH(MetricsHandler(reg)))
+	}
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 
 	v1 := r.Group("/v1")
@@ -218,6 +226,11 @@ func NewHandler(d Deps) http.Handler {
 	authed.GET("/reports/coverage", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.coverageReport)
 
 	return r
+}
+
+// MetricsHandler serves reg in the Prometheus text format.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 // healthz godoc

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -38,6 +39,9 @@ type Config struct {
 	Database string
 	DataDir  string // where the embedded server keeps its files
 	Logger   *slog.Logger
+	// Metrics, when set, gets the latency of every database command by
+	// collection and operation.
+	Metrics prometheus.Registerer
 }
 
 // DB is an open database with the helpers the domain packages share.
@@ -67,10 +71,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		d.embedded = srv
 		uri = srv.uri
 	}
-	client, err := mongo.Connect(options.Client().
+	opts := options.Client().
 		ApplyURI(uri).
 		SetAppName("kizuna").
-		SetServerSelectionTimeout(10 * time.Second))
+		SetServerSelectionTimeout(10 * time.Second)
+	if cfg.Metrics != nil {
+		opts.SetMonitor(newCommandMetrics(cfg.Metrics).monitor())
+	}
+	client, err := mongo.Connect(opts)
 	if err != nil {
 		d.stopEmbedded()
 		return nil, fmt.Errorf("mongodb: connect: %w", err)
