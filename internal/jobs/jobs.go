@@ -96,6 +96,7 @@ type claim struct {
 // RunOnce runs fn for the slot unless it already ran (or is running) anywhere.
 // It reports whether fn ran.
 func (r *Runner) RunOnce(ctx context.Context, job, slot string, fn func(context.Context) error) (ran bool, err error) {
+	r.initSeries(job)
 	defer func() {
 		// A slot that could not be claimed or recorded fails too; a stop does not.
 		if err != nil && ctx.Err() == nil {
@@ -133,6 +134,13 @@ func (r *Runner) RunOnce(ctx context.Context, job, slot string, fn func(context.
 	_, err = r.claims.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "holder", Value: r.holder}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "finishedAt", Value: done}}}})
 	return true, err
+}
+
+// initSeries makes the job's counters exist, at zero, so rates and alerts
+// work before its first run or failure.
+func (r *Runner) initSeries(job string) {
+	r.runs.WithLabelValues(job)
+	r.failures.WithLabelValues(job)
 }
 
 // takeOverStale replaces an unfinished claim whose lease expired.
@@ -178,10 +186,7 @@ func DailyJST(t time.Time) string { return t.In(jst).Format("2006-01-02") }
 // Every checks at every tick of interval until ctx ends, and runs fn when the
 // tick's slot has not run yet. fn gets the tick's time.
 func (r *Runner) Every(ctx context.Context, job string, interval time.Duration, slotOf Slot, fn func(ctx context.Context, now time.Time) error) {
-	// The job's series exist from the start, at zero, so rates and alerts
-	// work before its first run.
-	r.runs.WithLabelValues(job)
-	r.failures.WithLabelValues(job)
+	r.initSeries(job)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -37,7 +37,7 @@ func newCommandMetrics(reg prometheus.Registerer) *commandMetrics {
 		}, []string{"collection", "operation"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kizuna_db_command_failures_total",
-			Help: "Database commands that failed (including duplicate-key errors), by collection and operation.",
+			Help: "Database commands that failed (not write errors such as duplicate keys, which arbitrate races), by collection and operation.",
 		}, []string{"collection", "operation"}),
 		inFlight:    make(map[int64]commandLabels),
 		collections: make(map[string]bool),
