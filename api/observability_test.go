@@ -317,7 +317,7 @@ type logLine map[string]any
 func (ta *testApp) logLines() []logLine {
 	ta.t.Helper()
 	var out []logLine
-	for _, raw := range bytes.Split(bytes.TrimSpace([]byte(ta.logs.String())), []byte("\n")) {
+	for _, raw := range bytes.Split(bytes.TrimSpace(ta.logs.Bytes()), []byte("\n")) {
 		var l logLine
 		if err := json.Unmarshal(raw, &l); err != nil {
 			ta.t.Fatalf("log line is not JSON: %s", raw)
