@@ -81,10 +81,7 @@ stop() {
 # startup_db prints the database time spent so far (at start: loading the
 # indexes) by collection and operation, largest first, as table rows.
 startup_db() {
-  curl -sf "$BASE/metrics" | awk -F'[{}",= ]+' '
-    /^kizuna_db_command_duration_seconds_sum\{/ { sum[$3 " | " $5] = $6 }
-    /^kizuna_db_command_duration_seconds_count\{/ { n[$3 " | " $5] = $6 }
-    END { for (k in sum) printf "%.2f\t| %s | %.1f s | %d |\n", sum[k], k, sum[k], n[k] }' | sort -rg | head -6 | cut -f2
+  curl -sf "$BASE/metrics" | awk -f scripts/load/dbtime.awk | sort -rg | head -6 | cut -f2
 }
 peak_rss_mib() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
 founder() { # -> access token of a new founder

@@ -62,6 +62,11 @@ echo
 "$work/summary" "$work/k6.json" || status=1
 
 echo
+echo "database time by collection and operation, largest first (from /metrics):"
+echo "| collection | operation | time | commands |"
+curl -sf "$BASE/metrics" | awk -f scripts/load/dbtime.awk | sort -rg | head -8 | cut -f2
+
+echo
 echo "== stop the server and check the invariants"
 kill -TERM "$pid"
 wait "$pid" || { echo "server exited with $?"; status=1; }
