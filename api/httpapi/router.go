@@ -50,13 +50,14 @@ type Deps struct {
 	Coverage      *coverage.Service
 
 	// Ready reports whether the database answers (GET /readyz).
-	Ready   func(context.Context) error
-	Logger  *slog.Logger
-	Metrics *prometheus.Registry
+	Ready       func(context.Context) error
+	Logger      *slog.Logger
+	Metrics     *prometheus.Registry
+	CORSOrigins []string
+
 	// HideMetrics keeps GET /metrics off this handler: the program serves
 	// it on its own listener (KIZUNA_METRICS_ADDR).
 	HideMetrics bool
-	CORSOrigins []string
 	// AuthPerMinute and AuthBurst limit sign-up, sign-in and refresh per
 	// client address (0: 20 a minute, bursts of 10).
 	AuthPerMinute float64
