@@ -23,6 +23,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
+	"github.com/kizuna-dev/kizuna/internal/logctx"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
@@ -43,6 +44,7 @@ type app struct {
 	db        *mongodb.DB
 	log       *slog.Logger
 	handler   *gate
+	metrics   *prometheus.Registry // served on /metrics, here or on KIZUNA_METRICS_ADDR
 
 	// Set by init before ready is closed.
 	accounts      *accounts.Service
@@ -65,12 +67,15 @@ type app struct {
 // serves /healthz and answers 503 to the rest, and retries in the background
 // until the database answers (see waitReady).
 func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
+	log = logctx.Logger(log) // request ids on every line logged while serving a request
 	secret, err := jwtSecret(cfg)
 	if err != nil {
 		return nil, err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	db, err := mongodb.Open(ctx, mongodb.Config{
-		URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log,
+		URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log, Metrics: reg,
 		WriteConcern: cfg.WriteConcern, ServerSelectionTimeout: cfg.serverSelection,
 	})
 	if err != nil {
@@ -85,7 +90,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 		syncEvery = 2 * time.Second
 	}
 	a := &app{
-		cfg: cfg, secret: secret, clock: clk, syncEvery: syncEvery, db: db, log: log,
+		cfg: cfg, secret: secret, clock: clk, syncEvery: syncEvery, db: db, log: log, metrics: reg,
 		handler: newGate(httpapi.NewUnavailableHandler(log)),
 		ready:   make(chan struct{}), initDone: make(chan struct{}),
 	}
@@ -149,7 +154,7 @@ func (a *app) waitReady(ctx context.Context) error {
 // and switches the handler to the API. It may run again after a failure:
 // index creation is idempotent and nothing is kept from a failed attempt.
 func (a *app) init(ctx context.Context) error {
-	cfg, db, log := a.cfg, a.db, a.log
+	cfg, db, log, reg := a.cfg, a.db, a.log, a.metrics
 	now := a.clock.Now
 	catalog, err := areas.Load()
 	if err != nil {
@@ -218,19 +223,20 @@ func (a *app) init(ctx context.Context) error {
 	if err := ms.SyncStats(ctx); err != nil {
 		return err
 	}
-	runner, err := jobs.New(ctx, db, jobs.Config{Now: now, Logger: log})
-	if err != nil {
-		return fmt.Errorf("jobs: %w", err)
-	}
 	idem, err := idempotency.New(ctx, db, idempotency.Config{Now: now, Logger: log})
 	if err != nil {
 		return fmt.Errorf("idempotency: %w", err)
 	}
+	// The last step that can fail: it and everything after it register
+	// metrics, which a retried init must not do twice.
+	runner, err := jobs.New(ctx, db, jobs.Config{Now: now, Logger: log, Metrics: reg})
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
 	log.Info("mentor index loaded", "mentors", mentorIndex.Len())
 	cov := coverage.New(catalog, taxonomy, mentorIndex, ms, coverage.Config{Now: now})
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerIndexMetrics(reg, mentorIndex, prof, db.Embedded(), now)
 	handler := httpapi.NewHandler(httpapi.Deps{
 		Accounts:      acc,
 		Profiles:      prof,
@@ -243,10 +249,11 @@ func (a *app) init(ctx context.Context) error {
 		Moderation:    mod,
 		KeepInTouch:   kit,
 		// Last activity (for lapsed members), written at most hourly per user.
-		OnActivity:         func(id bson.ObjectID) { acc.Touch(context.Background(), id) },
+		OnActivity:         acc.Touch,
 		Ready:              db.Ping,
 		Logger:             log,
 		Metrics:            reg,
+		HideMetrics:        cfg.MetricsAddr != "", // served on their own listener instead
 		AuthPerMinute:      float64(cfg.AuthPerMinute),
 		AuthBurst:          max(cfg.AuthPerMinute/2, 1),
 		AuthEmailPerMinute: float64(cfg.AuthEmailPerMinute),

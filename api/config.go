@@ -20,6 +20,7 @@ import (
 // config is everything the program reads from its environment.
 type config struct {
 	HTTPAddr        string
+	MetricsAddr     string // "": GET /metrics on HTTPAddr
 	DataDir         string
 	MongoURI        string
 	Database        string
@@ -55,6 +56,7 @@ type clock interface {
 func loadConfig(getenv func(string) string) (config, error) {
 	cfg := config{
 		HTTPAddr:     envOr(getenv, "KIZUNA_HTTP_ADDR", ":8080"),
+		MetricsAddr:  strings.TrimSpace(getenv("KIZUNA_METRICS_ADDR")),
 		DataDir:      envOr(getenv, "KIZUNA_DATA_DIR", "./data"),
 		MongoURI:     strings.TrimSpace(getenv("MONGODB_URI")),
 		Database:     envOr(getenv, "KIZUNA_MONGODB_DATABASE", "kizuna"),
@@ -104,6 +106,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if _, err := mongodb.ParseWriteConcern(cfg.WriteConcern); err != nil {
 		errs = append(errs, fmt.Errorf("KIZUNA_MONGODB_WRITE_CONCERN: %w", err))
+	}
+	if _, _, err := net.SplitHostPort(cfg.MetricsAddr); cfg.MetricsAddr != "" && err != nil {
+		errs = append(errs, errors.New("KIZUNA_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9090"))
 	}
 	if cfg.MongoURI != "" && cfg.JWTSecret == "" {
 		errs = append(errs, errors.New("KIZUNA_JWT_SECRET is required when MONGODB_URI is set (every instance must share it)"))

@@ -90,6 +90,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			return errors.Join(err, a.close(context.Background()))
 		}
 	}
+	var metrics *metricsServer // nil: GET /metrics is on the public port
+	if cfg.MetricsAddr != "" {
+		if metrics, err = listenMetrics(cfg.MetricsAddr, a.metrics, log); err != nil {
+			return errors.Join(err, a.close(context.Background()))
+		}
+		log.Info("metrics listening", "addr", metrics.addr)
+	}
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	background.Go(func() { a.runBackground(bgCtx) })
@@ -98,7 +105,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		stopBackground()
 		background.Wait()
-		return errors.Join(fmt.Errorf("listen: %w", err), a.close(context.Background()))
+		return errors.Join(fmt.Errorf("listen: %w", err), metrics.shutdown(context.Background()), a.close(context.Background()))
 	}
 	var handler http.Handler = a.handler
 	if cfg.wrapHandler != nil {
@@ -135,6 +142,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	stopBackground()
 	background.Wait()
+	if err := metrics.shutdown(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("stop metrics: %w", err))
+	}
 	errs = append(errs, a.close(shutdownCtx))
 	log.Info("stopped")
 	return errors.Join(errs...)

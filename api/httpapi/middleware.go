@@ -15,6 +15,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/logctx"
 )
 
 // Gin context keys.
@@ -28,8 +29,10 @@ const headerRequestID = "X-Request-ID"
 
 // withRequestID takes the caller's X-Request-ID when it is a sane token (so a
 // front end can follow one action through the logs) or makes one, echoes it,
-// and gives the request a logger that carries it. gin-contrib/requestid is not
-// used: it accepts any header value unchecked (log injection, unbounded size).
+// and puts it in the request's context, where the logger (see logctx) adds it
+// to every line logged while serving the request, by this layer or a domain
+// package. gin-contrib/requestid is not used: it accepts any header value
+// unchecked (log injection, unbounded size).
 func withRequestID(base *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader(headerRequestID)
@@ -39,7 +42,8 @@ func withRequestID(base *slog.Logger) gin.HandlerFunc {
 			id = hex.EncodeToString(b[:])
 		}
 		c.Set(ctxRequestID, id)
-		c.Set(ctxLogger, base.With("requestId", id))
+		c.Set(ctxLogger, base)
+		c.Request = c.Request.WithContext(logctx.WithRequestID(c.Request.Context(), id))
 		c.Header(headerRequestID, id)
 		c.Next()
 	}
@@ -65,6 +69,7 @@ func requestID(c *gin.Context) string {
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	inFlight prometheus.Gauge
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
@@ -75,11 +80,15 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 		}, []string{"method", "route", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kizuna_http_request_duration_seconds",
-			Help:    "HTTP request latency by route pattern and method.",
+			Help:    "HTTP request latency by route pattern, method and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"method", "route"}),
+		}, []string{"method", "route", "status"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kizuna_http_requests_in_flight",
+			Help: "HTTP requests being served.",
+		}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.inFlight)
 	return m
 }
 
@@ -88,24 +97,39 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 // headers, which may carry passwords and tokens.
 func observe(m *httpMetrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		m.inFlight.Inc()
+		defer m.inFlight.Dec()
 		start := time.Now()
 		c.Next()
 		elapsed := time.Since(start)
+		// Label values stay bounded: the route pattern, not the path, and
+		// only the methods the API knows (a client may send any token).
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched"
 		}
+		method := metricMethod(c.Request.Method)
 		status := c.Writer.Status()
-		m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+		code := strconv.Itoa(status)
+		m.requests.WithLabelValues(method, route, code).Inc()
+		m.duration.WithLabelValues(method, route, code).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
 		}
 		logger(c).Log(c.Request.Context(), level, "request",
-			"method", c.Request.Method, "route", route, "status", status,
+			"method", method, "route", route, "status", status,
 			"durationMs", float64(elapsed.Microseconds())/1000, "bytes", c.Writer.Size())
 	}
+}
+
+// metricMethod is m when the API serves it, else "other".
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // recoverPanics turns a panic into a logged 500 problem.
@@ -143,7 +167,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	c.Set(ctxPrincipal, p)
 	if s.onActivity != nil {
-		s.onActivity(p.UserID)
+		s.onActivity(c.Request.Context(), p.UserID)
 	}
 	c.Next()
 }

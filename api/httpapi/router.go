@@ -28,6 +28,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
+	"github.com/kizuna-dev/kizuna/internal/logctx"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
@@ -59,6 +60,10 @@ type Deps struct {
 	Logger      *slog.Logger
 	Metrics     *prometheus.Registry
 	CORSOrigins []string
+
+	// HideMetrics keeps GET /metrics off this handler: the program serves
+	// it on its own listener (KIZUNA_METRICS_ADDR).
+	HideMetrics bool
 	// AuthPerMinute and AuthBurst limit sign-up, sign-in and refresh per
 	// client address (0: 20 a minute, bursts of 10).
 	AuthPerMinute float64
@@ -71,7 +76,7 @@ type Deps struct {
 	PasswordPerMinute  float64
 	WritePerMinute     float64
 	// OnActivity is called with the caller of every authenticated request.
-	OnActivity func(bson.ObjectID)
+	OnActivity func(context.Context, bson.ObjectID)
 }
 
 // Server holds the dependencies of the handlers.
@@ -88,7 +93,7 @@ type Server struct {
 	community      *community.Service
 	moderation     *moderation.Service
 	keepInTouchSvc *keepintouch.Service
-	onActivity     func(bson.ObjectID)
+	onActivity     func(context.Context, bson.ObjectID)
 	coverage       *coverage.Service
 	idempotency    *idempotency.Service
 	// Attempts on one account by e-mail, for sign-up and sign-in.
@@ -123,6 +128,8 @@ func NewHandler(d Deps) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = logctx.Logger(log) // request ids on every line
+
 	reg := d.Metrics
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -147,7 +154,9 @@ func NewHandler(d Deps) http.Handler {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	if !d.HideMetrics {
+		r.GET("/metrics", gin.WrapH(MetricsHandler(reg)))
+	}
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 
 	v1 := r.Group("/v1", limitQuery())
@@ -256,6 +265,11 @@ func NewUnavailableHandler(log *slog.Logger) http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.NoRoute(func(c *gin.Context) { fail(c, apperr.ErrUnavailable) })
 	return r
+}
+
+// MetricsHandler serves reg in the Prometheus text format.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
 // healthz godoc

@@ -17,6 +17,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -34,19 +36,40 @@ type Runner struct {
 	now    func() time.Time
 	log    *slog.Logger
 	holder string // identifies this process in claims
+
+	runs     *prometheus.CounterVec
+	failures *prometheus.CounterVec
+	duration *prometheus.HistogramVec
 }
 
 // Config configures a Runner.
 type Config struct {
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Metrics, when set, gets runs, failures and run durations by job.
+	Metrics prometheus.Registerer
 }
 
 const colClaims = "job_claims"
 
 // New returns a Runner.
 func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Runner, error) {
-	r := &Runner{db: db, claims: db.Collection(colClaims), now: cfg.Now, log: cfg.Logger, holder: rand.Text()}
+	r := &Runner{
+		db: db, claims: db.Collection(colClaims), now: cfg.Now, log: cfg.Logger, holder: rand.Text(),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kizuna_job_runs_total",
+			Help: "Job runs started by this instance (slots claimed), by job.",
+		}, []string{"job"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kizuna_job_failures_total",
+			Help: "Job attempts of this instance that failed (the run, or claiming or recording its slot; retried at the next tick), by job.",
+		}, []string{"job"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kizuna_job_duration_seconds",
+			Help:    "Duration of job runs, by job.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10), // 1 ms to about 4 min
+		}, []string{"job"}),
+	}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -55,6 +78,11 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Runner, error) {
 	}
 	if err := mongodb.EnsureIndexes(ctx, r.claims, mongo.IndexModel{Keys: bson.D{{Key: "startedAt", Value: 1}}}); err != nil {
 		return nil, err
+	}
+	// Registered last, once nothing can fail: a caller that retries New
+	// after an error must not register the series twice.
+	if cfg.Metrics != nil {
+		cfg.Metrics.MustRegister(r.runs, r.failures, r.duration)
 	}
 	return r, nil
 }
@@ -69,10 +97,17 @@ type claim struct {
 
 // RunOnce runs fn for the slot unless it already ran (or is running) anywhere.
 // It reports whether fn ran.
-func (r *Runner) RunOnce(ctx context.Context, job, slot string, fn func(context.Context) error) (bool, error) {
+func (r *Runner) RunOnce(ctx context.Context, job, slot string, fn func(context.Context) error) (ran bool, err error) {
+	r.initSeries(job)
+	defer func() {
+		// A slot that could not be claimed or recorded fails too; a stop does not.
+		if err != nil && ctx.Err() == nil {
+			r.failures.WithLabelValues(job).Inc()
+		}
+	}()
 	id := job + "@" + slot
 	now := r.now().UTC().Truncate(time.Millisecond)
-	_, err := r.claims.InsertOne(ctx, claim{ID: id, Job: job, Holder: r.holder, StartedAt: now})
+	_, err = r.claims.InsertOne(ctx, claim{ID: id, Job: job, Holder: r.holder, StartedAt: now})
 	if mongodb.IsDuplicateKey(err) {
 		taken, err := r.takeOverStale(ctx, id, now)
 		if err != nil || !taken {
@@ -81,7 +116,11 @@ func (r *Runner) RunOnce(ctx context.Context, job, slot string, fn func(context.
 	} else if err != nil {
 		return false, fmt.Errorf("claim %s: %w", id, err)
 	}
-	if err := fn(ctx); err != nil {
+	start := time.Now()
+	err = fn(ctx)
+	r.runs.WithLabelValues(job).Inc()
+	r.duration.WithLabelValues(job).Observe(time.Since(start).Seconds())
+	if err != nil {
 		// Release the claim so the next tick retries this slot.
 		unlock := r.db.Lock(colClaims, id)
 		_, delErr := r.claims.DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: id}, {Key: "holder", Value: r.holder}})
@@ -97,6 +136,13 @@ func (r *Runner) RunOnce(ctx context.Context, job, slot string, fn func(context.
 	_, err = r.claims.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "holder", Value: r.holder}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "finishedAt", Value: done}}}})
 	return true, err
+}
+
+// initSeries makes the job's counters exist, at zero, so rates and alerts
+// work before its first run or failure.
+func (r *Runner) initSeries(job string) {
+	r.runs.WithLabelValues(job)
+	r.failures.WithLabelValues(job)
 }
 
 // takeOverStale replaces an unfinished claim whose lease expired.
@@ -142,6 +188,7 @@ func DailyJST(t time.Time) string { return t.In(jst).Format("2006-01-02") }
 // Every checks at every tick of interval until ctx ends, and runs fn when the
 // tick's slot has not run yet. fn gets the tick's time.
 func (r *Runner) Every(ctx context.Context, job string, interval time.Duration, slotOf Slot, fn func(ctx context.Context, now time.Time) error) {
+	r.initSeries(job)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

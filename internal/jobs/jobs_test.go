@@ -3,10 +3,14 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/mongodb/mongotest"
@@ -85,4 +89,43 @@ func TestFailedRunIsRetriedAndStaleClaimTakenOver(t *testing.T) {
 		t.Fatalf("stale claim not taken over: ran=%v err=%v", ran, err)
 	}
 	close(block)
+}
+
+// Runs, failures and durations are counted by job, for the runs this runner
+// made: a slot that already ran is neither a run nor a failure.
+func TestRunsAndFailuresAreCounted(t *testing.T) {
+	db := mongotest.Open(t)
+	ctx := context.Background()
+	reg := prometheus.NewRegistry()
+	now := func() time.Time { return time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC) }
+	r, err := jobs.New(ctx, db, jobs.Config{Now: now, Metrics: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := func(context.Context) error { return nil }
+	if ran, err := r.RunOnce(ctx, "daily", "d1", ok); !ran || err != nil {
+		t.Fatalf("first run: ran=%v err=%v", ran, err)
+	}
+	if ran, err := r.RunOnce(ctx, "daily", "d1", ok); ran || err != nil {
+		t.Fatalf("second run of a slot: ran=%v err=%v", ran, err)
+	}
+	if _, err := r.RunOnce(ctx, "hourly", "h1", func(context.Context) error { return errors.New("boom") }); err == nil {
+		t.Fatal("failing run reported no error")
+	}
+	want := `
+# HELP kizuna_job_failures_total Job attempts of this instance that failed (the run, or claiming or recording its slot; retried at the next tick), by job.
+# TYPE kizuna_job_failures_total counter
+kizuna_job_failures_total{job="daily"} 0
+kizuna_job_failures_total{job="hourly"} 1
+# HELP kizuna_job_runs_total Job runs started by this instance (slots claimed), by job.
+# TYPE kizuna_job_runs_total counter
+kizuna_job_runs_total{job="daily"} 1
+kizuna_job_runs_total{job="hourly"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "kizuna_job_runs_total", "kizuna_job_failures_total"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := testutil.GatherAndCount(reg, "kizuna_job_duration_seconds"); err != nil || n != 2 {
+		t.Fatalf("duration series: %d, %v; want one per job", n, err)
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -49,6 +50,9 @@ type Config struct {
 	// reachable server before failing (default 5 s), so an outage answers
 	// 503 quickly instead of hanging requests.
 	ServerSelectionTimeout time.Duration
+	// Metrics, when set, gets the latency of every database command by
+	// collection and operation.
+	Metrics prometheus.Registerer
 }
 
 // ParseWriteConcern checks a write concern setting: "majority" or a number of
@@ -109,6 +113,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			return nil, fmt.Errorf("mongodb: %w", err)
 		}
 		opts.SetWriteConcern(wc)
+	}
+	if cfg.Metrics != nil {
+		opts.SetMonitor(newCommandMetrics(cfg.Metrics).monitor())
 	}
 	client, err := mongo.Connect(opts)
 	if err != nil {

@@ -227,10 +227,15 @@ func IndexEntry(p MentorProfile, u accounts.User) search.Mentor {
 // LoadIndex fills the mentor index and the founder briefs from every profile.
 // Called once at start.
 func (s *Service) LoadIndex(ctx context.Context) error {
+	started := s.now()
 	if err := s.syncMentors(ctx, time.Time{}); err != nil {
 		return err
 	}
-	return s.syncFounders(ctx, time.Time{})
+	if err := s.syncFounders(ctx, time.Time{}); err != nil {
+		return err
+	}
+	s.sync.caughtUp(started)
+	return nil
 }
 
 // syncMentors indexes the profiles updated at or after since, with their

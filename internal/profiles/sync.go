@@ -11,12 +11,32 @@ import (
 // harmless: the index ignores profiles older than what it holds.
 const syncOverlap = 30 * time.Second
 
-// syncState is the newest updatedAt seen of profiles and of accounts.
+// syncState is the newest updatedAt seen of profiles and of accounts, and
+// when the index last caught up with the database.
 type syncState struct {
 	mu       sync.Mutex
 	profiles time.Time
 	founders time.Time
 	users    time.Time
+	synced   time.Time
+}
+
+// caughtUp records a load or sync that read everything written before t.
+func (st *syncState) caughtUp(t time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if t.After(st.synced) {
+		st.synced = t
+	}
+}
+
+// IndexSyncedAt is when the last load or sync of the index that succeeded
+// started: the index holds every change written before then (zero before the
+// first load). Writes through this process reach the index at once as well.
+func (s *Service) IndexSyncedAt() time.Time {
+	s.sync.mu.Lock()
+	defer s.sync.mu.Unlock()
+	return s.sync.synced
 }
 
 func (st *syncState) sawFounder(t time.Time) {
@@ -51,6 +71,7 @@ func (st *syncState) marks() (profiles, founders, users time.Time) {
 
 // SyncIndex brings in profiles and accounts changed since the last sync.
 func (s *Service) SyncIndex(ctx context.Context) error {
+	started := s.now()
 	profilesMark, foundersMark, usersMark := s.sync.marks()
 	if err := s.syncMentors(ctx, profilesMark.Add(-syncOverlap)); err != nil {
 		return err
@@ -66,5 +87,6 @@ func (s *Service) SyncIndex(ctx context.Context) error {
 		s.UserChanged(u)
 		s.sync.sawUser(u.UpdatedAt)
 	}
+	s.sync.caughtUp(started)
 	return nil
 }
