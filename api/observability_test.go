@@ -417,3 +417,52 @@ func TestFullFlowLogsHoldNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A signed-in caller's own account is served from memory: on the embedded
+// server every read scans the whole users collection, so GET /v1/me must not
+// read it. Changes through the API are seen at once.
+func TestOwnAccountReadsNoDatabase(t *testing.T) {
+	ta := newTestApp(t)
+	a := ta.signUp("由紀", "mentor")
+	usersRead := func() uint64 {
+		var n uint64
+		for _, s := range ta.metrics().series("kizuna_db_command_duration_seconds", map[string]string{"collection": "users"}) {
+			if op := labelValue(s, "operation"); op == "find" || op == "aggregate" {
+				n += s.GetHistogram().GetSampleCount()
+			}
+		}
+		return n
+	}
+	before := usersRead()
+	for range 5 {
+		ta.get("/v1/me", a.Access).want(http.StatusOK)
+	}
+	if after := usersRead(); after != before {
+		t.Fatalf("5 reads of /v1/me ran %d finds on users, want 0", after-before)
+	}
+
+	ta.patch("/v1/me", a.Access, map[string]any{"displayName": "佐藤 由紀", "phone": "090-1234-5678"}).want(http.StatusOK)
+	var me struct {
+		DisplayName string `json:"displayName"`
+		Phone       string `json:"phone"`
+	}
+	ta.get("/v1/me", a.Access).want(http.StatusOK).decode(&me)
+	if me.DisplayName != "佐藤 由紀" || me.Phone != "090-1234-5678" {
+		t.Fatalf("after PATCH, GET /v1/me = %+v", me)
+	}
+	// The password hash is not cached away: a change still checks the old
+	// password, and the new one signs in.
+	ta.post("/v1/me/password", a.Access, map[string]any{"currentPassword": "wrong-" + testPassword, "newPassword": "another-long-passphrase"}).
+		wantProblem(http.StatusBadRequest, "validation_failed")
+	ta.post("/v1/me/password", a.Access, map[string]any{"currentPassword": testPassword, "newPassword": "another-long-passphrase"}).want(http.StatusNoContent)
+	ta.login(a.Email, "another-long-passphrase")
+}
+
+func labelValue(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}

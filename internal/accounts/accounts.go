@@ -436,7 +436,7 @@ func (s *Service) revokeOtherSessions(ctx context.Context, userID bson.ObjectID,
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
 	unlock := s.db.Lock(colUsers, p.UserID)
 	defer unlock()
-	u, err := s.Get(ctx, p.UserID)
+	u, err := s.load(ctx, p.UserID)
 	if err != nil {
 		return err
 	}
@@ -459,12 +459,15 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return err
 	}
+	now := s.now()
 	_, err = s.users.UpdateByID(ctx, u.ID, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "passwordHash", Value: hash}, {Key: "updatedAt", Value: s.now()},
+		{Key: "passwordHash", Value: hash}, {Key: "updatedAt", Value: now},
 	}}})
 	if err != nil {
 		return fmt.Errorf("update password: %w", err)
 	}
+	u.PasswordHash, u.UpdatedAt = hash, now
+	s.directory.put(u)
 	return s.revokeOtherSessions(ctx, u.ID, p.SessionID)
 }
 
@@ -474,8 +477,25 @@ func (s *Service) Empty(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// Get returns a user by id.
+// Get returns a user by id, without the password hash. It is served from the
+// directory when the user is there (every signed-in caller is), so a
+// request's own account costs no database read: on the embedded server every
+// read scans the whole collection.
 func (s *Service) Get(ctx context.Context, id bson.ObjectID) (User, error) {
+	if st, ok := s.directory.get(id); ok {
+		return st.user.clone(), nil
+	}
+	u, err := s.load(ctx, id)
+	if err != nil {
+		return User{}, err
+	}
+	s.directory.put(u)
+	u.PasswordHash = ""
+	return u, nil
+}
+
+// load reads a user, with the password hash, from the database.
+func (s *Service) load(ctx context.Context, id bson.ObjectID) (User, error) {
 	var u User
 	err := s.users.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u)
 	if mongodb.IsNotFound(err) {
@@ -487,13 +507,23 @@ func (s *Service) Get(ctx context.Context, id bson.ObjectID) (User, error) {
 	return u, nil
 }
 
-// GetMany returns the users with the given ids that exist, keyed by id.
+// GetMany returns the users with the given ids that exist, keyed by id,
+// without password hashes; the directory answers for those it holds.
 func (s *Service) GetMany(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]User, error) {
 	out := make(map[bson.ObjectID]User, len(ids))
-	if len(ids) == 0 {
+	var missing []bson.ObjectID
+	for _, id := range ids {
+		if st, ok := s.directory.get(id); ok {
+			out[id] = st.user.clone()
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
 		return out, nil
 	}
-	cur, err := s.users.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	cur, err := s.users.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: missing}}}},
+		options.Find().SetProjection(bson.D{{Key: "passwordHash", Value: 0}}))
 	if err != nil {
 		return nil, fmt.Errorf("find users: %w", err)
 	}
@@ -603,7 +633,9 @@ func (s *Service) Touch(ctx context.Context, id bson.ObjectID) {
 		bson.D{{Key: "$max", Value: bson.D{{Key: "lastActiveAt", Value: now}}}})
 	if err != nil {
 		s.log.ErrorContext(ctx, "record activity", "err", err)
+		return
 	}
+	s.directory.touch(id, now)
 }
 
 // Authenticate verifies an access token and returns the caller with the roles
@@ -678,8 +710,10 @@ func (s *Service) ChangedSince(ctx context.Context, t time.Time) ([]User, error)
 	return users, nil
 }
 
-// directory caches what authorization needs of each user who made a request,
-// so an authenticated request costs no database read.
+// directory caches each user who made a request (without the password hash),
+// so an authenticated request costs no database read. Every write of a user
+// through this Service puts the new state; on MongoDB, SyncDirectory brings
+// in the writes of other instances.
 type directory struct {
 	mu     sync.RWMutex
 	m      map[bson.ObjectID]principalState
@@ -691,6 +725,13 @@ type principalState struct {
 	locale    string
 	suspended bool
 	updatedAt time.Time
+	user      User
+}
+
+// clone copies u so the caller may change it without touching the cache.
+func (u User) clone() User {
+	u.Roles = slices.Clone(u.Roles)
+	return u
 }
 
 func (d *directory) get(id bson.ObjectID) (principalState, bool) {
@@ -702,7 +743,9 @@ func (d *directory) get(id bson.ObjectID) (principalState, bool) {
 
 // put records u unless a newer state is already known.
 func (d *directory) put(u User) principalState {
-	st := principalState{roles: slices.Clone(u.Roles), locale: u.Locale, suspended: u.Suspended, updatedAt: u.UpdatedAt}
+	u = u.clone()
+	u.PasswordHash = ""
+	st := principalState{roles: u.Roles, locale: u.Locale, suspended: u.Suspended, updatedAt: u.UpdatedAt, user: u}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if old, ok := d.m[u.ID]; ok && old.updatedAt.After(st.updatedAt) {
@@ -713,6 +756,16 @@ func (d *directory) put(u User) principalState {
 		d.latest = st.updatedAt
 	}
 	return st
+}
+
+// touch records activity at t in a cached user.
+func (d *directory) touch(id bson.ObjectID, t time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st, ok := d.m[id]; ok && t.After(st.user.LastActiveAt) {
+		st.user.LastActiveAt = t
+		d.m[id] = st
+	}
 }
 
 func (d *directory) watermark() time.Time {
