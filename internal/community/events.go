@@ -332,8 +332,34 @@ func (s *Service) Respond(ctx context.Context, p accounts.Principal, eventID bso
 }
 
 // takePlace claims a free place for userID; false when the event is full.
+// It reads which slots are taken and inserts into the first free one: the
+// unique (event, slot) index arbitrates with other instances, and a slot
+// taken meanwhile moves it on to the next. (Trying every slot in turn cost
+// two scans of the places per taken slot, under the event's lock.)
 func (s *Service) takePlace(ctx context.Context, e Event, userID bson.ObjectID) (bool, error) {
+	held := func() (bool, error) {
+		n, err := s.places.CountDocuments(ctx, bson.D{{Key: "eventId", Value: e.ID}, {Key: "userId", Value: userID}})
+		return n > 0, err
+	}
+	if ok, err := held(); err != nil || ok {
+		return ok, err
+	}
+	cur, err := s.places.Find(ctx, bson.D{{Key: "eventId", Value: e.ID}}, options.Find().SetProjection(bson.D{{Key: "slot", Value: 1}}))
+	if err != nil {
+		return false, fmt.Errorf("find places: %w", err)
+	}
+	var takenSlots []place
+	if err := cur.All(ctx, &takenSlots); err != nil {
+		return false, fmt.Errorf("find places: %w", err)
+	}
+	taken := make(map[int]bool, len(takenSlots))
+	for _, p := range takenSlots {
+		taken[p.Slot] = true
+	}
 	for slot := range e.Capacity {
+		if taken[slot] {
+			continue
+		}
 		_, err := s.places.InsertOne(ctx, place{ID: bson.NewObjectID(), EventID: e.ID, Slot: slot, UserID: userID})
 		if err == nil {
 			return true, nil
@@ -341,9 +367,9 @@ func (s *Service) takePlace(ctx context.Context, e Event, userID bson.ObjectID) 
 		if !mongodb.IsDuplicateKey(err) {
 			return false, fmt.Errorf("take place: %w", err)
 		}
-		// Taken slot, or this person already holds a place.
-		if n, err := s.places.CountDocuments(ctx, bson.D{{Key: "eventId", Value: e.ID}, {Key: "userId", Value: userID}}); err == nil && n > 0 {
-			return true, nil
+		// Taken meanwhile by another instance, or by this person.
+		if ok, err := held(); err != nil || ok {
+			return ok, err
 		}
 	}
 	return false, nil
