@@ -1,0 +1,193 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// contract counts the responses validated against the spec and which
+// documented (operation, status) pairs they exercised, across the whole run.
+var contract = &contractCoverage{seen: map[operationStatus]int{}}
+
+type operationStatus struct {
+	method, path string
+	status       int
+}
+
+type contractCoverage struct {
+	mu        sync.Mutex
+	validated int
+	seen      map[operationStatus]int
+}
+
+func (c *contractCoverage) record(method, path string, status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.validated++
+	c.seen[operationStatus{method, path, status}]++
+}
+
+// wholePackageRan reports whether every test of the package ran, so a
+// documented status nobody exercised is a real gap and not a filter's effect.
+func wholePackageRan() bool {
+	for _, name := range []string{"test.run", "test.skip", "test.fuzz"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
+			return false
+		}
+	}
+	if f := flag.Lookup("test.short"); f != nil && f.Value.String() == "true" {
+		return false
+	}
+	return true
+}
+
+// documentedStatuses lists every (operation, status) pair docs/swagger.json documents.
+func documentedStatuses(doc *openapi3.T) []operationStatus {
+	var out []operationStatus
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for code := range op.Responses.Map() {
+				status, err := strconv.Atoi(code)
+				if err != nil {
+					continue // "default" is not a status a test can aim at
+				}
+				out = append(out, operationStatus{method, path, status})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b operationStatus) int {
+		if a.path != b.path {
+			return compareStrings(a.path, b.path)
+		}
+		if a.method != b.method {
+			return compareStrings(a.method, b.method)
+		}
+		return a.status - b.status
+	})
+	return out
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// reportContractCoverage prints the counts and every documented status no
+// test received; it reports false when there is any.
+func reportContractCoverage(w io.Writer) bool {
+	loaded, err := spec()
+	if err != nil {
+		fmt.Fprintf(w, "contract coverage: load spec: %v\n", err)
+		return false
+	}
+	contract.mu.Lock()
+	defer contract.mu.Unlock()
+	documented := documentedStatuses(loaded.doc)
+	var missing []operationStatus
+	for _, os := range documented {
+		if contract.seen[os] == 0 {
+			missing = append(missing, os)
+		}
+	}
+	operations := 0
+	for _, item := range loaded.doc.Paths.Map() {
+		operations += len(item.Operations())
+	}
+	fmt.Fprintf(w, "contract coverage: %d responses validated against docs/swagger.json; %d operations; %d/%d documented (operation, status) pairs exercised\n",
+		contract.validated, operations, len(documented)-len(missing), len(documented))
+	for _, os := range missing {
+		fmt.Fprintf(w, "  never exercised: %s %s -> %d\n", os.method, os.path, os.status)
+	}
+	return len(missing) == 0
+}
+
+// closeObjectSchemas sets additionalProperties: false on every object schema
+// that lists its properties and says nothing about others. kin-openapi accepts
+// unknown fields by default, so without this a response field missing from
+// the docs (or renamed in code) would pass.
+func closeObjectSchemas(doc *openapi3.T) {
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(ref *openapi3.SchemaRef)
+	walk = func(ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		s := ref.Value
+		seen[s] = true
+		if len(s.Properties) > 0 && s.AdditionalProperties.Has == nil && s.AdditionalProperties.Schema == nil {
+			s.AdditionalProperties = openapi3.AdditionalProperties{Has: openapi3.Ptr(false)}
+		}
+		for _, p := range s.Properties {
+			walk(p)
+		}
+		walk(s.Items)
+		walk(s.AdditionalProperties.Schema)
+		for _, group := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+			for _, sub := range group {
+				walk(sub)
+			}
+		}
+	}
+	for _, ref := range doc.Components.Schemas {
+		walk(ref)
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, res := range op.Responses.Map() {
+				if res.Value == nil {
+					continue
+				}
+				for _, media := range res.Value.Content {
+					walk(media.Schema)
+				}
+			}
+		}
+	}
+}
+
+// The harness rejects a response field the docs do not list.
+func TestContractRejectsUndocumentedFields(t *testing.T) {
+	t.Parallel()
+	hr, _ := http.NewRequest(http.MethodGet, "/healthz", nil)
+	ft := &failureRecorder{TB: t}
+	ok := func() (passed bool) {
+		defer func() {
+			if recover() != nil {
+				passed = false
+			}
+		}()
+		validateAgainstSpec(ft, hr, nil, &response{t: ft, Code: http.StatusOK,
+			Header: http.Header{"Content-Type": {"application/json"}},
+			Body:   []byte(`{"status":"ok","undocumented":1}`)})
+		return !ft.failed
+	}()
+	if ok {
+		t.Fatal("a response with an undocumented field passed validation")
+	}
+}
+
+// failureRecorder stands in for a test whose failure is the expected outcome.
+type failureRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (f *failureRecorder) Helper() {}
+
+func (f *failureRecorder) Fatalf(string, ...any) {
+	f.failed = true
+	panic("fatal")
+}
