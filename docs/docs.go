@@ -492,8 +492,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "さっぽろ",
-                        "description": "Name, reading or romaji",
+                        "description": "Name, reading or romaji (e.g. さっぽろ)",
                         "name": "q",
                         "in": "query",
                         "required": true
@@ -535,8 +534,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01101",
-                        "description": "Municipality code (5 digits, JIS X 0402)",
+                        "description": "Municipality code, 5 digits, JIS X 0402 (e.g. 01101)",
                         "name": "code",
                         "in": "path",
                         "required": true
@@ -594,8 +592,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01",
-                        "description": "Prefecture code (2 digits)",
+                        "description": "Prefecture code, 2 digits (e.g. 01)",
                         "name": "code",
                         "in": "path",
                         "required": true
@@ -922,8 +919,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01",
-                        "description": "Prefecture code",
+                        "description": "Prefecture code (e.g. 01)",
                         "name": "prefecture",
                         "in": "query"
                     },
@@ -1731,8 +1727,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01207",
-                        "description": "Municipality code, prefecture code or lat,lon",
+                        "description": "Municipality code, prefecture code or lat,lon (e.g. 01207)",
                         "name": "near",
                         "in": "query"
                     },
@@ -2893,8 +2888,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "example": "01207",
-                        "description": "Municipality code, prefecture code or lat,lon; default: your founder profile's location",
+                        "description": "Municipality code, prefecture code or lat,lon; default: your founder profile's location (e.g. 01207)",
                         "name": "near",
                         "in": "query"
                     },
@@ -3501,8 +3495,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "example": "01204",
-                        "description": "Municipality code, prefecture code or lat,lon",
+                        "description": "Municipality code, prefecture code or lat,lon (e.g. 01204)",
                         "name": "near",
                         "in": "query"
                     },
@@ -4748,8 +4741,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01",
-                        "description": "Prefecture code (2 digits)",
+                        "description": "Prefecture code, 2 digits (e.g. 01)",
                         "name": "prefecture",
                         "in": "query",
                         "required": true
@@ -4762,8 +4754,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "example": "sales",
-                        "description": "One topic slug (default: every topic)",
+                        "description": "One topic slug, e.g. sales (default: every topic)",
                         "name": "topic",
                         "in": "query"
                     }

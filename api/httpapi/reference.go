@@ -130,7 +130,7 @@ func (s *Server) listPrefectures(c *gin.Context) {
 //	@ID				listMunicipalitiesOfPrefecture
 //	@Tags			reference
 //	@Produce		json,application/problem+json
-//	@Param			code	path		string	true	"Prefecture code (2 digits)"	example(01)
+//	@Param			code	path		string	true	"Prefecture code, 2 digits (e.g. 01)"
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		404		{object}	Problem	"not_found"
 //	@Router			/v1/areas/prefectures/{code}/municipalities [get]
@@ -150,7 +150,7 @@ func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 //	@ID			getMunicipality
 //	@Tags		reference
 //	@Produce	json,application/problem+json
-//	@Param		code	path		string	true	"Municipality code (5 digits, JIS X 0402)"	example(01101)
+//	@Param		code	path		string	true	"Municipality code, 5 digits, JIS X 0402 (e.g. 01101)"
 //	@Success	200		{object}	MunicipalityView
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Router		/v1/areas/municipalities/{code} [get]
@@ -171,7 +171,7 @@ func (s *Server) getMunicipality(c *gin.Context) {
 //	@ID				searchMunicipalities
 //	@Tags			reference
 //	@Produce		json,application/problem+json
-//	@Param			q		query		string	true	"Name, reading or romaji"	example(さっぽろ)
+//	@Param			q		query		string	true	"Name, reading or romaji (e.g. さっぽろ)"
 //	@Param			limit	query		int		false	"1 to 100, default 20"
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		400		{object}	Problem	"validation_failed"
