@@ -115,11 +115,11 @@ func specOperations(t testing.TB) []specOperation {
 	loaded, err := spec()
 	must(t, err)
 	var ops []specOperation
-	for _, os := range documentedStatuses(loaded.doc) {
-		if n := len(ops); n > 0 && ops[n-1].method == os.method && ops[n-1].path == os.path {
+	for _, pair := range documentedStatuses(loaded.doc) {
+		if n := len(ops); n > 0 && ops[n-1].method == pair.method && ops[n-1].path == pair.path {
 			continue
 		}
-		ops = append(ops, specOperation{os.method, os.path, loaded.doc.Paths.Find(os.path).GetOperation(os.method)})
+		ops = append(ops, specOperation{pair.method, pair.path, loaded.doc.Paths.Find(pair.path).GetOperation(pair.method)})
 	}
 	return ops
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -64,25 +65,9 @@ func documentedStatuses(doc *openapi3.T) []operationStatus {
 		}
 	}
 	slices.SortFunc(out, func(a, b operationStatus) int {
-		if a.path != b.path {
-			return compareStrings(a.path, b.path)
-		}
-		if a.method != b.method {
-			return compareStrings(a.method, b.method)
-		}
-		return a.status - b.status
+		return cmp.Or(cmp.Compare(a.path, b.path), cmp.Compare(a.method, b.method), cmp.Compare(a.status, b.status))
 	})
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // reportContractCoverage prints the counts and every documented status no
@@ -97,9 +82,9 @@ func reportContractCoverage(w io.Writer) bool {
 	defer contract.mu.Unlock()
 	documented := documentedStatuses(loaded.doc)
 	var missing []operationStatus
-	for _, os := range documented {
-		if contract.seen[os] == 0 {
-			missing = append(missing, os)
+	for _, pair := range documented {
+		if contract.seen[pair] == 0 {
+			missing = append(missing, pair)
 		}
 	}
 	operations := 0
@@ -108,8 +93,8 @@ func reportContractCoverage(w io.Writer) bool {
 	}
 	fmt.Fprintf(w, "contract coverage: %d responses validated against docs/swagger.json; %d operations; %d/%d documented (operation, status) pairs exercised\n",
 		contract.validated, operations, len(documented)-len(missing), len(documented))
-	for _, os := range missing {
-		fmt.Fprintf(w, "  never exercised: %s %s -> %d\n", os.method, os.path, os.status)
+	for _, pair := range missing {
+		fmt.Fprintf(w, "  never exercised: %s %s -> %d\n", pair.method, pair.path, pair.status)
 	}
 	return len(missing) == 0
 }
