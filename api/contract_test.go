@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -27,6 +28,47 @@ type contractCoverage struct {
 	mu        sync.Mutex
 	validated int
 	seen      map[operationStatus]int
+	fields    map[*openapi3.Schema]map[string]bool // response properties seen in a body
+}
+
+// sawFields records which documented properties body (a validated response)
+// carries, so documented fields that no answer ever has can be listed.
+func (c *contractCoverage) sawFields(ref *openapi3.SchemaRef, body any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fields == nil {
+		c.fields = map[*openapi3.Schema]map[string]bool{}
+	}
+	var walk func(ref *openapi3.SchemaRef, v any)
+	walk = func(ref *openapi3.SchemaRef, v any) {
+		if ref == nil || ref.Value == nil {
+			return
+		}
+		s := ref.Value
+		for _, sub := range s.AllOf {
+			walk(sub, v)
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			if len(s.Properties) == 0 {
+				return
+			}
+			if c.fields[s] == nil {
+				c.fields[s] = map[string]bool{}
+			}
+			for name, p := range s.Properties {
+				if field, ok := v[name]; ok {
+					c.fields[s][name] = true
+					walk(p, field)
+				}
+			}
+		case []any:
+			for _, item := range v {
+				walk(s.Items, item)
+			}
+		}
+	}
+	walk(ref, body)
 }
 
 func (c *contractCoverage) record(method, path string, status int) {
@@ -70,8 +112,9 @@ func documentedStatuses(doc *openapi3.T) []operationStatus {
 	return out
 }
 
-// reportContractCoverage prints the counts and every documented status no
-// test received; it reports false when there is any.
+// reportContractCoverage prints the counts, every documented status no test
+// received and every documented response field no answer carried; it reports
+// false when there is any (the docs promise what the API never does).
 func reportContractCoverage(w io.Writer) bool {
 	loaded, err := spec()
 	if err != nil {
@@ -96,7 +139,58 @@ func reportContractCoverage(w io.Writer) bool {
 	for _, pair := range missing {
 		fmt.Fprintf(w, "  never exercised: %s %s -> %d\n", pair.method, pair.path, pair.status)
 	}
-	return len(missing) == 0
+	fields, unseen := responseFields(loaded.doc, contract.fields)
+	fmt.Fprintf(w, "contract coverage: %d/%d documented response fields seen in an answer\n", fields-len(unseen), fields)
+	for _, f := range unseen {
+		fmt.Fprintf(w, "  never seen: %s\n", f)
+	}
+	return len(missing) == 0 && len(unseen) == 0
+}
+
+// responseFields counts the properties of every schema a response can carry
+// and lists those no validated answer had (as Schema.property).
+func responseFields(doc *openapi3.T, seen map[*openapi3.Schema]map[string]bool) (total int, unseen []string) {
+	names := map[*openapi3.Schema]string{}
+	for name, ref := range doc.Components.Schemas {
+		names[ref.Value] = strings.TrimPrefix(name, "httpapi.")
+	}
+	visited := map[*openapi3.Schema]bool{}
+	var walk func(ref *openapi3.SchemaRef, label string)
+	walk = func(ref *openapi3.SchemaRef, label string) {
+		if ref == nil || ref.Value == nil || visited[ref.Value] {
+			return
+		}
+		s := ref.Value
+		visited[s] = true
+		if n, ok := names[s]; ok {
+			label = n
+		}
+		for _, sub := range s.AllOf {
+			walk(sub, label)
+		}
+		walk(s.Items, label+"[]")
+		for name, p := range s.Properties {
+			total++
+			if !seen[s][name] {
+				unseen = append(unseen, label+"."+name)
+			}
+			walk(p, label+"."+name)
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, res := range op.Responses.Map() {
+				if res.Value == nil {
+					continue
+				}
+				if media := res.Value.Content.Get("application/json"); media != nil {
+					walk(media.Schema, "response")
+				}
+			}
+		}
+	}
+	slices.Sort(unseen)
+	return total, unseen
 }
 
 // closeObjectSchemas sets additionalProperties: false on every object schema

@@ -366,4 +366,14 @@ func validateAgainstSpec(t testing.TB, hr *http.Request, body []byte, res *respo
 		t.Fatalf("%s %s -> %d does not match the Swagger spec: %v\nbody: %s", hr.Method, hr.URL.Path, res.Code, err, res.Body)
 	}
 	contract.record(route.Method, route.Path, res.Code)
+	if !opts.ExcludeResponseBody {
+		if r := route.Operation.Responses.Status(res.Code); r != nil && r.Value != nil {
+			if media := r.Value.Content.Get("application/json"); media != nil {
+				var body any
+				if json.Unmarshal(res.Body, &body) == nil {
+					contract.sawFields(media.Schema, body)
+				}
+			}
+		}
+	}
 }
