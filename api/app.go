@@ -223,7 +223,7 @@ func (a *app) init(ctx context.Context) error {
 	if err := ms.SyncStats(ctx); err != nil {
 		return err
 	}
-	idem, err := idempotency.New(ctx, db, idempotency.Config{Now: now, Logger: log})
+	idem, err := idempotency.New(ctx, db, idempotency.Config{Now: now, Logger: log, Wait: cfg.idempotencyWait})
 	if err != nil {
 		return fmt.Errorf("idempotency: %w", err)
 	}

@@ -42,6 +42,7 @@ type config struct {
 	clock           clock
 	syncInterval    time.Duration
 	serverSelection time.Duration                   // how long an operation waits for MongoDB (default 5 s)
+	idempotencyWait time.Duration                   // how long a retry waits for the first (default 10 s)
 	wrapHandler     func(http.Handler) http.Handler // wraps the served handler
 	listening       func(net.Addr)                  // told the address once serving
 }

@@ -26,7 +26,13 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	os.Exit(m.Run())
+	code := m.Run()
+	if code == 0 && wholePackageRan() {
+		if !reportContractCoverage(os.Stdout) {
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // fakeClock is a settable clock shared by every service of a test app.
@@ -242,6 +248,22 @@ func (ta *testApp) do(r req) *response {
 	return res
 }
 
+// getLive sends a GET over the network to a served app and validates the
+// answer against the spec like any other.
+func getLive(t testing.TB, url string) *response {
+	t.Helper()
+	hr, err := http.NewRequest(http.MethodGet, url, nil)
+	must(t, err)
+	resp, err := http.DefaultClient.Do(hr)
+	must(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	must(t, err)
+	res := &response{t: t, Code: resp.StatusCode, Header: resp.Header, Body: body}
+	validateAgainstSpec(t, hr, nil, res)
+	return res
+}
+
 func (ta *testApp) get(path, token string) *response {
 	ta.t.Helper()
 	return ta.do(req{method: http.MethodGet, path: path, token: token})
@@ -267,25 +289,34 @@ func (ta *testApp) delete(path, token string) *response {
 	return ta.do(req{method: http.MethodDelete, path: path, token: token})
 }
 
-// spec is the generated Swagger document as an OpenAPI 3 router, loaded once.
-var spec = sync.OnceValues(func() (routers.Router, error) {
+// loadedSpec is the generated Swagger document as OpenAPI 3, and a router over it.
+type loadedSpec struct {
+	doc    *openapi3.T
+	router routers.Router
+}
+
+// spec is docs/swagger.json, loaded once, with every object schema closed
+// (see closeObjectSchemas).
+var spec = sync.OnceValues(func() (loadedSpec, error) {
 	raw, err := os.ReadFile("../docs/swagger.json")
 	if err != nil {
-		return nil, err
+		return loadedSpec{}, err
 	}
 	var doc2 openapi2.T
 	if err := json.Unmarshal(raw, &doc2); err != nil {
-		return nil, err
+		return loadedSpec{}, err
 	}
 	doc3, err := openapi2conv.ToV3(&doc2)
 	if err != nil {
-		return nil, err
+		return loadedSpec{}, err
 	}
 	doc3.Servers = openapi3.Servers{{URL: "/"}}
+	closeObjectSchemas(doc3)
 	if err := doc3.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
-		return nil, fmt.Errorf("spec invalid: %w", err)
+		return loadedSpec{}, fmt.Errorf("spec invalid: %w", err)
 	}
-	return gorillamux.NewRouter(doc3)
+	router, err := gorillamux.NewRouter(doc3)
+	return loadedSpec{doc: doc3, router: router}, err
 })
 
 // validateAgainstSpec checks the status and body of a response to a documented
@@ -296,10 +327,11 @@ func validateAgainstSpec(t testing.TB, hr *http.Request, body []byte, res *respo
 	if hr.Method == http.MethodOptions || (!strings.HasPrefix(hr.URL.Path, "/v1/") && hr.URL.Path != "/healthz" && hr.URL.Path != "/readyz") {
 		return // CORS preflights and routes outside the API are not in the spec
 	}
-	router, err := spec()
+	loaded, err := spec()
 	if err != nil {
 		t.Fatalf("load spec: %v", err)
 	}
+	router := loaded.router
 	// The router needs an absolute URL.
 	u := *hr.URL
 	u.Scheme, u.Host = "http", "localhost"
@@ -334,5 +366,16 @@ func validateAgainstSpec(t testing.TB, hr *http.Request, body []byte, res *respo
 	in.SetBodyBytes(res.Body)
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Fatalf("%s %s -> %d does not match the Swagger spec: %v\nbody: %s", hr.Method, hr.URL.Path, res.Code, err, res.Body)
+	}
+	contract.record(route.Method, route.Path, res.Code)
+	if !opts.ExcludeResponseBody {
+		if r := route.Operation.Responses.Status(res.Code); r != nil && r.Value != nil {
+			if media := r.Value.Content.Get("application/json"); media != nil {
+				var body any
+				if json.Unmarshal(res.Body, &body) == nil {
+					contract.sawFields(media.Schema, body)
+				}
+			}
+		}
 	}
 }

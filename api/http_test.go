@@ -116,12 +116,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		pw.Close()
 	}()
 	addr := waitForListening(t, pr)
-	resp, err := http.Get("http://" + addr + "/readyz")
-	must(t, err)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("readyz %d", resp.StatusCode)
-	}
+	getLive(t, "http://"+addr+"/readyz").want(http.StatusOK)
 	cancel()
 	go io.Copy(io.Discard, pr)
 	if err := <-done; err != nil {

@@ -267,6 +267,14 @@ func TestPublicMentorView(t *testing.T) {
 	if !strings.Contains(body, "札幌市中央区") || !strings.Contains(body, "公開") {
 		t.Errorf("public view lacks location or name: %s", body)
 	}
+	// Organizers see the declared stakes (they verify mentors).
+	var seen struct {
+		Stakes []string `json:"stakes"`
+	}
+	ta.get("/v1/mentors/"+m.ID, ta.organizer("org").Access).want(http.StatusOK).decode(&seen)
+	if len(seen.Stakes) != 1 || seen.Stakes[0] != "札幌ベンチャーズ" {
+		t.Errorf("organizer sees stakes %v", seen.Stakes)
+	}
 	ta.get("/v1/mentors/000000000000000000000000", f.Access).wantProblem(http.StatusNotFound, "not_found")
 	ta.get("/v1/mentors/not-an-id", f.Access).wantProblem(http.StatusNotFound, "not_found")
 	ta.get("/v1/mentors/"+f.ID, f.Access).wantProblem(http.StatusNotFound, "not_found")

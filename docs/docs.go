@@ -624,8 +624,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "さっぽろ",
-                        "description": "Name, reading or romaji",
+                        "description": "Name, reading or romaji (e.g. さっぽろ)",
                         "name": "q",
                         "in": "query",
                         "required": true
@@ -673,8 +672,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01101",
-                        "description": "Municipality code (5 digits, JIS X 0402)",
+                        "description": "Municipality code, 5 digits, JIS X 0402 (e.g. 01101)",
                         "name": "code",
                         "in": "path",
                         "required": true
@@ -756,8 +754,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01",
-                        "description": "Prefecture code (2 digits)",
+                        "description": "Prefecture code, 2 digits (e.g. 01)",
                         "name": "code",
                         "in": "path",
                         "required": true
@@ -1150,8 +1147,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01",
-                        "description": "Prefecture code",
+                        "description": "Prefecture code (e.g. 01)",
                         "name": "prefecture",
                         "in": "query"
                     },
@@ -2187,8 +2183,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01207",
-                        "description": "Municipality code, prefecture code or lat,lon",
+                        "description": "Municipality code, prefecture code or lat,lon (e.g. 01207)",
                         "name": "near",
                         "in": "query"
                     },
@@ -3625,8 +3620,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "example": "01207",
-                        "description": "Municipality code, prefecture code or lat,lon; default: your founder profile's location",
+                        "description": "Municipality code, prefecture code or lat,lon; default: your founder profile's location (e.g. 01207)",
                         "name": "near",
                         "in": "query"
                     },
@@ -4347,8 +4341,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "example": "01204",
-                        "description": "Municipality code, prefecture code or lat,lon",
+                        "description": "Municipality code, prefecture code or lat,lon (e.g. 01204)",
                         "name": "near",
                         "in": "query"
                     },
@@ -5888,8 +5881,7 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
-                        "example": "01",
-                        "description": "Prefecture code (2 digits)",
+                        "description": "Prefecture code, 2 digits (e.g. 01)",
                         "name": "prefecture",
                         "in": "query",
                         "required": true
@@ -5902,8 +5894,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "example": "sales",
-                        "description": "One topic slug (default: every topic)",
+                        "description": "One topic slug, e.g. sales (default: every topic)",
                         "name": "topic",
                         "in": "query"
                     }

@@ -264,7 +264,7 @@ func (s *Server) createCommunity(c *gin.Context) {
 //	@Tags			community
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			prefecture	query		string	false	"Prefecture code"	example(01)
+//	@Param			prefecture	query		string	false	"Prefecture code (e.g. 01)"
 //	@Param			near		query		string	false	"Municipality code, prefecture code or lat,lon"
 //	@Param			limit		query		int		false	"1 to 100, default 20"
 //	@Param			cursor		query		string	false	"nextCursor of the previous page"
@@ -713,7 +713,7 @@ func (s *Server) createEvent(c *gin.Context) {
 //	@Tags			events
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			near		query		string	false	"Municipality code, prefecture code or lat,lon"	example(01207)
+//	@Param			near		query		string	false	"Municipality code, prefecture code or lat,lon (e.g. 01207)"
 //	@Param			radiusKm	query		number	false	"With near: 1 to 3000, default 100"
 //	@Param			from		query		string	false	"RFC 3339 time, default now"
 //	@Param			to			query		string	false	"RFC 3339 time"

@@ -90,9 +90,9 @@ type CoverageReport struct {
 //	@Tags			reports
 //	@Produce		json,text/csv,application/problem+json
 //	@Security		BearerAuth
-//	@Param			prefecture	query		string	true	"Prefecture code (2 digits)"	example(01)
+//	@Param			prefecture	query		string	true	"Prefecture code, 2 digits (e.g. 01)"
 //	@Param			radiusKm	query		int		false	"1 to 200, default 30"
-//	@Param			topic		query		string	false	"One topic slug (default: every topic)"	example(sales)
+//	@Param			topic		query		string	false	"One topic slug, e.g. sales (default: every topic)"
 //	@Success		200			{object}	CoverageReport
 //	@Failure		400			{object}	Problem	"validation_failed"
 //	@Failure		401			{object}	Problem

@@ -145,8 +145,8 @@ func (s *Server) matchRequestView(r mentorships.MatchRequest) MatchRequestView {
 //	@Tags			matching
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			topic			query		[]string	true	"1 to 5 topic slugs, most important first; repeat or comma-separate"						collectionFormat(multi)
-//	@Param			near			query		string		false	"Municipality code, prefecture code or lat,lon; default: your founder profile's location"	example(01207)
+//	@Param			topic			query		[]string	true	"1 to 5 topic slugs, most important first; repeat or comma-separate"	collectionFormat(multi)
+//	@Param			near			query		string		false	"Municipality code, prefecture code or lat,lon; default: your founder profile's location (e.g. 01207)"
 //	@Param			radiusKm		query		int			false	"How far you can travel, 1 to 500 (default 50)"
 //	@Param			mode			query		[]string	false	"Ways you accept to meet (default all)"	collectionFormat(multi)
 //	@Param			independentOnly	query		bool		false	"Only mentors who declare no stake"

@@ -82,7 +82,7 @@ func (s *Server) mentorSummary(m search.Mentor) MentorSummary {
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			topic		query		[]string	false	"Topic slug; repeat or comma-separate for several (up to 10)"	collectionFormat(multi)
-//	@Param			near		query		string		false	"Municipality code, prefecture code or lat,lon"					example(01204)
+//	@Param			near		query		string		false	"Municipality code, prefecture code or lat,lon (e.g. 01204)"
 //	@Param			radiusKm	query		number		false	"With near: 1 to 3000, default 50"
 //	@Param			mode		query		string		false	"Only mentors meeting this way"	Enums(in_person, online, phone)
 //	@Param			accepting	query		bool		false	"Only mentors accepting requests with a free place"

@@ -134,7 +134,7 @@ func (s *Server) listPrefectures(c *gin.Context) {
 //	@ID				listMunicipalitiesOfPrefecture
 //	@Tags			reference
 //	@Produce		json,application/problem+json
-//	@Param			code	path		string	true	"Prefecture code (2 digits)"	example(01)
+//	@Param			code	path		string	true	"Prefecture code, 2 digits (e.g. 01)"
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		400		{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		404		{object}	Problem	"not_found"
@@ -156,7 +156,7 @@ func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 //	@ID			getMunicipality
 //	@Tags		reference
 //	@Produce	json,application/problem+json
-//	@Param		code	path		string	true	"Municipality code (5 digits, JIS X 0402)"	example(01101)
+//	@Param		code	path		string	true	"Municipality code, 5 digits, JIS X 0402 (e.g. 01101)"
 //	@Success	200		{object}	MunicipalityView
 //	@Failure	400		{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	404		{object}	Problem	"not_found"
@@ -179,7 +179,7 @@ func (s *Server) getMunicipality(c *gin.Context) {
 //	@ID				searchMunicipalities
 //	@Tags			reference
 //	@Produce		json,application/problem+json
-//	@Param			q		query		string	true	"Name, reading or romaji"	example(さっぽろ)
+//	@Param			q		query		string	true	"Name, reading or romaji (e.g. さっぽろ)"
 //	@Param			limit	query		int		false	"1 to 100, default 20"
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		400		{object}	Problem	"validation_failed"

@@ -310,8 +310,12 @@ func encodeCursor(id bson.ObjectID) string {
 }
 
 func decodeCursor(s string) (bson.ObjectID, bool) {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	var id bson.ObjectID
+	if len(s) != base64.RawURLEncoding.EncodedLen(len(id)) {
+		// The decoder skips CR and LF; one id has one cursor.
+		return bson.ObjectID{}, false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) != len(id) {
 		return bson.ObjectID{}, false
 	}

@@ -1,0 +1,189 @@
+// One mentorship, end to end, through a client generated from docs/swagger.json.
+// Every call is typed by the generated schema (gen/schema.d.ts), so a spec
+// change that breaks a client breaks `tsc --noEmit` before this even runs.
+// Usage: node dist/e2e.js http://127.0.0.1:PORT
+import createClient from "openapi-fetch";
+import type { components, paths } from "./gen/schema.js";
+
+type Schemas = components["schemas"];
+
+const base = process.argv[2];
+if (!base) {
+  throw new Error("usage: e2e.js BASE_URL");
+}
+const api = createClient<paths>({ baseUrl: base });
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+let step = 0;
+// check fails the run with what was expected and what came back.
+function check(cond: unknown, what: string, got?: unknown): asserts cond {
+  if (!cond) {
+    throw new Error(`${what}; got ${JSON.stringify(got)}`);
+  }
+}
+// expect checks an answer's status and returns its typed body.
+function expect<T>(label: string, res: { data?: T; error?: unknown; response: Response }, status: number): T {
+  step++;
+  check(res.response.status === status, `${step}. ${label}: status ${res.response.status}, want ${status}`, res.error ?? res.data);
+  check(res.data !== undefined, `${step}. ${label}: no body`, res.error);
+  console.log(`ok ${step}. ${label} -> ${status}`);
+  return res.data;
+}
+
+const run = Date.now().toString(36);
+const password = "kizuna-e2e-passphrase";
+
+async function register(name: string, role: "mentor" | "founder"): Promise<Schemas["httpapi.AuthResponse"]> {
+  const body: Schemas["httpapi.RegisterRequest"] = {
+    email: `${role}-${run}@example.jp`,
+    password,
+    displayName: name,
+    roles: [role],
+  };
+  const out = expect(`register the ${role}`, await api.POST("/v1/auth/register", { body }), 201);
+  check(out.user?.roles?.includes(role), `${role} lacks the role`, out.user);
+  check(out.tokens?.accessToken, `${role} got no access token`, out.tokens);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const ready = await api.GET("/readyz");
+  check(ready.response.status === 200 && ready.data?.status, "not ready", ready.data);
+
+  const mentor = await register("佐藤 由紀", "mentor");
+  const founder = await register("田中 健", "founder");
+  const m = auth(mentor.tokens!.accessToken!);
+  const f = auth(founder.tokens!.accessToken!);
+
+  const mentorProfile: Schemas["httpapi.MentorProfileRequest"] = {
+    headline: "食品メーカーで20年、道外への販路開拓をしてきました",
+    bio: "札幌を拠点に、道内の小さな食品メーカーの営業と採用を手伝っています。",
+    topics: ["sales", "hiring"],
+    tags: ["BtoB"],
+    industries: ["食品"],
+    location: { municipalityCode: "01101" },
+    travelKm: 300,
+    modes: ["in_person", "online", "phone"],
+    languages: ["ja"],
+    capacity: 2,
+    acceptingRequests: true,
+    yearsExperience: 20,
+    stakes: [],
+    independent: true,
+  };
+  const mp = expect("fill the mentor profile", await api.PUT("/v1/me/mentor-profile", { headers: m, body: mentorProfile }), 201);
+  check(mp.location?.municipalityJa === "札幌市中央区", "mentor location not resolved", mp.location);
+  check(mp.version === 1, "mentor profile version", mp.version);
+
+  const me = expect("the mentor shares a phone number", await api.PATCH("/v1/me", { headers: m, body: { phone: "011-000-0000" } }), 200);
+  check(me.phone === "011-000-0000", "phone not kept", me);
+
+  const founderProfile: Schemas["httpapi.FounderProfileRequest"] = {
+    companyName: "十勝チーズ工房",
+    stage: "seed",
+    industry: "食品製造",
+    location: { municipalityCode: "01207" },
+    topicsNeeded: ["sales", "hiring"],
+    bio: "帯広でチーズを作っています。",
+  };
+  const fp = expect("fill the founder profile", await api.PUT("/v1/me/founder-profile", { headers: f, body: founderProfile }), 201);
+  check(fp.location?.municipalityJa === "帯広市", "founder location not resolved", fp.location);
+
+  const created = expect(
+    "create a match request",
+    await api.POST("/v1/match-requests", {
+      headers: f,
+      body: { topics: ["sales", "hiring"], radiusKm: 200, message: "道外への販路について相談したいです" },
+    }),
+    201,
+  );
+  const requestId = created.request?.id;
+  check(requestId, "match request without id", created);
+  check(created.request?.status === "open", "match request not open", created.request);
+  const suggested = created.suggestions?.find((s) => s.mentor?.id === mentor.user?.id);
+  check(suggested, "the mentor is not among the suggestions", created.suggestions);
+  check((suggested.score ?? 0) > 0, "suggestion without a score", suggested);
+
+  const intro = expect(
+    "introduce the mentor",
+    await api.POST("/v1/match-requests/{id}/introductions", {
+      headers: f,
+      params: { path: { id: requestId } },
+      body: { mentorId: mentor.user!.id!, message: "よろしくお願いします" },
+    }),
+    201,
+  );
+  check(intro.status === "pending" && intro.id, "introduction not pending", intro);
+
+  const accepted = expect(
+    "the mentor accepts",
+    await api.POST("/v1/introductions/{id}/accept", {
+      headers: m,
+      params: { path: { id: intro.id } },
+      body: { message: "喜んで。まずは電話で話しましょう" },
+    }),
+    200,
+  );
+  check(accepted.status === "accepted" && accepted.mentorshipId, "introduction not accepted", accepted);
+  const mentorshipId = accepted.mentorshipId;
+
+  const ms = expect("the founder reads the mentorship", await api.GET("/v1/mentorships/{id}", { headers: f, params: { path: { id: mentorshipId } } }), 200);
+  check(ms.status === "active", "mentorship not active", ms);
+  check(ms.counterpart?.phone === "011-000-0000", "the founder does not see the mentor's phone", ms.counterpart);
+  check(ms.counterpart?.email === mentor.user?.email, "the founder does not see the mentor's e-mail", ms.counterpart);
+
+  const call = expect(
+    "log a phone call",
+    await api.POST("/v1/mentorships/{id}/touchpoints", {
+      headers: f,
+      params: { path: { id: mentorshipId } },
+      body: { kind: "call", durationMinutes: 30, summary: "展示会の選び方を相談" },
+    }),
+    201,
+  );
+  check(call.kind === "call" && call.durationMinutes === 30 && call.authorId === founder.user?.id, "touchpoint", call);
+
+  const done = expect(
+    "complete the mentorship",
+    await api.POST("/v1/mentorships/{id}/complete", {
+      headers: f,
+      params: { path: { id: mentorshipId } },
+      body: { reflection: "販路の見通しが立ちました。ありがとうございました", rating: 5, stayInTouch: true },
+    }),
+    200,
+  );
+  check(done.status === "completed" && done.endedAt, "mentorship not completed", done);
+  check(done.lastContactAt, "the call is not the last contact", done);
+
+  const mentorInbox = expect("the mentor reads notifications", await api.GET("/v1/notifications", { headers: m }), 200);
+  const mentorKinds = (mentorInbox.items ?? []).map((n) => n.kind);
+  check(mentorKinds.includes("introduction_received"), "the mentor was not told of the introduction", mentorKinds);
+  check(mentorKinds.includes("mentorship_completed"), "the mentor was not asked for a reflection", mentorKinds);
+  check((mentorInbox.unreadCount ?? 0) >= 2, "unread count", mentorInbox.unreadCount);
+
+  const founderInbox = expect(
+    "the founder reads notifications",
+    await api.GET("/v1/notifications", { headers: f, params: { query: { unread: true } } }),
+    200,
+  );
+  const accept = founderInbox.items?.find((n) => n.kind === "introduction_accepted");
+  check(accept?.refs?.mentorshipId === mentorshipId, "the founder was not told of the accept", founderInbox.items);
+
+  // An error answer is typed too: the problem carries a stable code.
+  const again = await api.POST("/v1/mentorships/{id}/complete", {
+    headers: f,
+    params: { path: { id: mentorshipId } },
+    body: { reflection: "again", rating: 5, stayInTouch: true },
+  });
+  step++;
+  check(again.response.status === 409 && again.error?.code === "already_reflected", `${step}. completing twice`, again.error);
+  console.log(`ok ${step}. completing twice -> 409 ${again.error.code}`);
+}
+
+main().then(
+  () => console.log(`PASS: ${step} steps`),
+  (err: unknown) => {
+    console.error(`FAIL: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);
