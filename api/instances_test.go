@@ -9,18 +9,26 @@ import (
 	"testing"
 )
 
+// secondInstance starts another app on ta's database as MongoDB (its
+// embedded server), sharing its JWT secret and clock, as a second instance
+// behind a load balancer would.
+func (ta *testApp) secondInstance() *testApp {
+	ta.t.Helper()
+	secret, err := os.ReadFile(filepath.Join(ta.dataDir, "jwt-secret"))
+	must(ta.t, err)
+	return openTestApp(ta.t, ta.t.TempDir(), ta.clock, func(c *config) {
+		c.MongoURI = ta.app.db.EmbeddedURI()
+		c.JWTSecret = strings.TrimSpace(string(secret))
+	})
+}
+
 // Two API instances on one database agree on suggestions after a profile
 // change, once the second has synced (it polls every few seconds in
 // production; the test syncs explicitly instead of waiting).
 func TestTwoInstancesAgree(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	secret, err := os.ReadFile(filepath.Join(a.dataDir, "jwt-secret"))
-	must(t, err)
-	b := openTestApp(t, t.TempDir(), a.clock, func(c *config) {
-		c.MongoURI = a.app.db.EmbeddedURI()
-		c.JWTSecret = strings.TrimSpace(string(secret))
-	})
+	b := a.secondInstance()
 	sync := func() {
 		t.Helper()
 		must(t, b.app.profiles.SyncIndex(context.Background()))

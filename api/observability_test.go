@@ -180,12 +180,7 @@ func TestMetricsAfterRequests(t *testing.T) {
 func TestIndexRefreshLag(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
-	secret, err := os.ReadFile(filepath.Join(a.dataDir, "jwt-secret"))
-	must(t, err)
-	b := openTestApp(t, t.TempDir(), a.clock, func(c *config) {
-		c.MongoURI = a.app.db.EmbeddedURI()
-		c.JWTSecret = strings.TrimSpace(string(secret))
-	})
+	b := a.secondInstance()
 	lag := func() float64 {
 		return b.metrics().value(t, "kizuna_match_index_refresh_lag_seconds", nil)
 	}

@@ -31,13 +31,8 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 			return false
 		}
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		if isMaxBytes(err) {
-			fail(c, errBodyTooLarge)
-		} else {
-			fail(c, apperr.New(apperr.Invalid, "malformed_json", "the request body could not be read"))
-		}
+	body, ok := readBody(c)
+	if !ok {
 		return false
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -100,11 +95,9 @@ func jsonTypeName(goKind string) string {
 	}
 }
 
-// noBody guards the writes that take no body: a body naming fields (say
-// {"role": "organizer"} on a join) is refused as unknown fields rather than
-// ignored, so a client never believes it set something it did not. An empty
-// body or {} passes.
-func noBody(c *gin.Context) {
+// readBody reads the whole request body; a body over the limit or one that
+// cannot be read is answered (413, 400) and ok is false.
+func readBody(c *gin.Context) (body []byte, ok bool) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		if isMaxBytes(err) {
@@ -112,6 +105,18 @@ func noBody(c *gin.Context) {
 		} else {
 			fail(c, apperr.New(apperr.Invalid, "malformed_json", "the request body could not be read"))
 		}
+		return nil, false
+	}
+	return body, true
+}
+
+// noBody guards the writes that take no body: a body naming fields (say
+// {"role": "organizer"} on a join) is refused as unknown fields rather than
+// ignored, so a client never believes it set something it did not. An empty
+// body or {} passes.
+func noBody(c *gin.Context) {
+	body, ok := readBody(c)
+	if !ok {
 		return
 	}
 	if len(bytes.TrimSpace(body)) == 0 {

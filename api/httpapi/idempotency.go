@@ -38,13 +38,8 @@ func (s *Server) idempotent(c *gin.Context) {
 		fail(c, v.Err())
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		if isMaxBytes(err) {
-			fail(c, errBodyTooLarge)
-		} else {
-			fail(c, apperr.New(apperr.Invalid, "malformed_json", "the request body could not be read"))
-		}
+	body, ok := readBody(c)
+	if !ok {
 		return
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))

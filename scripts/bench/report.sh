@@ -16,31 +16,19 @@
 #
 #   scripts/bench/report.sh                  # DURATION=10s PORT=18490 PIN=0 OUT=docs/performance.md
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-10s}
 PORT=${PORT:-18490}
 PIN=${PIN:-0}
 OUT=${OUT:-docs/performance.md}
 BASE="http://127.0.0.1:$PORT"
-server_pin=(); wrk_pin=()
-if [ "$PIN" = 1 ]; then
-  server_pin=(env GOMAXPROCS=1 taskset -c 0)
-  wrk_pin=(taskset -c 1)
-fi
+pin_cpus
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk (Debian package)" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
-fi
+ensure_wrk
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+workdir
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')

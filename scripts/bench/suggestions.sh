@@ -13,31 +13,19 @@
 #
 #   scripts/bench/suggestions.sh               # MENTORS=10000 DURATION=20s PORT=18090 PIN=0
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 MENTORS=${MENTORS:-10000}
 DURATION=${DURATION:-20s}
 PORT=${PORT:-18090}
 PIN=${PIN:-0}
-server_pin=(); wrk_pin=()
-if [ "$PIN" = 1 ]; then
-  server_pin=(env GOMAXPROCS=1 taskset -c 0)
-  wrk_pin=(taskset -c 1)
-fi
+pin_cpus
 BASE="http://127.0.0.1:$PORT"
 
-if ! command -v wrk >/dev/null; then
-  echo "installing wrk (Debian package)" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
-fi
+ensure_wrk
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+workdir
 
 echo "== build and seed $MENTORS mentors"
 go build -o "$work/kizuna" ./api

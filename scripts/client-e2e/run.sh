@@ -10,6 +10,8 @@
 # Tools are pinned in package.json and installed from package-lock.json (npm ci).
 # The generated code (gen/) and the compiled script (dist/) are rebuilt on every run.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 PORT=${PORT:-18200}
@@ -32,13 +34,7 @@ npx --no-install openapi-typescript gen/openapi.json --output gen/schema.d.ts >/
 npx --no-install tsc --noEmit
 npx --no-install tsc
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+workdir
 
 echo "== build the API and serve it on 127.0.0.1:$PORT (fresh data directory)"
 (cd "$root" && go build -o "$work/kizuna" ./api)

@@ -16,6 +16,8 @@
 #   scripts/load/run.sh                  # VUS=64 DURATION=60s PORT=18480
 #   VUS=16 DURATION=10s scripts/load/run.sh
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 VUS=${VUS:-64}
 DURATION=${DURATION:-60s}
@@ -29,13 +31,7 @@ if ! k6 version 2>/dev/null | grep -q "k6 $K6_VERSION "; then
   go install "go.k6.io/k6@$K6_VERSION"
 fi
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+workdir
 
 echo "== build the API and the load tools"
 go build -o "$work/kizuna" ./api

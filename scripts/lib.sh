@@ -1,0 +1,28 @@
+# Shared by the scripts that start a server of their own: source it.
+
+# ensure_wrk installs wrk (Debian package) when it is missing.
+ensure_wrk() {
+  command -v wrk >/dev/null && return
+  echo "installing wrk (Debian package)" >&2
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
+}
+
+# pin_cpus sets server_pin and wrk_pin: with PIN=1 the server runs on CPU 0
+# (GOMAXPROCS=1) and wrk on CPU 1, so the load generator and the server do
+# not preempt each other.
+pin_cpus() {
+  server_pin=(); wrk_pin=()
+  if [ "${PIN:-0}" = 1 ]; then
+    server_pin=(env GOMAXPROCS=1 taskset -c 0)
+    wrk_pin=(taskset -c 1)
+  fi
+}
+
+# workdir makes a temporary directory in $work and, on exit, stops the
+# server whose process id is in $pid and removes the directory.
+workdir() {
+  work=$(mktemp -d)
+  pid=""
+  trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
+}
