@@ -81,7 +81,7 @@ func (c *contractCoverage) record(method, path string, status int) {
 // wholePackageRan reports whether every test of the package ran, so a
 // documented status nobody exercised is a real gap and not a filter's effect.
 func wholePackageRan() bool {
-	for _, name := range []string{"test.run", "test.skip", "test.fuzz"} {
+	for _, name := range []string{"test.run", "test.skip", "test.fuzz", "test.list"} {
 		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
 			return false
 		}
