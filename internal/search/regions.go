@@ -16,15 +16,16 @@ import (
 //
 //   - bitsets of the flags eligibility reads (topics, open, independent,
 //     modes, stakes), so the mentors who are eligible wherever they are (they
-//     meet online or by phone) are counted a word of 64 at a time;
+//     meet online or by phone) are counted a word of 64 at a time, and the
+//     far ones who cover given topics are found the same way (EachRemote);
 //   - a grid of cells of cellDegrees, each with bounds over its members
 //     (nearest possible point, longest travel distance, topics), so a ranking
-//     can visit cells best first and stop at the first cell whose bound cannot
-//     beat its k-th best.
+//     can tell the cells near enough for distance to matter from the rest
+//     (Regions) and visit only their members (EachMember).
 
 // cellDegrees is the grid's step in latitude and longitude: about 55 x 40 km
-// in Japan, so a 50 km search visits a handful of cells of a few dozen
-// mentors each, and all of Japan is a few hundred cells.
+// in Japan, so the cells near a request are a few dozen, and all of Japan is
+// a few hundred.
 const cellDegrees = 0.5
 
 type cellKey struct{ lat, lon int16 }
