@@ -337,23 +337,20 @@ func (s *Service) Respond(ctx context.Context, p accounts.Principal, eventID bso
 // taken meanwhile moves it on to the next. (Trying every slot in turn cost
 // two scans of the places per taken slot, under the event's lock.)
 func (s *Service) takePlace(ctx context.Context, e Event, userID bson.ObjectID) (bool, error) {
-	held := func() (bool, error) {
-		n, err := s.places.CountDocuments(ctx, bson.D{{Key: "eventId", Value: e.ID}, {Key: "userId", Value: userID}})
-		return n > 0, err
-	}
-	if ok, err := held(); err != nil || ok {
-		return ok, err
-	}
-	cur, err := s.places.Find(ctx, bson.D{{Key: "eventId", Value: e.ID}}, options.Find().SetProjection(bson.D{{Key: "slot", Value: 1}}))
+	cur, err := s.places.Find(ctx, bson.D{{Key: "eventId", Value: e.ID}},
+		options.Find().SetProjection(bson.D{{Key: "slot", Value: 1}, {Key: "userId", Value: 1}}))
 	if err != nil {
 		return false, fmt.Errorf("find places: %w", err)
 	}
-	var takenSlots []place
-	if err := cur.All(ctx, &takenSlots); err != nil {
+	var places []place
+	if err := cur.All(ctx, &places); err != nil {
 		return false, fmt.Errorf("find places: %w", err)
 	}
-	taken := make(map[int]bool, len(takenSlots))
-	for _, p := range takenSlots {
+	taken := make(map[int]bool, len(places))
+	for _, p := range places {
+		if p.UserID == userID {
+			return true, nil // holds one already
+		}
 		taken[p.Slot] = true
 	}
 	for slot := range e.Capacity {
@@ -368,8 +365,9 @@ func (s *Service) takePlace(ctx context.Context, e Event, userID bson.ObjectID) 
 			return false, fmt.Errorf("take place: %w", err)
 		}
 		// Taken meanwhile by another instance, or by this person.
-		if ok, err := held(); err != nil || ok {
-			return ok, err
+		n, err := s.places.CountDocuments(ctx, bson.D{{Key: "eventId", Value: e.ID}, {Key: "userId", Value: userID}})
+		if err != nil || n > 0 {
+			return n > 0, err
 		}
 	}
 	return false, nil
