@@ -248,7 +248,8 @@ func (a *app) init(ctx context.Context) error {
 		Community:     comm,
 		Moderation:    mod,
 		KeepInTouch:   kit,
-		// Last activity (for lapsed members), written at most hourly per user.
+		// Last activity (for lapsed members): noted at most hourly per
+		// user, written behind in batches (see runBackground).
 		OnActivity:         acc.Touch,
 		Ready:              db.Ping,
 		Logger:             log,
@@ -290,6 +291,7 @@ func (a *app) runBackground(ctx context.Context) {
 		wg.Go(func() { a.every(ctx, a.syncEvery, "sync mentor index", a.profiles.SyncIndex) })
 		wg.Go(func() { a.every(ctx, a.syncEvery, "sync mentorship stats", a.mentorships.SyncStats) })
 	}
+	wg.Go(func() { a.every(ctx, activityFlushEvery, "record activity", a.flushActivity) })
 	wg.Go(func() {
 		a.jobs.Every(ctx, "introductions", introductionJobEvery, jobs.Each(introductionJobEvery), func(ctx context.Context, _ time.Time) error {
 			rep, err := a.mentorships.RunIntroductionJob(ctx)
@@ -317,6 +319,15 @@ func (a *app) runBackground(ctx context.Context) {
 		})
 	})
 	wg.Wait()
+}
+
+// activityFlushEvery is how often noted activity is written: what a crash can
+// lose of "last seen" times.
+const activityFlushEvery = 5 * time.Second
+
+func (a *app) flushActivity(ctx context.Context) error {
+	_, err := a.accounts.FlushActivity(ctx)
+	return err
 }
 
 // every calls fn at every tick of d until ctx ends, logging failures.
@@ -355,12 +366,20 @@ func (a *app) seedDemo(ctx context.Context) error {
 	return nil
 }
 
-// close stops retrying init, then releases the database (and stops the
-// embedded server).
+// close stops retrying init, writes the activity noted since the last
+// flush, then releases the database (and stops the embedded server).
 func (a *app) close(ctx context.Context) error {
 	a.stopInit()
 	<-a.initDone
-	return a.db.Close(ctx)
+	var flushErr error
+	select {
+	case <-a.ready:
+		if flushErr = a.flushActivity(ctx); flushErr != nil {
+			flushErr = fmt.Errorf("record activity at shutdown: %w", flushErr)
+		}
+	default:
+	}
+	return errors.Join(flushErr, a.db.Close(ctx))
 }
 
 // gate is the app's handler: the "unavailable" handler until init opens it

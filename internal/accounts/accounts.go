@@ -21,7 +21,6 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
@@ -117,10 +116,10 @@ type Config struct {
 // Service is the accounts domain.
 type Service struct {
 	db          *mongodb.DB
-	users       *mongo.Collection
-	tokens      *mongo.Collection // refresh tokens, by hash
-	tokenUses   *mongo.Collection // one document per used refresh token: arbitrates rotation
-	revocations *mongo.Collection // one document per revoked token family
+	users       *mongodb.Collection
+	tokens      *mongodb.Collection // refresh tokens, by hash
+	tokenUses   *mongodb.Collection // one document per used refresh token: arbitrates rotation
+	revocations *mongodb.Collection // one document per revoked token family
 	signer      *tokenSigner
 	adminEmails map[string]bool
 	now         func() time.Time
@@ -166,7 +165,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		dummyHash:   dummy,
 		directory:   directory{m: map[bson.ObjectID]principalState{}},
 		onChange:    cfg.OnChange,
-		activity:    activity{last: map[bson.ObjectID]time.Time{}},
+		activity:    newActivity(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -176,16 +175,16 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 			s.adminEmails[e] = true
 		}
 	}
-	if err := mongodb.EnsureIndexes(ctx, s.users,
-		mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")},
+	if err := s.users.EnsureIndexes(ctx,
+		mongodb.UniqueIndex("email").Named("email_unique"),
 		mongodb.Index("updatedAt"),
-		mongodb.Index("roles"),
+		mongodb.Index("roles").OnArrays(),
 	); err != nil {
 		return nil, err
 	}
-	if err := mongodb.EnsureIndexes(ctx, s.tokens,
-		mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}}},
-		mongo.IndexModel{Keys: bson.D{{Key: "expiresAt", Value: 1}}},
+	if err := s.tokens.EnsureIndexes(ctx,
+		mongodb.Index("userId"),
+		mongodb.Index("expiresAt"),
 	); err != nil {
 		return nil, err
 	}
@@ -601,41 +600,6 @@ func (s *Service) update(ctx context.Context, id bson.ObjectID, update bson.D) (
 		s.onChange(u)
 	}
 	return u, nil
-}
-
-// activityResolution is how precisely last activity is kept: at most one
-// write per user per this period, not one per request.
-const activityResolution = time.Hour
-
-// activity remembers when this process last recorded each user's activity.
-type activity struct {
-	mu   sync.Mutex
-	last map[bson.ObjectID]time.Time
-}
-
-// Touch records that the user is active, writing at most once per
-// activityResolution per user (per instance). It does not change updatedAt:
-// activity is not an edit of the account.
-func (s *Service) Touch(ctx context.Context, id bson.ObjectID) {
-	now := s.now()
-	s.activity.mu.Lock()
-	if last, ok := s.activity.last[id]; ok && now.Sub(last) < activityResolution {
-		s.activity.mu.Unlock()
-		return
-	}
-	s.activity.last[id] = now
-	s.activity.mu.Unlock()
-	unlock := s.db.Lock(colUsers, id)
-	defer unlock()
-	// $max keeps the latest time if instances race (it is a single-field
-	// conditional update on MongoDB, and serialized by the lock here).
-	_, err := s.users.UpdateOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$max", Value: bson.D{{Key: "lastActiveAt", Value: now}}}})
-	if err != nil {
-		s.log.ErrorContext(ctx, "record activity", "err", err)
-		return
-	}
-	s.directory.touch(id, now)
 }
 
 // Authenticate verifies an access token and returns the caller with the roles

@@ -28,7 +28,6 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
@@ -73,12 +72,12 @@ type Service struct {
 	log         *slog.Logger
 	lapsedAfter time.Duration
 
-	communities *mongo.Collection
-	members     *mongo.Collection
-	posts       *mongo.Collection
-	events      *mongo.Collection
-	rsvps       *mongo.Collection
-	places      *mongo.Collection
+	communities *mongodb.Collection
+	members     *mongodb.Collection
+	posts       *mongodb.Collection
+	events      *mongodb.Collection
+	rsvps       *mongodb.Collection
+	places      *mongodb.Collection
 }
 
 const (
@@ -111,15 +110,15 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, users Users, no
 	if s.lapsedAfter <= 0 {
 		s.lapsedAfter = 90 * 24 * time.Hour
 	}
-	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
-		s.communities: {mongodb.Index("prefectureCodes"), mongodb.Index("organizerIds")},
+	for coll, specs := range map[*mongodb.Collection][]mongodb.IndexSpec{
+		s.communities: {mongodb.Index("prefectureCodes").OnArrays(), mongodb.Index("organizerIds").OnArrays()},
 		s.members:     {mongodb.UniqueIndex("communityId", "userId"), mongodb.Index("userId")},
 		s.posts:       {mongodb.Index("communityId", "pinned", "_id")},
 		s.events:      {mongodb.Index("startsAt"), mongodb.Index("communityId")},
 		s.rsvps:       {mongodb.UniqueIndex("eventId", "userId"), mongodb.Index("eventId", "status", "queue")},
 		s.places:      {mongodb.UniqueIndex("eventId", "slot"), mongodb.UniqueIndex("eventId", "userId")},
 	} {
-		if err := mongodb.EnsureIndexes(ctx, coll, models...); err != nil {
+		if err := coll.EnsureIndexes(ctx, specs...); err != nil {
 			return nil, err
 		}
 	}

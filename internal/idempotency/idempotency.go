@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
@@ -63,7 +62,7 @@ type Config struct {
 // Service stores idempotency records.
 type Service struct {
 	db    *mongodb.DB
-	keys  *mongo.Collection
+	keys  *mongodb.Collection
 	now   func() time.Time
 	log   *slog.Logger
 	wait  time.Duration
@@ -96,7 +95,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 	if s.poll <= 0 {
 		s.poll = 100 * time.Millisecond
 	}
-	if err := mongodb.EnsureIndexes(ctx, s.keys,
+	if err := s.keys.EnsureIndexes(ctx,
 		mongodb.UniqueIndex("caller", "key"),
 		mongodb.Index("expiresAt"),
 	); err != nil {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -32,7 +31,7 @@ const keepClaims = 14 * 24 * time.Hour
 // Runner claims and runs job slots.
 type Runner struct {
 	db     *mongodb.DB
-	claims *mongo.Collection
+	claims *mongodb.Collection
 	now    func() time.Time
 	log    *slog.Logger
 	holder string // identifies this process in claims
@@ -76,7 +75,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Runner, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	if err := mongodb.EnsureIndexes(ctx, r.claims, mongo.IndexModel{Keys: bson.D{{Key: "startedAt", Value: 1}}}); err != nil {
+	if err := r.claims.EnsureIndexes(ctx, mongodb.Index("startedAt")); err != nil {
 		return nil, err
 	}
 	// Registered last, once nothing can fail: a caller that retries New

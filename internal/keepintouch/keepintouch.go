@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
@@ -68,7 +67,7 @@ type Notifier interface {
 // Service is the keep-in-touch domain.
 type Service struct {
 	db          *mongodb.DB
-	cadences    *mongo.Collection
+	cadences    *mongodb.Collection
 	mentorships Mentorships
 	users       Users
 	events      Events
@@ -86,7 +85,7 @@ func New(ctx context.Context, db *mongodb.DB, ms Mentorships, users Users, event
 		now = time.Now
 	}
 	s := &Service{db: db, cadences: db.Collection(colCadences), mentorships: ms, users: users, events: events, profiles: prof, mentors: mentors, notify: notify, now: now}
-	if err := mongodb.EnsureIndexes(ctx, s.cadences, mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}}}); err != nil {
+	if err := s.cadences.EnsureIndexes(ctx, mongodb.Index("userId")); err != nil {
 		return nil, err
 	}
 	return s, nil

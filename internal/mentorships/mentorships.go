@@ -39,7 +39,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
@@ -106,16 +105,16 @@ type Service struct {
 	stats    *stats
 	onDone   func(context.Context, Mentorship) error
 
-	requests    *mongo.Collection
-	intros      *mongo.Collection
-	introSlots  *mongo.Collection
-	decisions   *mongo.Collection
-	matches     *mongo.Collection
-	seats       *mongo.Collection
-	mentorships *mongo.Collection
-	closures    *mongo.Collection
-	reflections *mongo.Collection
-	touchpoints *mongo.Collection
+	requests    *mongodb.Collection
+	intros      *mongodb.Collection
+	introSlots  *mongodb.Collection
+	decisions   *mongodb.Collection
+	matches     *mongodb.Collection
+	seats       *mongodb.Collection
+	mentorships *mongodb.Collection
+	closures    *mongodb.Collection
+	reflections *mongodb.Collection
+	touchpoints *mongodb.Collection
 }
 
 // Collection names.
@@ -159,7 +158,7 @@ func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profile
 	}
 	s.stats = newStats(index)
 	idx, unique := mongodb.Index, mongodb.UniqueIndex
-	for coll, models := range map[*mongo.Collection][]mongo.IndexModel{
+	for coll, specs := range map[*mongodb.Collection][]mongodb.IndexSpec{
 		s.requests:    {idx("founderId", "_id"), idx("status"), idx("location.prefectureCode", "createdAt")},
 		s.intros:      {unique("requestId", "mentorId"), idx("requestId", "status"), idx("mentorId", "createdAt"), idx("founderId"), idx("status"), idx("updatedAt")},
 		s.introSlots:  {unique("requestId", "slot"), idx("introductionId")},
@@ -168,7 +167,7 @@ func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profile
 		s.touchpoints: {idx("mentorshipId", "at")},
 		s.reflections: {idx("userId"), idx("mentorshipId")},
 	} {
-		if err := mongodb.EnsureIndexes(ctx, coll, models...); err != nil {
+		if err := coll.EnsureIndexes(ctx, specs...); err != nil {
 			return nil, err
 		}
 	}

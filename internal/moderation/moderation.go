@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
@@ -65,7 +64,7 @@ type Users interface {
 // Service is the moderation domain.
 type Service struct {
 	db          *mongodb.DB
-	reports     *mongo.Collection
+	reports     *mongodb.Collection
 	communities Communities
 	users       Users
 	now         func() time.Time
@@ -79,10 +78,7 @@ func New(ctx context.Context, db *mongodb.DB, communities Communities, users Use
 		now = time.Now
 	}
 	s := &Service{db: db, reports: db.Collection(colReports), communities: communities, users: users, now: now}
-	if err := mongodb.EnsureIndexes(ctx, s.reports,
-		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: -1}}},
-		mongo.IndexModel{Keys: bson.D{{Key: "communityId", Value: 1}}},
-	); err != nil {
+	if err := s.reports.EnsureIndexes(ctx, mongodb.Index("status", "-_id"), mongodb.Index("communityId")); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -19,6 +19,7 @@ var ferretNew sync.Mutex
 // loopback port and keeping one SQLite file per database under dir.
 type embeddedServer struct {
 	uri    string
+	dir    string // where the SQLite files are
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -78,7 +79,7 @@ func startEmbedded(dataDir, addr string, logger *slog.Logger) (*embeddedServer, 
 		_ = f.Run(ctx)
 	}()
 	// MongoDBURI waits until the listener is bound.
-	return &embeddedServer{uri: f.MongoDBURI(), cancel: cancel, done: done}, nil
+	return &embeddedServer{uri: f.MongoDBURI(), dir: dir, cancel: cancel, done: done}, nil
 }
 
 // stop closes the listener and every connection, then the SQLite backend.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -132,4 +133,63 @@ func operation(name string) (known, namesCollection bool) {
 		return true, false
 	}
 	return false, false
+}
+
+// readMetrics counts the reads the embedded read path answers, by collection
+// and plan ("index", "scan" or "count"), and the ones it leaves to the server
+// ("fallback"), which read the whole collection there.
+type readMetrics struct {
+	duration *prometheus.HistogramVec
+	labels   collectionLabels
+}
+
+func newReadMetrics(reg prometheus.Registerer) *readMetrics {
+	m := &readMetrics{
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kizuna_db_read_duration_seconds",
+			Help:    "Reads answered from the embedded server's files (plan index, scan or count) and reads left to the server (plan fallback, counted with no duration), by collection.",
+			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}, []string{"collection", "plan"}),
+	}
+	if reg != nil {
+		m.duration = registerOnce(reg, m.duration)
+	}
+	return m
+}
+
+func (m *readMetrics) observe(coll, plan string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.duration.WithLabelValues(m.labels.of(coll), plan).Observe(d.Seconds())
+}
+
+// fallback counts a read the server answers (op says which; the label is
+// "fallback" for all).
+func (m *readMetrics) fallback(coll, _ string) {
+	if m == nil {
+		return
+	}
+	m.duration.WithLabelValues(m.labels.of(coll), "fallback").Observe(0)
+}
+
+// collectionLabels bounds the collection label values (see maxCollectionLabels).
+type collectionLabels struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (l *collectionLabels) of(coll string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen == nil {
+		l.seen = make(map[string]bool)
+	}
+	if !l.seen[coll] {
+		if len(l.seen) >= maxCollectionLabels {
+			return "other"
+		}
+		l.seen[coll] = true
+	}
+	return coll
 }

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,8 @@ type DB struct {
 	client   *mongo.Client
 	db       *mongo.Database
 	embedded *embeddedServer // nil on MongoDB
+	reader   *embeddedReader // the embedded read path; nil on MongoDB
+	gate     *writeGate      // one write at a time to the embedded server; nil on MongoDB
 	locks    keyedMutex
 }
 
@@ -98,6 +101,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		}
 		d.embedded = srv
 		uri = srv.uri
+		d.gate = newWriteGate(cfg.Metrics)
+		d.reader = newEmbeddedReader(filepath.Join(srv.dir, cfg.Database+".sqlite"), d.gate, newReadMetrics(cfg.Metrics))
 	}
 	selection := cfg.ServerSelectionTimeout
 	if selection <= 0 {
@@ -113,6 +118,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			return nil, fmt.Errorf("mongodb: %w", err)
 		}
 		opts.SetWriteConcern(wc)
+	} else {
+		opts.SetDialer(&gatedDialer{gate: d.gate})
 	}
 	if cfg.Metrics != nil {
 		opts.SetMonitor(newCommandMetrics(cfg.Metrics).monitor())
@@ -138,6 +145,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 // Close disconnects the driver, then stops the embedded server if there is one.
 func (d *DB) Close(ctx context.Context) error {
 	err := d.client.Disconnect(ctx)
+	if d.reader != nil {
+		d.reader.close()
+	}
 	d.stopEmbedded()
 	return err
 }
@@ -165,14 +175,13 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.client.Ping(ctx, nil)
 }
 
-// Collection returns a collection of the configured database.
-func (d *DB) Collection(name string) *mongo.Collection {
-	return d.db.Collection(name)
-}
-
 // Drop removes the whole database (tests and the demo's reset use it).
 func (d *DB) Drop(ctx context.Context) error {
-	return d.db.Drop(ctx)
+	err := d.db.Drop(ctx)
+	if d.reader != nil {
+		d.reader.reset() // the server removed the file
+	}
+	return err
 }
 
 // Lock serializes writes to one document within this process: it returns once
@@ -194,42 +203,11 @@ func lockKey(id any) string {
 	}
 }
 
-// EnsureIndexes creates the indexes idempotently (creating an existing index
-// with the same options is a no-op on both servers). One createIndexes command
-// per index: FerretDB v1.24 panics when a single command names several indexes
-// that already exist, which is every restart.
-func EnsureIndexes(ctx context.Context, coll *mongo.Collection, models ...mongo.IndexModel) error {
-	for _, m := range models {
-		if _, err := coll.Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("mongodb: indexes of %s: %w", coll.Name(), err)
-		}
-	}
-	return nil
-}
-
-// Index is an ascending index on keys.
-func Index(keys ...string) mongo.IndexModel {
-	d := bson.D{}
-	for _, k := range keys {
-		d = append(d, bson.E{Key: k, Value: 1})
-	}
-	return mongo.IndexModel{Keys: d}
-}
-
-// UniqueIndex is a unique ascending index on keys. Give every document all
-// the keys: the embedded server treats a missing field as a distinct NULL,
-// MongoDB as one shared null.
-func UniqueIndex(keys ...string) mongo.IndexModel {
-	m := Index(keys...)
-	m.Options = options.Index().SetUnique(true)
-	return m
-}
-
 // FindPage returns one page of documents, newest first (by _id, descending),
 // after cursor (the _id of the last document of the previous page, as
 // returned in next; empty for the first page). A malformed cursor is a
 // validation_failed error on the field "cursor".
-func FindPage[T any](ctx context.Context, coll *mongo.Collection, filter bson.D, cursor string, limit int, idOf func(T) bson.ObjectID) (items []T, next string, err error) {
+func FindPage[T any](ctx context.Context, coll *Collection, filter bson.D, cursor string, limit int, idOf func(T) bson.ObjectID) (items []T, next string, err error) {
 	if cursor != "" {
 		id, ok := ParseID(cursor)
 		if !ok {

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 	"github.com/kizuna-dev/kizuna/internal/mongodb/mongotest"
@@ -18,17 +16,17 @@ import (
 func TestEnsureIndexesAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	models := []mongo.IndexModel{
-		{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true)},
-		{Keys: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 1}}},
-		{Keys: bson.D{{Key: "updatedAt", Value: 1}}},
+	specs := []mongodb.IndexSpec{
+		mongodb.UniqueIndex("email"),
+		mongodb.Index("a", "b"),
+		mongodb.Index("updatedAt"),
 	}
 	for round := range 2 {
 		db, err := mongodb.Open(ctx, mongodb.Config{Database: "x", DataDir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := mongodb.EnsureIndexes(ctx, db.Collection("c"), models...); err != nil {
+		if err := db.Collection("c").EnsureIndexes(ctx, specs...); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		if _, err := db.Collection("c").InsertOne(ctx, bson.M{"email": round}); err != nil {
@@ -44,7 +42,7 @@ func TestUniqueIndexArbitratesRacingInserts(t *testing.T) {
 	db := mongotest.Open(t)
 	ctx := context.Background()
 	coll := db.Collection("seats")
-	if err := mongodb.EnsureIndexes(ctx, coll, mongo.IndexModel{Keys: bson.D{{Key: "k", Value: 1}}, Options: options.Index().SetUnique(true)}); err != nil {
+	if err := coll.EnsureIndexes(ctx, mongodb.UniqueIndex("k")); err != nil {
 		t.Fatal(err)
 	}
 	const n = 20

@@ -30,7 +30,6 @@ import (
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
@@ -121,7 +120,7 @@ type Config struct {
 // Service is the notifications domain.
 type Service struct {
 	db    *mongodb.DB
-	items *mongo.Collection
+	items *mongodb.Collection
 	now   func() time.Time
 	log   *slog.Logger
 }
@@ -147,9 +146,9 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 	// Every document has a key (generated when the caller gives none): a
 	// missing key would be a NULL that the embedded server treats as distinct
 	// and MongoDB as equal, and no partial index is available to skip it.
-	if err := mongodb.EnsureIndexes(ctx, s.items,
-		mongo.IndexModel{Keys: bson.D{{Key: "key", Value: 1}}, Options: options.Index().SetUnique(true).SetName("key_unique")},
-		mongo.IndexModel{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("userId_id_desc")},
+	if err := s.items.EnsureIndexes(ctx,
+		mongodb.UniqueIndex("key").Named("key_unique"),
+		mongodb.Index("userId", "-_id").Named("userId_id_desc"),
 	); err != nil {
 		return nil, err
 	}

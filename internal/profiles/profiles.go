@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
@@ -70,8 +69,8 @@ type Config struct {
 // Service is the profiles domain.
 type Service struct {
 	db        *mongodb.DB
-	mentors   *mongo.Collection
-	founders  *mongo.Collection
+	mentors   *mongodb.Collection
+	founders  *mongodb.Collection
 	areas     *areas.Catalog
 	topics    *topics.Taxonomy
 	users     Users
@@ -108,8 +107,8 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, tx *topics.Taxo
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	for _, c := range []*mongo.Collection{s.mentors, s.founders} {
-		if err := mongodb.EnsureIndexes(ctx, c, mongo.IndexModel{Keys: bson.D{{Key: "updatedAt", Value: 1}}}); err != nil {
+	for _, c := range []*mongodb.Collection{s.mentors, s.founders} {
+		if err := c.EnsureIndexes(ctx, mongodb.Index("updatedAt")); err != nil {
 			return nil, err
 		}
 	}
@@ -161,7 +160,7 @@ const maxKmFromMunicipality = 80
 // inserts (version 1) or replaces the fields (version+1) conditionally on the
 // version it read. On MongoDB another instance may win between the read and the
 // write; an unconditional write then retries, a conditional one fails.
-func (s *Service) put(ctx context.Context, coll *mongo.Collection, id bson.ObjectID, pre *Precondition, fields bson.D) (created bool, err error) {
+func (s *Service) put(ctx context.Context, coll *mongodb.Collection, id bson.ObjectID, pre *Precondition, fields bson.D) (created bool, err error) {
 	unlock := s.db.Lock(coll.Name(), id)
 	defer unlock()
 	for attempt := 0; attempt < 5; attempt++ {
