@@ -644,21 +644,31 @@ func (s *Service) SyncDirectory(ctx context.Context) error {
 	return nil
 }
 
-// WithRole returns every user holding role, without password hashes: one
-// scan, for bulk loads (an $in over thousands of ids is far slower on the
-// embedded server).
-func (s *Service) WithRole(ctx context.Context, role Role) ([]User, error) {
-	cur, err := s.users.Find(ctx, bson.D{{Key: "roles", Value: role}},
-		options.Find().SetProjection(bson.D{{Key: "passwordHash", Value: 0}}))
-	if err != nil {
-		return nil, fmt.Errorf("find users by role: %w", err)
-	}
-	var users []User
-	if err := cur.All(ctx, &users); err != nil {
-		return nil, fmt.Errorf("find users by role: %w", err)
-	}
-	return users, nil
+// Badge is what others see of an account beside a profile: the name, and
+// whether it is suspended.
+type Badge struct {
+	ID          bson.ObjectID `bson:"_id"`
+	DisplayName string        `bson:"displayName"`
+	Suspended   bool          `bson:"suspended"`
 }
+
+// EachBadgeWithRole calls fn with the badge of every user holding role, one
+// at a time as they are read (reading only those fields, for bulk loads).
+func (s *Service) EachBadgeWithRole(ctx context.Context, role Role, fn func(Badge)) error {
+	err := s.users.Each(ctx, bson.D{{Key: "roles", Value: role}}, func(raw bson.Raw) error {
+		var b Badge
+		if err := bson.Unmarshal(raw, &b); err != nil {
+			return err
+		}
+		fn(b)
+		return nil
+	}, options.Find().SetProjection(bson.D{{Key: "displayName", Value: 1}, {Key: "suspended", Value: 1}, {Key: "roles", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("find users by role: %w", err)
+	}
+	return nil
+}
+
 
 // ChangedSince returns the users updated at or after t, without password hashes.
 func (s *Service) ChangedSince(ctx context.Context, t time.Time) ([]User, error) {

@@ -51,6 +51,35 @@ func (c *Collection) Find(ctx context.Context, filter any, opts ...options.Liste
 	return c.Collection.Find(ctx, filter, opts...)
 }
 
+// Each calls fn with every document matching filter (decoded by the caller
+// from the raw document, which is valid only during the call), without
+// holding them all in memory: for loading read models at start.
+func (c *Collection) Each(ctx context.Context, filter any, fn func(bson.Raw) error, opts ...options.Lister[options.FindOptions]) error {
+	if r := c.reader(); r != nil {
+		var o options.FindOptions
+		if applyOptions(&o, opts) == nil {
+			if q, err := findQuery(filter, o.Sort, o.Limit, o.Projection, o.Skip, o.Collation, o.Hint, o.Min, o.Max, o.Let, o.ReturnKey, o.ShowRecordID, o.CursorType); err == nil {
+				err := r.each(ctx, c.Name(), q, fn)
+				if !errors.Is(err, errUnsupported) {
+					return err
+				}
+			}
+		}
+		r.metrics.fallback(c.Name(), "find")
+	}
+	cur, err := c.Collection.Find(ctx, filter, opts...)
+	if err != nil {
+		return err
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		if err := fn(cur.Current); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
+}
+
 // FindOne is the driver's FindOne.
 func (c *Collection) FindOne(ctx context.Context, filter any, opts ...options.Lister[options.FindOneOptions]) *mongo.SingleResult {
 	if r := c.reader(); r != nil {

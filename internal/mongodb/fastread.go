@@ -503,15 +503,45 @@ func sortDocs(docs []bson.Raw, keys []sortKey) error {
 func (r *embeddedReader) findAnd(ctx context.Context, coll, table string, q readQuery) ([]bson.Raw, error) {
 	start := time.Now()
 	p := r.plan(coll, q)
-	docs, err := r.run(ctx, table, p, q)
+	docs, err := r.run(ctx, table, p, q, nil)
 	if errors.Is(err, errOutOfOrder) {
 		p.orderBy, p.sorted = nil, false
-		docs, err = r.run(ctx, table, p, q)
+		docs, err = r.run(ctx, table, p, q, nil)
 	}
 	if err == nil {
 		r.metrics.observe(coll, planName(p), time.Since(start))
 	}
 	return docs, err
+}
+
+// each calls emit with every document q matches, in no particular order,
+// without holding them all (for loading read models at start). The
+// document is valid only during the call.
+func (r *embeddedReader) each(ctx context.Context, coll string, q readQuery, emit func(bson.Raw) error) error {
+	if len(q.or) > 0 || len(q.sort) > 0 || q.limit > 0 {
+		docs, err := r.find(ctx, coll, q)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if err := emit(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	table, err := r.table(ctx, coll)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	p := r.plan(coll, q)
+	p.orderBy, p.guard, p.sorted = nil, nil, true // no order was asked for
+	if _, err := r.run(ctx, table, p, q, emit); err != nil {
+		return err
+	}
+	r.metrics.observe(coll, planName(p), time.Since(start))
+	return nil
 }
 
 func planName(p sqlPlan) string {
@@ -525,7 +555,10 @@ func planName(p sqlPlan) string {
 // documents at hand: sort them in Go instead.
 var errOutOfOrder = errors.New("mongodb: read path: rows out of sort order")
 
-func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q readQuery) ([]bson.Raw, error) {
+// run runs a plan and returns the documents matching q, sorted and limited;
+// with emit (for plans that need no sort in Go) it hands each to emit
+// instead, in SQLite's order.
+func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q readQuery, emit func(bson.Raw) error) ([]bson.Raw, error) {
 	db, err := r.conn()
 	if err != nil {
 		return nil, err
@@ -573,9 +606,11 @@ func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q rea
 	}
 	stopAtLimit := q.limit > 0 && p.sorted
 	var (
-		out []bson.Raw
-		buf []byte
-		row sql.RawBytes
+		out     []bson.Raw
+		buf     []byte
+		prev    bson.Raw // the last document matched, for checkSQLOrder
+		matched int64
+		row     sql.RawBytes
 	)
 	for rows.Next() {
 		if err := rows.Scan(&row); err != nil {
@@ -596,17 +631,23 @@ func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q rea
 			continue
 		}
 		if len(p.orderBy) > 0 {
-			if err := checkSQLOrder(out, doc, q.sort); err != nil {
+			if err := checkSQLOrder(prev, doc, q.sort); err != nil {
 				return nil, err
 			}
+			prev = append(prev[:0], doc...)
 		}
 		if projectLater {
 			doc = project(doc, q.proj)
-		} else {
-			doc = slices.Clone(doc)
 		}
-		out = append(out, doc)
-		if stopAtLimit && int64(len(out)) == q.limit {
+		matched++
+		if emit != nil && p.sorted {
+			if err := emit(doc); err != nil {
+				return nil, err
+			}
+		} else {
+			out = append(out, slices.Clone(doc))
+		}
+		if stopAtLimit && matched == q.limit {
 			break
 		}
 	}
@@ -620,6 +661,14 @@ func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q rea
 	}
 	if q.limit > 0 && int64(len(out)) > q.limit {
 		out = out[:q.limit]
+	}
+	if emit != nil {
+		for _, d := range out {
+			if err := emit(d); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
 	}
 	return out, nil
 }
@@ -655,23 +704,23 @@ func textOrderedKeys(ctx context.Context, tx *sql.Tx, table, where string, p sql
 // before (textOrderedKeys); _id is an ObjectID in every document of a
 // collection whose _id is one in any (Kizuna's documents come from Go
 // structs). A row that breaks this sends the query to the sort in Go.
-func checkSQLOrder(out []bson.Raw, doc bson.Raw, sort []sortKey) error {
+func checkSQLOrder(prev, doc bson.Raw, sort []sortKey) error {
 	for _, k := range sort {
 		v, found, err := lookup(doc, k.parts)
 		if err != nil || !found || !textOrdered(v) {
 			return errOutOfOrder
 		}
-		if len(out) > 0 {
-			prev, _, _ := lookup(out[len(out)-1], k.parts)
-			if cp, _ := typeClass(prev.Type); cp != mustClass(v.Type) {
+		if prev != nil {
+			pv, _, _ := lookup(prev, k.parts)
+			if cp, _ := typeClass(pv.Type); cp != mustClass(v.Type) {
 				return errOutOfOrder
 			}
 		}
 	}
-	if len(out) == 0 {
+	if prev == nil {
 		return nil
 	}
-	c, err := compareForSort(out[len(out)-1], doc, sort)
+	c, err := compareForSort(prev, doc, sort)
 	if err != nil || c > 0 {
 		return errOutOfOrder
 	}
@@ -727,7 +776,7 @@ func (r *embeddedReader) count(ctx context.Context, coll string, f filterSpec, l
 	}
 	p := r.plan(coll, readQuery{conds: conds})
 	if !p.exact {
-		docs, err := r.run(ctx, table, sqlPlan{where: p.where, args: p.args, index: p.index, sorted: true}, readQuery{conds: conds, limit: limit})
+		docs, err := r.run(ctx, table, sqlPlan{where: p.where, args: p.args, index: p.index, sorted: true}, readQuery{conds: conds, limit: limit, proj: idOnly}, nil)
 		if err == nil {
 			r.metrics.observe(coll, planName(p), time.Since(start))
 		}

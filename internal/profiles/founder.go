@@ -144,18 +144,17 @@ func (s *Service) putBrief(p FounderProfile) {
 
 // syncFounders loads the founder profiles updated at or after since.
 func (s *Service) syncFounders(ctx context.Context, since time.Time) error {
-	cur, err := s.founders.Find(ctx, bson.D{{Key: "updatedAt", Value: bson.D{{Key: "$gte", Value: since}}}},
-		options.Find().SetProjection(bson.D{{Key: "bio", Value: 0}}))
-	if err != nil {
-		return fmt.Errorf("load founder profiles: %w", err)
-	}
-	var ps []FounderProfile
-	if err := cur.All(ctx, &ps); err != nil {
-		return fmt.Errorf("load founder profiles: %w", err)
-	}
-	for _, p := range ps {
+	err := s.founders.Each(ctx, bson.D{{Key: "updatedAt", Value: bson.D{{Key: "$gte", Value: since}}}}, func(raw bson.Raw) error {
+		var p FounderProfile
+		if err := bson.Unmarshal(raw, &p); err != nil {
+			return err
+		}
 		s.putBrief(p)
 		s.sync.sawFounder(p.UpdatedAt)
+		return nil
+	}, options.Find().SetProjection(bson.D{{Key: "bio", Value: 0}}))
+	if err != nil {
+		return fmt.Errorf("load founder profiles: %w", err)
 	}
 	return nil
 }

@@ -1,10 +1,12 @@
 package profiles
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -241,6 +243,9 @@ func (s *Service) LoadIndex(ctx context.Context) error {
 // syncMentors indexes the profiles updated at or after since, with their
 // accounts.
 func (s *Service) syncMentors(ctx context.Context, since time.Time) error {
+	if since.IsZero() {
+		return s.loadMentors(ctx)
+	}
 	cur, err := s.mentors.Find(ctx, bson.D{{Key: "updatedAt", Value: bson.D{{Key: "$gte", Value: since}}}},
 		options.Find().SetProjection(bson.D{{Key: "bio", Value: 0}}))
 	if err != nil {
@@ -266,6 +271,55 @@ func (s *Service) syncMentors(ctx context.Context, since time.Time) error {
 	return nil
 }
 
+// loadMentors indexes every profile, with its account: the names of all
+// mentors first (one read), then the profiles as they are read, decoded by
+// loadWorkers goroutines, so a start-up holds a few profiles at a time
+// besides the index and uses every core.
+func (s *Service) loadMentors(ctx context.Context) error {
+	badges := map[bson.ObjectID]accounts.Badge{}
+	err := s.users.EachBadgeWithRole(ctx, accounts.RoleMentor, func(b accounts.Badge) { badges[b.ID] = b })
+	if err != nil {
+		return err
+	}
+	raws := make(chan []byte, 256)
+	errs := make(chan error, loadWorkers)
+	var wg sync.WaitGroup
+	for range loadWorkers {
+		wg.Go(func() {
+			for raw := range raws {
+				var p MentorProfile
+				if err := bson.Unmarshal(raw, &p); err != nil {
+					errs <- err
+					for range raws { // let the reader finish
+					}
+					return
+				}
+				if b, ok := badges[p.UserID]; ok {
+					s.index.Upsert(IndexEntry(p, accounts.User{ID: b.ID, DisplayName: b.DisplayName, Suspended: b.Suspended}))
+				}
+				s.sync.saw(p.UpdatedAt)
+			}
+		})
+	}
+	err = s.mentors.Each(ctx, bson.D{}, func(raw bson.Raw) error {
+		raws <- bytes.Clone(raw)
+		return nil
+	}, options.Find().SetProjection(bson.D{{Key: "bio", Value: 0}}))
+	close(raws)
+	wg.Wait()
+	close(errs)
+	if err == nil {
+		err = <-errs
+	}
+	if err != nil {
+		return fmt.Errorf("load mentor profiles: %w", err)
+	}
+	return nil
+}
+
+// loadWorkers decode profiles at start while the database is read.
+const loadWorkers = 2
+
 // bulkAccounts is the number of profiles above which their accounts are read
 // by role in one scan rather than by id.
 const bulkAccounts = 200
@@ -278,15 +332,11 @@ func (s *Service) accountsOf(ctx context.Context, ps []MentorProfile) (map[bson.
 		}
 		return s.users.GetMany(ctx, ids)
 	}
-	all, err := s.users.WithRole(ctx, accounts.RoleMentor)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[bson.ObjectID]accounts.User, len(all))
-	for _, u := range all {
-		out[u.ID] = u
-	}
-	return out, nil
+	out := map[bson.ObjectID]accounts.User{}
+	err := s.users.EachBadgeWithRole(ctx, accounts.RoleMentor, func(b accounts.Badge) {
+		out[b.ID] = accounts.User{ID: b.ID, DisplayName: b.DisplayName, Suspended: b.Suspended}
+	})
+	return out, err
 }
 
 // UserChanged brings an account change (name, suspension) into the index.

@@ -50,7 +50,7 @@ type LocationInput struct {
 type Users interface {
 	Get(ctx context.Context, id bson.ObjectID) (accounts.User, error)
 	GetMany(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]accounts.User, error)
-	WithRole(ctx context.Context, role accounts.Role) ([]accounts.User, error)
+	EachBadgeWithRole(ctx context.Context, role accounts.Role, fn func(accounts.Badge)) error
 	ChangedSince(ctx context.Context, t time.Time) ([]accounts.User, error)
 }
 
