@@ -669,7 +669,6 @@ func (s *Service) EachBadgeWithRole(ctx context.Context, role Role, fn func(Badg
 	return nil
 }
 
-
 // ChangedSince returns the users updated at or after t, without password hashes.
 func (s *Service) ChangedSince(ctx context.Context, t time.Time) ([]User, error) {
 	cur, err := s.users.Find(ctx, bson.D{{Key: "updatedAt", Value: bson.D{{Key: "$gte", Value: t}}}},

@@ -212,7 +212,7 @@ type sqlPlan struct {
 	orderBy []string
 	guard   [][]string // keys ordered by SQLite whose values must be checked first (all but _id)
 	sorted  bool       // rows come in the query's sort order
-	exact   bool // the WHERE clause is the whole filter: count(*) may answer
+	exact   bool       // the WHERE clause is the whole filter: count(*) may answer
 }
 
 // plan picks the declared index whose leading keys the most equality
