@@ -351,7 +351,7 @@ func isNil(v any) bool {
 // parseProjection reads a projection of top-level fields: all excluded
 // ({bio: 0}) or all included ({slot: 1, userId: 1}, with _id: 0 allowed).
 func parseProjection(proj any) (projection, error) {
-	if proj == nil {
+	if empty(proj) {
 		return projection{}, nil
 	}
 	raw, err := bson.Marshal(proj)

@@ -210,7 +210,10 @@ type sqlPlan struct {
 	where   []string
 	args    []any
 	orderBy []string
-	guard   [][]string // keys ordered by SQLite whose values must be checked first (all but _id)
+	guard   [][]string // keys ranged or ordered by SQLite whose stored text is checked first (all but _id)
+	// The equality prefix alone, over which the guard runs.
+	prefixWhere []string
+	prefixArgs  []any
 	sorted  bool       // rows come in the query's sort order
 	exact   bool       // the WHERE clause is the whole filter: count(*) may answer
 }
@@ -268,24 +271,22 @@ func planWith(ix IndexSpec, q readQuery) (sqlPlan, int) {
 				single[k.path] = true
 			}
 		}
-		if typ, ok := exactType(c); ok {
-			p.where = append(p.where, typeExpr(k.parts)+" = ?")
-			p.args = append(p.args, typ)
-		} else {
-			exact = false
-		}
+		exact = exact && exactValues(c)
 		prefix++
 	}
 	if prefix == 0 {
 		return sqlPlan{}, 0
 	}
+	p.prefixWhere, p.prefixArgs = slices.Clone(p.where), slices.Clone(p.args)
 	score := 2 * prefix
 	rest := ix.keys[prefix:]
-	// A range on the next key, when its values are ObjectIDs (whose stored
-	// form, quoted hex, sorts as the ObjectIDs do).
+	// A range on the next key, when its stored text sorts as its values do:
+	// ObjectIDs (quoted hex), and dates between 2001 and 2286 (thirteen
+	// digits of epoch milliseconds), for which the guard checks every
+	// candidate row first.
 	if len(rest) > 0 {
 		for i, c := range q.conds {
-			if c.path != rest[0].path || c.val.Type != bson.TypeObjectID {
+			if c.path != rest[0].path || !rangeable(c.val) {
 				continue
 			}
 			sqlOp := map[condOp]string{opLt: "<", opLte: "<=", opGt: ">", opGte: ">="}[c.op]
@@ -295,7 +296,12 @@ func planWith(ix IndexSpec, q readQuery) (sqlPlan, int) {
 			used[i] = true
 			p.where = append(p.where, indexExpr(rest[0].parts)+" "+sqlOp+" ?")
 			p.args = append(p.args, sqlValue(c.val))
-			p.where = append(p.where, typeExpr(rest[0].parts)+" = 'objectId'")
+			if c.val.Type != bson.TypeObjectID {
+				exact = false
+				if !slices.ContainsFunc(p.guard, func(g []string) bool { return slices.Equal(g, rest[0].parts) }) {
+					p.guard = append(p.guard, rest[0].parts)
+				}
+			}
 			score++
 		}
 	}
@@ -318,7 +324,7 @@ func planWith(ix IndexSpec, q readQuery) (sqlPlan, int) {
 				dir = " DESC"
 			}
 			p.orderBy = append(p.orderBy, indexExpr(rest[i].parts)+dir)
-			if s.path != "_id" {
+			if s.path != "_id" && !slices.ContainsFunc(p.guard, func(g []string) bool { return slices.Equal(g, rest[i].parts) }) {
 				p.guard = append(p.guard, rest[i].parts)
 			}
 		}
@@ -326,16 +332,11 @@ func planWith(ix IndexSpec, q readQuery) (sqlPlan, int) {
 			p.sorted = true
 			score++
 		} else {
-			p.orderBy, p.guard = nil, nil
+			p.orderBy = nil
+			p.guard = slices.DeleteFunc(p.guard, func(g []string) bool { return !rangedKey(q, g) })
 		}
 	}
-	for i, u := range used {
-		if !u {
-			exact = false
-			_ = i
-		}
-	}
-	p.exact = exact
+	p.exact = exact && !slices.Contains(used, false)
 	names := make([]string, len(ix.keys))
 	for i, k := range ix.keys {
 		names[i] = k.path
@@ -351,20 +352,6 @@ func indexExpr(parts []string) string {
 	for _, p := range parts {
 		fmt.Fprintf(&b, "->%q", p)
 	}
-	return b.String()
-}
-
-// typeExpr is the stored schema's type name of a field.
-func typeExpr(parts []string) string {
-	var b strings.Builder
-	b.WriteString(sqliteColumn + `->>'$."$s"`)
-	for i, p := range parts {
-		if i > 0 {
-			b.WriteString(`."$s"`)
-		}
-		fmt.Fprintf(&b, `.p.%q`, p)
-	}
-	b.WriteString(".t'")
 	return b.String()
 }
 
@@ -386,32 +373,46 @@ func sqlEncodable(c condition) bool {
 	return true
 }
 
-// exactType returns the stored type name that, checked beside the value's
-// text, makes SQLite's equality exactly MongoDB's: for ObjectIDs, strings and
-// booleans, whose text no value of another type shares once the type matches.
-func exactType(c condition) (string, bool) {
+// exactValues reports whether SQLite's text equality is exactly MongoDB's
+// equality for a condition's values: ObjectIDs, strings and booleans, given
+// that a field holds one type in every document (Kizuna's documents come
+// from Go structs; a string field whose value spelled an ObjectID's hex would
+// otherwise match). Only counts rely on it: found documents are checked
+// against the filter in Go.
+func exactValues(c condition) bool {
 	vals := c.vals
 	if c.op == opEq {
 		vals = []bson.RawValue{c.val}
 	}
-	if len(vals) == 0 {
-		return "", false
-	}
-	t := vals[0].Type
 	for _, v := range vals {
-		if v.Type != t {
-			return "", false
+		switch v.Type {
+		case bson.TypeObjectID, bson.TypeString, bson.TypeBoolean:
+		default:
+			return false
 		}
 	}
-	switch t {
+	return len(vals) > 0
+}
+
+// rangeable reports whether SQLite may compare a range bound as text: an
+// ObjectID, or a date of thirteen digits of milliseconds (2001 to 2286).
+func rangeable(v bson.RawValue) bool {
+	switch v.Type {
 	case bson.TypeObjectID:
-		return "objectId", true
-	case bson.TypeString:
-		return "string", true
-	case bson.TypeBoolean:
-		return "bool", true
+		return true
+	case bson.TypeDateTime:
+		return thirteenDigits(v.DateTime())
 	}
-	return "", false
+	return false
+}
+
+func thirteenDigits(ms int64) bool { return ms >= 1e12 && ms < 1e13 }
+
+// rangedKey reports whether q has a range condition on the key.
+func rangedKey(q readQuery, parts []string) bool {
+	return slices.ContainsFunc(q.conds, func(c condition) bool {
+		return slices.Equal(c.parts, parts) && c.op >= opLt && c.op <= opGte
+	})
 }
 
 // sqlValue is a value as the stored JSON spells it (what ->"field" yields).
@@ -503,13 +504,21 @@ func sortDocs(docs []bson.Raw, keys []sortKey) error {
 func (r *embeddedReader) findAnd(ctx context.Context, coll, table string, q readQuery) ([]bson.Raw, error) {
 	start := time.Now()
 	p := r.plan(coll, q)
-	docs, err := r.run(ctx, table, p, q, nil)
-	if errors.Is(err, errOutOfOrder) {
-		p.orderBy, p.sorted = nil, false
-		docs, err = r.run(ctx, table, p, q, nil)
-	}
+	docs, err := r.runPlan(ctx, table, p, q, nil)
 	if err == nil {
 		r.metrics.observe(coll, planName(p), time.Since(start))
+	}
+	return docs, err
+}
+
+// runPlan runs p, and when SQLite's text order cannot be trusted for the
+// rows at hand, runs the equality prefix alone and matches, sorts and limits
+// in Go.
+func (r *embeddedReader) runPlan(ctx context.Context, table string, p sqlPlan, q readQuery, emit func(bson.Raw) error) ([]bson.Raw, error) {
+	docs, err := r.run(ctx, table, p, q, emit)
+	if errors.Is(err, errOutOfOrder) || errors.Is(err, errUnsafeText) {
+		p = sqlPlan{index: p.index, where: p.prefixWhere, args: p.prefixArgs, sorted: len(q.sort) == 0}
+		return r.run(ctx, table, p, q, emit)
 	}
 	return docs, err
 }
@@ -536,8 +545,8 @@ func (r *embeddedReader) each(ctx context.Context, coll string, q readQuery, emi
 	}
 	start := time.Now()
 	p := r.plan(coll, q)
-	p.orderBy, p.guard, p.sorted = nil, nil, true // no order was asked for
-	if _, err := r.run(ctx, table, p, q, emit); err != nil {
+	p.orderBy, p.sorted = nil, true // no order was asked for
+	if _, err := r.runPlan(ctx, table, p, q, emit); err != nil {
 		return err
 	}
 	r.metrics.observe(coll, planName(p), time.Since(start))
@@ -574,12 +583,12 @@ func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q rea
 		where = " WHERE " + strings.Join(p.where, " AND ")
 	}
 	if len(p.guard) > 0 {
-		ordered, err := textOrderedKeys(ctx, tx, table, where, p)
+		ordered, err := textOrderedKeys(ctx, tx, table, p)
 		if err != nil {
 			return nil, r.queryError(err)
 		}
 		if !ordered {
-			p.orderBy, p.sorted = nil, false
+			return nil, errUnsafeText
 		}
 	}
 	query := "SELECT " + sqliteColumn + " FROM " + fmt.Sprintf("%q", table) + where
@@ -673,24 +682,27 @@ func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q rea
 	return out, nil
 }
 
-// textOrderedKeys reports whether every candidate row holds, in each guarded
-// sort key, a value whose stored text sorts as MongoDB sorts it: a boolean,
-// an ObjectID or a one-digit integer (a pinned flag; larger integers sort
-// as text, "10" before "9").
-func textOrderedKeys(ctx context.Context, tx *sql.Tx, table, where string, p sqlPlan) (bool, error) {
+// errUnsafeText says a guarded key holds values whose stored text does not
+// sort as they do: the query runs again without SQLite's ranges and order.
+var errUnsafeText = errors.New("mongodb: read path: values not ordered as text")
+
+// textOrderedKeys reports whether every row of the equality prefix holds, in
+// each guarded key, a value whose stored text sorts as MongoDB sorts it,
+// given one type per field: a boolean or a one-digit integer (a pinned
+// flag; "10" sorts before "9" as text), a date of thirteen digits, a quoted
+// ObjectID (26 characters), or nothing. It reads the index alone (the
+// expressions are its keys), not the documents.
+func textOrderedKeys(ctx context.Context, tx *sql.Tx, table string, p sqlPlan) (bool, error) {
 	var unsafe []string
 	for _, k := range p.guard {
-		t, v := typeExpr(k), indexExpr(k)
-		unsafe = append(unsafe, fmt.Sprintf("NOT coalesce(%s IN ('objectId', 'bool') OR (%s IN ('int', 'long') AND %s IN ('0','1','2','3','4','5','6','7','8','9')), 0)", t, t, v))
+		e := indexExpr(k)
+		unsafe = append(unsafe, fmt.Sprintf(
+			`NOT coalesce(%[1]s IN ('true','false','0','1','2','3','4','5','6','7','8','9') OR (length(%[1]s) = 13 AND %[1]s GLOB '[1-9]*') OR (length(%[1]s) = 26 AND %[1]s GLOB '"*'), 1)`, e))
 	}
-	cond := strings.Join(unsafe, " OR ")
-	if where == "" {
-		where = " WHERE (" + cond + ")"
-	} else {
-		where += " AND (" + cond + ")"
-	}
+	where := append(slices.Clone(p.prefixWhere), "("+strings.Join(unsafe, " OR ")+")")
 	var found bool
-	if err := tx.QueryRowContext(ctx, fmt.Sprintf("SELECT EXISTS(SELECT 1 FROM %q%s)", table, where), p.args...).Scan(&found); err != nil {
+	q := fmt.Sprintf("SELECT EXISTS(SELECT 1 FROM %q WHERE %s)", table, strings.Join(where, " AND "))
+	if err := tx.QueryRowContext(ctx, q, p.prefixArgs...).Scan(&found); err != nil {
 		return false, err
 	}
 	return !found, nil
@@ -734,6 +746,8 @@ func textOrdered(v bson.RawValue) bool {
 	case bson.TypeInt32, bson.TypeInt64:
 		n, _ := intOf(v)
 		return n >= 0 && n <= 9
+	case bson.TypeDateTime:
+		return thirteenDigits(v.DateTime())
 	}
 	return false
 }
@@ -776,7 +790,8 @@ func (r *embeddedReader) count(ctx context.Context, coll string, f filterSpec, l
 	}
 	p := r.plan(coll, readQuery{conds: conds})
 	if !p.exact {
-		docs, err := r.run(ctx, table, sqlPlan{where: p.where, args: p.args, index: p.index, sorted: true}, readQuery{conds: conds, limit: limit, proj: idOnly}, nil)
+		p.orderBy, p.sorted = nil, true
+		docs, err := r.runPlan(ctx, table, p, readQuery{conds: conds, limit: limit, proj: idOnly}, nil)
 		if err == nil {
 			r.metrics.observe(coll, planName(p), time.Since(start))
 		}

@@ -60,7 +60,7 @@ type filterSpec struct {
 // and one top-level $or of such filters; anything else (null, documents or
 // arrays as values, $and, nested $or, $regex...) is errUnsupported.
 func parseFilter(filter any) (filterSpec, error) {
-	if filter == nil {
+	if empty(filter) {
 		return filterSpec{}, nil
 	}
 	raw, err := bson.Marshal(filter)
@@ -163,6 +163,20 @@ func parseConditions(raw bson.Raw, or *[][]condition) ([]condition, error) {
 		}
 	}
 	return conds, nil
+}
+
+// empty reports whether a filter, sort or projection is absent: nil, or a
+// nil document.
+func empty(v any) bool {
+	switch d := v.(type) {
+	case nil:
+		return true
+	case bson.D:
+		return d == nil
+	case bson.M:
+		return d == nil
+	}
+	return false
 }
 
 // scalar reports whether v is a value type the read path compares exactly.
@@ -457,7 +471,7 @@ type sortKey struct {
 
 // parseSort reads a sort document ({field: 1 or -1, ...}).
 func parseSort(sort any) ([]sortKey, error) {
-	if sort == nil {
+	if empty(sort) {
 		return nil, nil
 	}
 	raw, err := bson.Marshal(sort)

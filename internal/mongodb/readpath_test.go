@@ -29,6 +29,10 @@ var readPathIndexes = map[string][]mongodb.IndexSpec{
 		mongodb.Index("read"),
 		mongodb.Index("roles").OnArrays(),
 	},
+	"events": { // dates in 2001-2286 only: ranges and sorts on them run in SQLite
+		mongodb.Index("communityId", "startsAt"),
+		mongodb.Index("startsAt"),
+	},
 	"places": { // string ids, as RSVPs and cadences have
 		mongodb.UniqueIndex("eventId", "userId"),
 		mongodb.Index("eventId", "status", "queue"),
@@ -39,6 +43,12 @@ func randomPerson(rnd *rand.Rand, users []bson.ObjectID) bson.D {
 	statuses := []string{"active", "lapsed", "a<b&c", "é日本", `q"uote`}
 	prefs := []string{"01", "13", "47"}
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rnd.IntN(2*365*24)) * time.Hour)
+	switch rnd.IntN(20) { // dates whose stored text is not thirteen digits
+	case 0:
+		at = time.Date(1995, 6, 1, 0, 0, 0, 0, time.UTC)
+	case 1:
+		at = time.Time{}
+	}
 	d := bson.D{
 		{Key: "_id", Value: bson.NewObjectID()},
 		{Key: "userId", Value: users[rnd.IntN(len(users))]},
@@ -63,6 +73,15 @@ func randomPerson(rnd *rand.Rand, users []bson.ObjectID) bson.D {
 	return d
 }
 
+func randomEvent(rnd *rand.Rand, communities []bson.ObjectID) bson.D {
+	return bson.D{
+		{Key: "_id", Value: bson.NewObjectID()},
+		{Key: "communityId", Value: communities[rnd.IntN(len(communities))]},
+		{Key: "startsAt", Value: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rnd.IntN(2*365*24)) * time.Hour)},
+		{Key: "short", Value: rnd.IntN(2) == 0},
+	}
+}
+
 func randomPlace(rnd *rand.Rand, events, users []bson.ObjectID) bson.D {
 	e, u := events[rnd.IntN(len(events))], users[rnd.IntN(len(users))]
 	return bson.D{
@@ -85,10 +104,14 @@ func seedReadPath(t *testing.T, db *mongodb.DB, rnd *rand.Rand, n int) {
 	}
 	users := ids(6)
 	events := ids(4)
-	var people, places []any
+	var people, places, evs []any
 	for range n {
 		people = append(people, randomPerson(rnd, users))
 		places = append(places, randomPlace(rnd, events, users))
+		evs = append(evs, randomEvent(rnd, events))
+	}
+	if _, err := db.Collection("events").InsertMany(ctx, evs); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := db.Collection("people").InsertMany(ctx, people); err != nil {
 		t.Fatal(err)
@@ -107,7 +130,7 @@ func ids(n int) []bson.ObjectID {
 
 func checkReadPath(t *testing.T, db *mongodb.DB, rnd *rand.Rand, perIndex int) mongotest.ReadPathCheck {
 	t.Helper()
-	res, err := mongotest.CheckReadPath(context.Background(), db, []string{"people", "places"}, perIndex, rnd)
+	res, err := mongotest.CheckReadPath(context.Background(), db, []string{"people", "places", "events"}, perIndex, rnd)
 	if err != nil {
 		t.Fatal(err)
 	}
