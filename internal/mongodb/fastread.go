@@ -214,8 +214,8 @@ type sqlPlan struct {
 	// The equality prefix alone, over which the guard runs.
 	prefixWhere []string
 	prefixArgs  []any
-	sorted  bool       // rows come in the query's sort order
-	exact   bool       // the WHERE clause is the whole filter: count(*) may answer
+	sorted      bool // rows come in the query's sort order
+	exact       bool // the WHERE clause is the whole filter: count(*) may answer
 }
 
 // plan picks the declared index whose leading keys the most equality
