@@ -163,9 +163,11 @@ func (a *app) init(ctx context.Context) error {
 	taxonomy := topics.New()
 	mentorIndex := search.New(taxonomy)
 
-	// profiles follows account changes (names, suspensions) into the index;
-	// it is created after accounts, which it reads.
+	// profiles follows account changes (names, suspensions) into the index,
+	// and community follows activity into memberships; both are created
+	// after accounts, which they read.
 	var prof *profiles.Service
+	var comm *community.Service
 	acc, err := accounts.New(ctx, db, accounts.Config{
 		JWTSecret:   a.secret,
 		AdminEmails: cfg.AdminEmails,
@@ -175,6 +177,12 @@ func (a *app) init(ctx context.Context) error {
 			if prof != nil {
 				prof.UserChanged(u)
 			}
+		},
+		OnActivityWritten: func(ctx context.Context, seen map[bson.ObjectID]time.Time) error {
+			if comm == nil {
+				return errors.New("community not ready")
+			}
+			return comm.NoteActivity(ctx, seen)
 		},
 	})
 	if err != nil {
@@ -191,7 +199,7 @@ func (a *app) init(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
-	comm, err := community.New(ctx, db, catalog, acc, notif, community.Config{Now: now, Logger: log, LapsedDays: cfg.LapsedDays})
+	comm, err = community.New(ctx, db, catalog, acc, notif, community.Config{Now: now, Logger: log, LapsedDays: cfg.LapsedDays})
 	if err != nil {
 		return fmt.Errorf("community: %w", err)
 	}
@@ -312,13 +320,36 @@ func (a *app) runBackground(ctx context.Context) {
 	wg.Go(func() {
 		a.jobs.Every(ctx, "idempotency-keys", time.Hour, jobs.Each(time.Hour), func(ctx context.Context, _ time.Time) error {
 			deleted, err := a.idempotency.DeleteExpired(ctx)
+			a.jobs.Deleted("idempotency_keys", deleted)
 			if deleted > 0 {
 				a.log.InfoContext(ctx, "expired idempotency keys deleted", "deleted", deleted)
 			}
 			return err
 		})
 	})
+	wg.Go(func() {
+		a.jobs.Every(ctx, "retention", time.Hour, jobs.Each(time.Hour), a.retention)
+	})
 	wg.Wait()
+}
+
+// retention deletes what grows without bound and is no longer needed:
+// expired sessions and old notifications (see PruneSessions and
+// notifications.Prune; idempotency keys and job claims have their own).
+func (a *app) retention(ctx context.Context, _ time.Time) error {
+	p, err := a.accounts.PruneSessions(ctx)
+	a.jobs.Deleted("refresh_tokens", p.Tokens)
+	a.jobs.Deleted("refresh_token_uses", p.Uses)
+	a.jobs.Deleted("session_revocations", p.Revocations)
+	if err != nil {
+		return err
+	}
+	n, err := a.notifications.Prune(ctx)
+	a.jobs.Deleted("notifications", n)
+	if p != (accounts.Pruned{}) || n > 0 {
+		a.log.InfoContext(ctx, "retention", "refreshTokens", p.Tokens, "tokenUses", p.Uses, "revocations", p.Revocations, "notifications", n)
+	}
+	return err
 }
 
 // activityFlushEvery is how often noted activity is written: what a crash can

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/accounts"
 )
 
 func TestRegisterLoginAndMe(t *testing.T) {
@@ -304,4 +309,44 @@ func TestAuthRateLimit(t *testing.T) {
 	ta.post("/v1/auth/register", "", map[string]any{"email": "late@example.jp", "password": testPassword, "displayName": "x", "roles": []string{}}).
 		wantProblem(http.StatusTooManyRequests, "rate_limited")
 	ta.get("/v1/topics", "").want(http.StatusOK)
+}
+
+// Retention deletes expired refresh tokens, and the records of used tokens
+// and revoked sessions once no token they concern can be valid; a session
+// still in use is untouched.
+func TestRetentionPrunesExpiredSessions(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	old := ta.signUp("old", "founder")
+	// Rotating once leaves a use record; logging out a revocation.
+	var rotated struct {
+		RefreshToken string `json:"refreshToken"`
+	}
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": old.Refresh}).want(http.StatusOK).decode(&rotated)
+	ta.post("/v1/auth/logout", "", map[string]string{"refreshToken": rotated.RefreshToken}).want(http.StatusNoContent)
+
+	ta.clock.Advance(accounts.RefreshTokenTTL + time.Hour)
+	fresh := ta.signUp("fresh", "founder")
+	if err := ta.app.retention(context.Background(), ta.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	count := func(coll string) int64 {
+		n, err := ta.app.db.Collection(coll).CountDocuments(context.Background(), bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("refresh_tokens"); n != 1 {
+		t.Errorf("%d refresh tokens kept, want the fresh session's only", n)
+	}
+	if n, m := count("refresh_token_uses"), count("session_revocations"); n != 0 || m != 0 {
+		t.Errorf("%d use records and %d revocations kept, want none", n, m)
+	}
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": fresh.Refresh}).want(http.StatusOK)
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": old.Refresh}).wantProblem(http.StatusUnauthorized, "invalid_refresh_token")
+	metrics := ta.get("/metrics", "").want(http.StatusOK).Body
+	if !strings.Contains(string(metrics), `kizuna_retention_deleted_total{kind="refresh_tokens"} 2`) {
+		t.Errorf("retention not counted in /metrics")
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -554,4 +556,83 @@ func TestConductReports(t *testing.T) {
 	ta.post("/v1/reports/"+r.ID+"/resolve", orgA.Access, map[string]string{"resolution": "投稿を削除しました", "action": "post_removed"}).want(http.StatusOK)
 	ta.post("/v1/reports/"+r.ID+"/resolve", orgA.Access, map[string]string{"resolution": "again", "action": "none"}).wantProblem(http.StatusConflict, "invalid_transition")
 	_ = accounts.RoleAdmin
+}
+
+// Members come a page at a time, least recently active first, from the index
+// of memberships by activity; activity written behind reaches the
+// memberships with the next flush, and coming back ends a lapse at once.
+func TestMembersPagedByActivity(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	org := ta.organizer("org")
+	c := ta.newCommunity(org, "十勝")
+	var members []account
+	for i := range 5 {
+		ta.clock.Advance(24 * time.Hour)
+		m := ta.signUp(fmt.Sprintf("member%d", i), "founder")
+		ta.post("/v1/communities/"+c.ID+"/join", m.Access, nil).want(http.StatusOK)
+		members = append(members, m)
+	}
+	type page struct {
+		Items []struct {
+			UserID       string    `json:"userId"`
+			Lapsed       bool      `json:"lapsed"`
+			LastActiveAt time.Time `json:"lastActiveAt"`
+		} `json:"items"`
+		NextCursor string `json:"nextCursor"`
+	}
+	list := func(status string) (ids []string) {
+		cursor := ""
+		for {
+			var p page
+			ta.get("/v1/communities/"+c.ID+"/members?limit=2&status="+status+"&cursor="+url.QueryEscape(cursor), org.Access).want(http.StatusOK).decode(&p)
+			if len(p.Items) > 2 {
+				t.Fatalf("%d members on a page of 2", len(p.Items))
+			}
+			for _, it := range p.Items {
+				ids = append(ids, it.UserID)
+			}
+			if p.NextCursor == "" {
+				return ids
+			}
+			cursor = p.NextCursor
+		}
+	}
+	ta.clock.Advance(time.Hour)
+	org = ta.login(org.Email, testPassword) // days passed: a fresh token (and activity)
+	if err := ta.app.flushActivity(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{}
+	for _, m := range members {
+		want = append(want, m.ID)
+	}
+	if got := list(""); !slices.Equal(got, append(want, org.ID)) {
+		t.Fatalf("members by activity %v, want %v", got, append(want, org.ID))
+	}
+
+	// A hundred days later one member comes back (and the organizer signs
+	// in again): not lapsed at once, and listed among the active ones once
+	// activity is written.
+	ta.clock.Advance(100 * 24 * time.Hour)
+	org = ta.login(org.Email, testPassword)
+	back := ta.login(members[2].Email, testPassword)
+	ta.get("/v1/me", back.Access).want(http.StatusOK)
+	if got := list("lapsed"); slices.Contains(got, back.ID) || len(got) != 4 {
+		t.Fatalf("lapsed %v: want the four others, not %s", got, back.ID)
+	}
+	if err := ta.app.flushActivity(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := list("active")
+	slices.Sort(got)
+	wantActive := []string{org.ID, back.ID}
+	slices.Sort(wantActive)
+	if !slices.Equal(got, wantActive) {
+		t.Fatalf("active after the flush %v, want %v", got, wantActive)
+	}
+	if all := list(""); !slices.Contains(all[len(all)-2:], back.ID) {
+		t.Fatalf("the member who came back is not among the last by activity: %v", all)
+	}
+	ta.get("/v1/communities/"+c.ID+"/members?cursor=nope", org.Access).wantProblem(http.StatusBadRequest, "validation_failed")
 }

@@ -1696,7 +1696,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "status=lapsed lists members with no activity for KIZUNA_LAPSED_DAYS (default 90), least recently active first: whom to invite back.",
+                "description": "Least recently active first, a page at a time. status=lapsed lists members with no activity for KIZUNA_LAPSED_DAYS (default 90): whom to invite back; status=active the others. Activity is as last recorded (every few seconds), but a member who came back since is never listed as lapsed; suspended accounts are left out, so a page may be shorter than limit.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -1722,6 +1722,18 @@ const docTemplate = `{
                         "type": "string",
                         "description": "active or lapsed",
                         "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
                         "in": "query"
                     }
                 ],
@@ -7460,6 +7472,11 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/httpapi.MemberView"
                     }
+                },
+                "nextCursor": {
+                    "description": "Cursor of the next page; empty on the last.",
+                    "type": "string",
+                    "example": "1764547200000.6650f0c2a1b2c3d4e5f60718"
                 }
             }
         },

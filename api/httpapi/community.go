@@ -73,6 +73,8 @@ type MemberView struct {
 // MemberList lists members.
 type MemberList struct {
 	Items []MemberView `json:"items"`
+	// Cursor of the next page; empty on the last.
+	NextCursor string `json:"nextCursor" example:"1764547200000.6650f0c2a1b2c3d4e5f60718"`
 }
 
 // PostRequest writes a post.
@@ -396,13 +398,15 @@ func (s *Server) leaveCommunity(c *gin.Context) {
 // listMembers godoc
 //
 //	@Summary		Members (the community's organizers)
-//	@Description	status=lapsed lists members with no activity for KIZUNA_LAPSED_DAYS (default 90), least recently active first: whom to invite back.
+//	@Description	Least recently active first, a page at a time. status=lapsed lists members with no activity for KIZUNA_LAPSED_DAYS (default 90): whom to invite back; status=active the others. Activity is as last recorded (every few seconds), but a member who came back since is never listed as lapsed; suspended accounts are left out, so a page may be shorter than limit.
 //	@ID				listMembers
 //	@Tags			community
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			id		path		string	true	"Community id"
 //	@Param			status	query		string	false	"active or lapsed"	Enums(active, lapsed)
+//	@Param			limit	query		int		false	"1 to 100, default 20"
+//	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	MemberList
 //	@Failure		400		{object}	Problem	"validation_failed"
 //	@Failure		401		{object}	Problem
@@ -416,11 +420,16 @@ func (s *Server) listMembers(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ms, err := s.community.Members(c, principal(c), id, c.Query("status"))
+	q := newQuery(c)
+	f := community.MemberFilter{Status: q.str("status"), Limit: q.limit(), Cursor: q.str("cursor")}
+	if failIf(c, q.err()) {
+		return
+	}
+	ms, next, err := s.community.Members(c, principal(c), id, f)
 	if failIf(c, err) {
 		return
 	}
-	resp := MemberList{Items: make([]MemberView, len(ms))}
+	resp := MemberList{Items: make([]MemberView, len(ms)), NextCursor: next}
 	for i, m := range ms {
 		resp.Items[i] = MemberView{
 			UserID: m.UserID.Hex(), DisplayName: m.User.DisplayName, Role: m.Role, Source: m.Source, Alumni: m.Alumni,

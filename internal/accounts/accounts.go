@@ -111,6 +111,11 @@ type Config struct {
 	// OnChange, if set, is called after this process changes an existing user
 	// (name, roles, suspension), so read models can follow at once.
 	OnChange func(User)
+	// OnActivityWritten, if set, is called with the activity each
+	// FlushActivity wrote (user -> time), for copies kept elsewhere (such as
+	// memberships, listed by activity). An error keeps the activity for the
+	// next flush.
+	OnActivityWritten func(context.Context, map[bson.ObjectID]time.Time) error
 }
 
 // Service is the accounts domain.
@@ -127,6 +132,7 @@ type Service struct {
 	dummyHash   string // verified against when the e-mail is unknown, to equalize timing
 	directory   directory
 	onChange    func(User)
+	onActivity  func(context.Context, map[bson.ObjectID]time.Time) error
 	activity    activity
 }
 
@@ -165,6 +171,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		dummyHash:   dummy,
 		directory:   directory{m: map[bson.ObjectID]principalState{}},
 		onChange:    cfg.OnChange,
+		onActivity:  cfg.OnActivityWritten,
 		activity:    newActivity(),
 	}
 	if s.log == nil {
@@ -187,6 +194,11 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		mongodb.Index("expiresAt"),
 	); err != nil {
 		return nil, err
+	}
+	for _, c := range []*mongodb.Collection{s.tokenUses, s.revocations} {
+		if err := c.EnsureIndexes(ctx, mongodb.Index("at")); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -254,7 +266,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 		}
 		return User{}, TokenPair{}, fmt.Errorf("insert user: %w", err)
 	}
-	s.directory.put(u)
+	s.remember(u)
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
 }
@@ -290,7 +302,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, Toke
 			return User{}, TokenPair{}, err
 		}
 	}
-	s.directory.put(u)
+	s.remember(u)
 	s.Touch(ctx, u.ID) // signing in is what ends a lapse
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
@@ -413,15 +425,22 @@ func (s *Service) revokeFamily(ctx context.Context, familyID string, userID bson
 
 // revokeOtherSessions revokes every token family of the user but keep.
 func (s *Service) revokeOtherSessions(ctx context.Context, userID bson.ObjectID, keep string) error {
-	res := s.tokens.Distinct(ctx, "familyId", bson.D{{Key: "userId", Value: userID}})
-	var families []string
-	if err := res.Decode(&families); err != nil {
+	// A find rather than distinct: the embedded read path answers finds.
+	cur, err := s.tokens.Find(ctx, bson.D{{Key: "userId", Value: userID}}, options.Find().SetProjection(bson.D{{Key: "familyId", Value: 1}}))
+	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
-	for _, f := range families {
-		if f == keep {
+	var tokens []refreshToken
+	if err := cur.All(ctx, &tokens); err != nil {
+		return fmt.Errorf("list sessions: %w", err)
+	}
+	seen := map[string]bool{keep: true}
+	for _, t := range tokens {
+		f := t.FamilyID
+		if seen[f] {
 			continue
 		}
+		seen[f] = true
 		if err := s.revokeFamily(ctx, f, userID, "password_changed"); err != nil {
 			return err
 		}
@@ -466,7 +485,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return fmt.Errorf("update password: %w", err)
 	}
 	u.PasswordHash, u.UpdatedAt = hash, now
-	s.directory.put(u)
+	s.remember(u)
 	return s.revokeOtherSessions(ctx, u.ID, p.SessionID)
 }
 
@@ -488,7 +507,7 @@ func (s *Service) Get(ctx context.Context, id bson.ObjectID) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	s.directory.put(u)
+	s.remember(u)
 	u.PasswordHash = ""
 	return u, nil
 }
@@ -531,6 +550,7 @@ func (s *Service) GetMany(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 		return nil, fmt.Errorf("find users: %w", err)
 	}
 	for _, u := range users {
+		s.withActivity(&u)
 		out[u.ID] = u
 	}
 	return out, nil
@@ -595,7 +615,7 @@ func (s *Service) update(ctx context.Context, id bson.ObjectID, update bson.D) (
 	if err != nil {
 		return User{}, fmt.Errorf("update user: %w", err)
 	}
-	s.directory.put(u)
+	s.remember(u)
 	if s.onChange != nil {
 		s.onChange(u)
 	}
@@ -623,7 +643,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 		if err != nil {
 			return Principal{}, err
 		}
-		st = s.directory.put(u)
+		st = s.remember(u)
 	}
 	if st.suspended {
 		return Principal{}, ErrSuspended
@@ -639,7 +659,7 @@ func (s *Service) SyncDirectory(ctx context.Context) error {
 		return err
 	}
 	for _, u := range users {
-		s.directory.put(u)
+		s.remember(u)
 	}
 	return nil
 }

@@ -54,6 +54,23 @@ func (s *Service) Touch(_ context.Context, id bson.ObjectID) {
 	s.directory.touch(id, now)
 }
 
+// withActivity raises u's last activity to what this process noted and may
+// not have written yet, so what it serves is never older than what it saw.
+func (s *Service) withActivity(u *User) {
+	s.activity.mu.Lock()
+	t, ok := s.activity.noted[u.ID]
+	s.activity.mu.Unlock()
+	if ok && t.After(u.LastActiveAt) {
+		u.LastActiveAt = t
+	}
+}
+
+// remember caches u in the directory, with the activity noted for it.
+func (s *Service) remember(u User) principalState {
+	s.withActivity(&u)
+	return s.directory.put(u)
+}
+
 // FlushActivity writes the activity noted since the last flush and returns
 // how many users it updated. What fails to be written is kept for the next
 // flush. Call it every few seconds and at shutdown.
@@ -97,6 +114,12 @@ func (s *Service) FlushActivity(ctx context.Context) (int, error) {
 	if err := flush(); err != nil {
 		s.requeue(pending)
 		return written, err
+	}
+	if s.onActivity != nil && len(pending) > 0 {
+		if err := s.onActivity(ctx, pending); err != nil {
+			s.requeue(pending)
+			return written, err
+		}
 	}
 	return written, nil
 }

@@ -112,7 +112,7 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, users Users, no
 	}
 	for coll, specs := range map[*mongodb.Collection][]mongodb.IndexSpec{
 		s.communities: {mongodb.Index("prefectureCodes").OnArrays(), mongodb.Index("organizerIds").OnArrays()},
-		s.members:     {mongodb.UniqueIndex("communityId", "userId"), mongodb.Index("userId")},
+		s.members:     {mongodb.UniqueIndex("communityId", "userId"), mongodb.Index("userId"), mongodb.Index("communityId", "status", "activeAt", "_id")},
 		s.posts:       {mongodb.Index("communityId", "pinned", "_id")},
 		s.events:      {mongodb.Index("startsAt"), mongodb.Index("communityId")},
 		s.rsvps:       {mongodb.UniqueIndex("eventId", "userId"), mongodb.Index("eventId", "status", "queue")},
@@ -121,6 +121,9 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, users Users, no
 		if err := coll.EnsureIndexes(ctx, specs...); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.backfillActiveAt(ctx); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -312,6 +315,9 @@ type Membership struct {
 	Status      string        `bson:"status"`
 	JoinedAt    time.Time     `bson:"joinedAt"`
 	UpdatedAt   time.Time     `bson:"updatedAt"`
+	// ActiveAt is the member's last activity as last written (see
+	// NoteActivity), so members are listed by activity from an index.
+	ActiveAt time.Time `bson:"activeAt"`
 }
 
 // Join makes the caller a member (free, for anyone signed in). Joining again
@@ -325,8 +331,12 @@ func (s *Service) Join(ctx context.Context, p accounts.Principal, communityID bs
 
 func (s *Service) join(ctx context.Context, communityID, userID bson.ObjectID, role, source string) (Membership, error) {
 	now := s.clock()
-	m := Membership{ID: bson.NewObjectID(), CommunityID: communityID, UserID: userID, Role: role, Source: source, Status: StatusActive, JoinedAt: now, UpdatedAt: now}
-	_, err := s.members.InsertOne(ctx, m)
+	activeAt, err := s.activeAt(ctx, userID)
+	if err != nil {
+		return Membership{}, err
+	}
+	m := Membership{ID: bson.NewObjectID(), CommunityID: communityID, UserID: userID, Role: role, Source: source, Status: StatusActive, JoinedAt: now, UpdatedAt: now, ActiveAt: activeAt}
+	_, err = s.members.InsertOne(ctx, m)
 	if err == nil {
 		return m, nil
 	}
@@ -340,7 +350,7 @@ func (s *Service) join(ctx context.Context, communityID, userID bson.ObjectID, r
 	if existing.Status == StatusActive {
 		return existing, nil
 	}
-	return s.setMembership(ctx, existing, bson.D{{Key: "status", Value: StatusActive}, {Key: "joinedAt", Value: now}})
+	return s.setMembership(ctx, existing, bson.D{{Key: "status", Value: StatusActive}, {Key: "joinedAt", Value: now}, {Key: "activeAt", Value: activeAt}})
 }
 
 // Leave ends the caller's membership. Organizers cannot leave a community
@@ -416,73 +426,6 @@ func (s *Service) MyMemberships(ctx context.Context, userID bson.ObjectID) (map[
 	out := make(map[bson.ObjectID]Membership, len(ms))
 	for _, m := range ms {
 		out[m.CommunityID] = m
-	}
-	return out, nil
-}
-
-// Member is a membership with the member's account and activity.
-type Member struct {
-	Membership
-	User   accounts.User
-	Lapsed bool
-}
-
-// Members lists a community's active members for its organizers (or admins):
-// all, or only the active or only the lapsed ones (no activity for
-// KIZUNA_LAPSED_DAYS), least recently active first for lapsed.
-func (s *Service) Members(ctx context.Context, p accounts.Principal, communityID bson.ObjectID, status string) ([]Member, error) {
-	c, err := s.Get(ctx, communityID)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.mayOrganize(p, c); err != nil {
-		return nil, err
-	}
-	if status != "" && status != "active" && status != "lapsed" {
-		var v apperr.Validation
-		v.Add("status", "must be active or lapsed")
-		return nil, v.Err()
-	}
-	members, err := s.activeMembers(ctx, communityID)
-	if err != nil {
-		return nil, err
-	}
-	out := members[:0]
-	for _, m := range members {
-		if status == "" || (status == "lapsed") == m.Lapsed {
-			out = append(out, m)
-		}
-	}
-	slices.SortFunc(out, func(a, b Member) int { return a.User.ActiveAt().Compare(b.User.ActiveAt()) })
-	return out, nil
-}
-
-// activeMembers loads a community's active members with their accounts.
-func (s *Service) activeMembers(ctx context.Context, communityID bson.ObjectID) ([]Member, error) {
-	cur, err := s.members.Find(ctx, bson.D{{Key: "communityId", Value: communityID}, {Key: "status", Value: StatusActive}})
-	if err != nil {
-		return nil, fmt.Errorf("find members: %w", err)
-	}
-	var ms []Membership
-	if err := cur.All(ctx, &ms); err != nil {
-		return nil, fmt.Errorf("find members: %w", err)
-	}
-	ids := make([]bson.ObjectID, len(ms))
-	for i, m := range ms {
-		ids[i] = m.UserID
-	}
-	users, err := s.users.GetMany(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	cutoff := s.clock().Add(-s.lapsedAfter)
-	out := make([]Member, 0, len(ms))
-	for _, m := range ms {
-		u, ok := users[m.UserID]
-		if !ok || u.Suspended {
-			continue
-		}
-		out = append(out, Member{Membership: m, User: u, Lapsed: u.ActiveAt().Before(cutoff)})
 	}
 	return out, nil
 }

@@ -37,7 +37,7 @@ func (s *Service) InviteLapsed(ctx context.Context, p accounts.Principal, eventI
 	if !e.StartsAt.After(s.clock()) {
 		return InviteResult{}, ErrEventPast
 	}
-	members, err := s.activeMembers(ctx, c.ID)
+	members, err := s.lapsedMembers(ctx, c.ID)
 	if err != nil {
 		return InviteResult{}, err
 	}
@@ -45,9 +45,6 @@ func (s *Service) InviteLapsed(ctx context.Context, p accounts.Principal, eventI
 	when := e.StartsAt.In(jst).Format("1月2日 15:04")
 	whenEn := e.StartsAt.In(jst).Format("Jan 2, 15:04 JST")
 	for _, m := range members {
-		if !m.Lapsed {
-			continue
-		}
 		res.Lapsed++
 		if !m.User.Preferences.Invitations {
 			res.OptedOut++

@@ -39,6 +39,7 @@ type Runner struct {
 	runs     *prometheus.CounterVec
 	failures *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	deleted  *prometheus.CounterVec
 }
 
 // Config configures a Runner.
@@ -68,6 +69,10 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Runner, error) {
 			Help:    "Duration of job runs, by job.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10), // 1 ms to about 4 min
 		}, []string{"job"}),
+		deleted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kizuna_retention_deleted_total",
+			Help: "Documents deleted by retention (what grows without bound otherwise), by kind.",
+		}, []string{"kind"}),
 	}
 	if r.now == nil {
 		r.now = time.Now
@@ -81,7 +86,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Runner, error) {
 	// Registered last, once nothing can fail: a caller that retries New
 	// after an error must not register the series twice.
 	if cfg.Metrics != nil {
-		cfg.Metrics.MustRegister(r.runs, r.failures, r.duration)
+		cfg.Metrics.MustRegister(r.runs, r.failures, r.duration, r.deleted)
 	}
 	return r, nil
 }
@@ -207,11 +212,20 @@ func (r *Runner) Every(ctx context.Context, job string, interval time.Duration, 
 
 // prune drops finished claims older than keepClaims.
 func (r *Runner) prune(ctx context.Context, now time.Time) {
-	_, err := r.claims.DeleteMany(ctx, bson.D{
+	res, err := r.claims.DeleteMany(ctx, bson.D{
 		{Key: "startedAt", Value: bson.D{{Key: "$lt", Value: now.Add(-keepClaims)}}},
 		{Key: "finishedAt", Value: bson.D{{Key: "$exists", Value: true}}},
 	})
+	if res != nil {
+		r.Deleted("job_claims", res.DeletedCount)
+	}
 	if err != nil && ctx.Err() == nil {
 		r.log.ErrorContext(ctx, "prune job claims", "err", err)
 	}
+}
+
+// Deleted counts documents a retention job deleted, by kind (a bounded set
+// of names chosen by the program).
+func (r *Runner) Deleted(kind string, n int64) {
+	r.deleted.WithLabelValues(kind).Add(float64(n))
 }
