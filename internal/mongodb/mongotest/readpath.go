@@ -71,7 +71,7 @@ func (q query) String() string {
 }
 
 func randomQuery(rnd *rand.Rand, keys []string, docs []bson.Raw) query {
-	q := query{op: pick(rnd, []string{"find", "find", "find", "find", "findOne", "count", "count"})}
+	q := query{op: pick(rnd, []string{"find", "find", "find", "find", "findOne", "count", "count"}), filter: bson.D{}}
 	base := bson.Raw(nil)
 	if len(docs) > 0 {
 		base = docs[rnd.IntN(len(docs))]
