@@ -274,8 +274,8 @@ func planWith(ix IndexSpec, q readQuery) (sqlPlan, int) {
 		exact = exact && exactValues(c)
 		prefix++
 	}
-	if prefix == 0 {
-		return sqlPlan{}, 0
+	if prefix == 0 && !rangedKey(q, ix.keys[0].parts) {
+		return sqlPlan{}, 0 // neither an equality nor a range: no help
 	}
 	p.prefixWhere, p.prefixArgs = slices.Clone(p.where), slices.Clone(p.args)
 	score := 2 * prefix

@@ -149,6 +149,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 	if err := s.items.EnsureIndexes(ctx,
 		mongodb.UniqueIndex("key").Named("key_unique"),
 		mongodb.Index("userId", "-_id").Named("userId_id_desc"),
+		mongodb.Index("userId", "read"), // unread counts, from the index alone
 	); err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func randomQuery(rnd *rand.Rand, keys []string, docs []bson.Raw) query {
 	for i, k := range keys {
 		paths[i] = strings.TrimPrefix(k, "-")
 	}
-	prefix := 1 + rnd.IntN(len(paths))
+	prefix := rnd.IntN(len(paths) + 1) // 0: no equality, maybe a range on the first key
 	for i, p := range paths[:prefix] {
 		v, ok := scalarAt(rnd, base, p)
 		if !ok {
