@@ -1,7 +1,8 @@
 // Package mongodb connects Kizuna to its database: a MongoDB deployment named by
 // a URI, or, by default, an embedded MongoDB-compatible server (FerretDB with its
 // SQLite backend) started in-process. It also holds what every domain package
-// shares: index creation, error mapping and per-document write serialization.
+// shares: collections (Collection), declared indexes (IndexSpec), error
+// mapping and per-document write serialization.
 //
 // Rules for the data layer, because the embedded server does not isolate
 // concurrent updates of one document (two updates can both read the old
@@ -15,6 +16,37 @@
 //     it a conditional, atomic single-document update as well.
 //   - No transactions, TTL indexes, geo or $text queries, partial indexes or
 //     change streams: the embedded server lacks them.
+//
+// # Reads on the embedded server
+//
+// FerretDB v1.24 answers every query by decoding the whole collection in Go
+// (about 40 µs a document): it pushes down nothing but a lone _id equality,
+// and even that is written with another expression than its own _id index, so
+// SQLite scans. A user's inbox page cost 1.5 s among 10,000 notifications and
+// 10 s among 100,000 (BenchmarkInboxPage). Three ways out were weighed:
+//
+//   - in-memory read models of the per-user collections: memory and start-up
+//     grow with everyone's data (a million documents at 25 times the demo
+//     community), they hold only while this process owns the data, and each
+//     collection needs its own upkeep code;
+//   - documents reshaped so that a request reads one document by id: the
+//     domain changes on both servers, and FerretDB scanned for _id too;
+//   - reading FerretDB's SQLite tables directly with the expressions of the
+//     indexes Kizuna declares, which the domain never sees.
+//
+// The third is what Collection does (fastread.go): a find, count or the
+// filter of an update or delete is answered from the SQLite file through the
+// declared index whose leading keys the query's equalities cover (then a range
+// and the order of the next keys, when their stored text sorts as their
+// values do), every row is decoded (sjson.go) and checked against the whole
+// filter in Go (match.go), and anything it cannot answer exactly goes to the
+// server as before. The inbox page costs about 1.5 ms at both sizes. Writes
+// still go through the server (its unique indexes arbitrate), one at a time
+// in arrival order (writegate.go), and find their document by _id through an
+// index on the expression FerretDB uses. A property test (mongotest's
+// CheckReadPath) asks the read path and the server the same random queries
+// of every declared index's shapes and fails on any difference. On MongoDB,
+// Collection is the driver's collection and MongoDB's own indexes serve.
 package mongodb
 
 import (
