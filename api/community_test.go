@@ -351,6 +351,7 @@ func TestEventValidationAndListing(t *testing.T) {
 		{map[string]any{"title": "", "startsAt": now.Add(time.Hour), "endsAt": now.Add(2 * time.Hour), "online": true, "capacity": 5}, "title"},
 		{map[string]any{"title": "x", "startsAt": now.Add(-time.Hour), "endsAt": now.Add(time.Hour), "online": true, "capacity": 5}, "startsAt"},
 		{map[string]any{"title": "x", "startsAt": now.Add(2 * time.Hour), "endsAt": now.Add(time.Hour), "online": true, "capacity": 5}, "endsAt"},
+		{map[string]any{"title": "x", "startsAt": now.AddDate(3, 0, 0), "endsAt": now.AddDate(3, 0, 0).Add(time.Hour), "online": true, "capacity": 5}, "startsAt"},
 		{map[string]any{"title": "x", "startsAt": now.Add(time.Hour), "endsAt": now.Add(2 * time.Hour), "capacity": 5}, "venue"},
 		{map[string]any{"title": "x", "startsAt": now.Add(time.Hour), "endsAt": now.Add(2 * time.Hour), "online": true, "capacity": 0}, "capacity"},
 		{map[string]any{"title": "x", "startsAt": now.Add(time.Hour), "endsAt": now.Add(3 * time.Hour), "online": true, "capacity": 5, "tags": []string{"short"}}, "tags"},

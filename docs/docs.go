@@ -6698,6 +6698,7 @@ const docTemplate = `{
                     "example": "お茶を飲みながら、気軽に。途中参加・途中退出OK。"
                 },
                 "endsAt": {
+                    "description": "After startsAt, at most 7 days later.",
                     "type": "string",
                     "example": "2026-12-05T10:30:00Z"
                 },
@@ -6706,6 +6707,7 @@ const docTemplate = `{
                     "example": false
                 },
                 "startsAt": {
+                    "description": "In the future, at most two years ahead.",
                     "type": "string",
                     "example": "2026-12-05T10:00:00Z"
                 },

@@ -108,11 +108,13 @@ type VenueRequest struct {
 
 // EventRequest creates an event.
 type EventRequest struct {
-	Title       string    `json:"title" example:"30分だけ、販路の悩み相談会" validate:"max=120"`
-	Description string    `json:"description,omitempty" example:"お茶を飲みながら、気軽に。途中参加・途中退出OK。" validate:"max=4000"`
-	StartsAt    time.Time `json:"startsAt" example:"2026-12-05T10:00:00Z"`
-	EndsAt      time.Time `json:"endsAt" example:"2026-12-05T10:30:00Z"`
-	Online      bool      `json:"online" example:"false"`
+	Title       string `json:"title" example:"30分だけ、販路の悩み相談会" validate:"max=120"`
+	Description string `json:"description,omitempty" example:"お茶を飲みながら、気軽に。途中参加・途中退出OK。" validate:"max=4000"`
+	// In the future, at most two years ahead.
+	StartsAt time.Time `json:"startsAt" example:"2026-12-05T10:00:00Z"`
+	// After startsAt, at most 7 days later.
+	EndsAt time.Time `json:"endsAt" example:"2026-12-05T10:30:00Z"`
+	Online bool      `json:"online" example:"false"`
 	// Required unless online.
 	Venue    *VenueRequest `json:"venue,omitempty"`
 	Capacity int           `json:"capacity" example:"12"`

@@ -184,19 +184,19 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 	}
 	if err := s.users.EnsureIndexes(ctx,
 		mongodb.UniqueIndex("email").Named("email_unique"),
-		mongodb.Index("updatedAt"),
+		mongodb.Index("updatedAt").Times("updatedAt"),
 		mongodb.Index("roles").OnArrays(),
 	); err != nil {
 		return nil, err
 	}
 	if err := s.tokens.EnsureIndexes(ctx,
 		mongodb.Index("userId"),
-		mongodb.Index("expiresAt"),
+		mongodb.Index("expiresAt").Times("expiresAt"),
 	); err != nil {
 		return nil, err
 	}
 	for _, c := range []*mongodb.Collection{s.tokenUses, s.revocations} {
-		if err := c.EnsureIndexes(ctx, mongodb.Index("at")); err != nil {
+		if err := c.EnsureIndexes(ctx, mongodb.Index("at").Times("at")); err != nil {
 			return nil, err
 		}
 	}

@@ -112,9 +112,9 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, users Users, no
 	}
 	for coll, specs := range map[*mongodb.Collection][]mongodb.IndexSpec{
 		s.communities: {mongodb.Index("prefectureCodes").OnArrays(), mongodb.Index("organizerIds").OnArrays()},
-		s.members:     {mongodb.UniqueIndex("communityId", "userId"), mongodb.Index("userId"), mongodb.Index("communityId", "status", "activeAt", "_id")},
-		s.posts:       {mongodb.Index("communityId", "pinned", "_id")},
-		s.events:      {mongodb.Index("startsAt"), mongodb.Index("communityId")},
+		s.members:     {mongodb.UniqueIndex("communityId", "userId"), mongodb.Index("userId"), mongodb.Index("communityId", "status", "activeAt", "_id").Times("activeAt")},
+		s.posts:       {mongodb.Index("communityId", "pinned", "_id").Flags("pinned")},
+		s.events:      {mongodb.Index("startsAt").Times("startsAt"), mongodb.Index("communityId")},
 		s.rsvps:       {mongodb.UniqueIndex("eventId", "userId"), mongodb.Index("eventId", "status", "queue")},
 		s.places:      {mongodb.UniqueIndex("eventId", "slot"), mongodb.UniqueIndex("eventId", "userId")},
 	} {

@@ -38,6 +38,9 @@ type Venue struct {
 	Point            geo.Point `bson:"point"`
 }
 
+// maxEventLead is how far ahead an event may be planned.
+const maxEventLead = 2 * 365 * 24 * time.Hour
+
 // Event is a community event.
 type Event struct {
 	ID          bson.ObjectID `bson:"_id"`
@@ -91,6 +94,9 @@ func (s *Service) CreateEvent(ctx context.Context, p accounts.Principal, communi
 	checkLen(&v, "description", desc, 0, 4000)
 	start, end := in.StartsAt.UTC().Truncate(time.Millisecond), in.EndsAt.UTC().Truncate(time.Millisecond)
 	v.Check(start.After(now), "startsAt", "must be in the future")
+	// Low-hurdle events are announced weeks, not years, ahead (and the
+	// events index relies on times of this century; see mongodb.Times).
+	v.Check(!start.After(now.Add(maxEventLead)), "startsAt", "must be within two years")
 	v.Check(end.After(start), "endsAt", "must be after startsAt")
 	v.Check(end.Sub(start) <= 7*24*time.Hour, "endsAt", "an event lasts at most 7 days")
 	v.Check(in.Capacity >= 1 && in.Capacity <= 10000, "capacity", "must be between 1 and 10000")

@@ -97,7 +97,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 	}
 	if err := s.keys.EnsureIndexes(ctx,
 		mongodb.UniqueIndex("caller", "key"),
-		mongodb.Index("expiresAt"),
+		mongodb.Index("expiresAt").Times("expiresAt"),
 	); err != nil {
 		return nil, err
 	}

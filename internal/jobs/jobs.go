@@ -80,7 +80,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Runner, error) {
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	if err := r.claims.EnsureIndexes(ctx, mongodb.Index("startedAt")); err != nil {
+	if err := r.claims.EnsureIndexes(ctx, mongodb.Index("startedAt").Times("startedAt")); err != nil {
 		return nil, err
 	}
 	// Registered last, once nothing can fail: a caller that retries New

@@ -159,12 +159,12 @@ func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profile
 	s.stats = newStats(index)
 	idx, unique := mongodb.Index, mongodb.UniqueIndex
 	for coll, specs := range map[*mongodb.Collection][]mongodb.IndexSpec{
-		s.requests:    {idx("founderId", "_id"), idx("status"), idx("location.prefectureCode", "createdAt")},
-		s.intros:      {unique("requestId", "mentorId"), idx("requestId", "status"), idx("mentorId", "createdAt"), idx("founderId"), idx("status"), idx("updatedAt")},
+		s.requests:    {idx("founderId", "_id"), idx("status"), idx("location.prefectureCode", "createdAt").Times("createdAt")},
+		s.intros:      {unique("requestId", "mentorId"), idx("requestId", "status"), idx("mentorId", "createdAt").Times("createdAt"), idx("founderId"), idx("status"), idx("updatedAt").Times("updatedAt")},
 		s.introSlots:  {unique("requestId", "slot"), idx("introductionId")},
 		s.seats:       {unique("mentorId", "slot"), unique("mentorshipId")},
-		s.mentorships: {idx("mentorId"), idx("founderId"), idx("updatedAt")},
-		s.touchpoints: {idx("mentorshipId", "at")},
+		s.mentorships: {idx("mentorId"), idx("founderId"), idx("updatedAt").Times("updatedAt")},
+		s.touchpoints: {idx("mentorshipId", "at").Times("at")},
 		s.reflections: {idx("userId"), idx("mentorshipId")},
 	} {
 		if err := coll.EnsureIndexes(ctx, specs...); err != nil {

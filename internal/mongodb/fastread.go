@@ -297,8 +297,8 @@ func planWith(ix IndexSpec, q readQuery) (sqlPlan, int) {
 			p.where = append(p.where, indexExpr(rest[0].parts)+" "+sqlOp+" ?")
 			p.args = append(p.args, sqlValue(c.val))
 			if c.val.Type != bson.TypeObjectID {
-				exact = false
-				if !slices.ContainsFunc(p.guard, func(g []string) bool { return slices.Equal(g, rest[0].parts) }) {
+				exact = exact && ix.textOrdered[rest[0].path]
+				if !ix.textOrdered[rest[0].path] && !slices.ContainsFunc(p.guard, func(g []string) bool { return slices.Equal(g, rest[0].parts) }) {
 					p.guard = append(p.guard, rest[0].parts)
 				}
 			}
@@ -324,7 +324,7 @@ func planWith(ix IndexSpec, q readQuery) (sqlPlan, int) {
 				dir = " DESC"
 			}
 			p.orderBy = append(p.orderBy, indexExpr(rest[i].parts)+dir)
-			if s.path != "_id" && !slices.ContainsFunc(p.guard, func(g []string) bool { return slices.Equal(g, rest[i].parts) }) {
+			if s.path != "_id" && !ix.textOrdered[s.path] && !slices.ContainsFunc(p.guard, func(g []string) bool { return slices.Equal(g, rest[i].parts) }) {
 				p.guard = append(p.guard, rest[i].parts)
 			}
 		}

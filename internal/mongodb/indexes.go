@@ -20,6 +20,10 @@ type IndexSpec struct {
 	unique bool
 	name   string
 	arrays bool
+	// Keys whose stored text sorts as their values do in every document
+	// (see Times and Flags): the read path ranges and sorts on them in
+	// SQLite without checking the candidates first.
+	textOrdered map[string]bool
 }
 
 type indexKey struct {
@@ -60,6 +64,30 @@ func (s IndexSpec) Named(name string) IndexSpec {
 // whole array, not its elements, so the read path must not use it.
 func (s IndexSpec) OnArrays() IndexSpec {
 	s.arrays = true
+	return s
+}
+
+// Times declares keys that hold, in every document, a time between 2001 and
+// 2286 (the server's clock, or input validated to be near it): their stored
+// form, thirteen digits of epoch milliseconds, sorts as the times do, so the
+// embedded read path ranges and sorts on them in SQLite without first
+// checking every candidate's value (which costs a read of each).
+func (s IndexSpec) Times(keys ...string) IndexSpec { return s.ordered(keys) }
+
+// Flags declares keys that hold, in every document, an integer from 0 to 9
+// (such as a pinned flag), whose one digit sorts as text as it does as a
+// number; see Times.
+func (s IndexSpec) Flags(keys ...string) IndexSpec { return s.ordered(keys) }
+
+func (s IndexSpec) ordered(keys []string) IndexSpec {
+	m := make(map[string]bool, len(s.textOrdered)+len(keys))
+	for k := range s.textOrdered {
+		m[k] = true
+	}
+	for _, k := range keys {
+		m[k] = true
+	}
+	s.textOrdered = m
 	return s
 }
 

@@ -20,6 +20,7 @@ func TestPlan(t *testing.T) {
 		Index("communityId", "startsAt"),
 		Index("roles").OnArrays(),
 		Index("eventId", "status", "queue"),
+		Index("mentorshipId", "at").Times("at"),
 	})
 	tests := []struct {
 		name          string
@@ -42,6 +43,11 @@ func TestPlan(t *testing.T) {
 			sort:   bson.D{{Key: "startsAt", Value: 1}},
 			index:  "communityId,startsAt", where: `_ferretdb_sjson->"communityId" = ? AND _ferretdb_sjson->"startsAt" >= ?`,
 			order: `_ferretdb_sjson->"startsAt"`, sorted: true, guarded: true},
+		{name: "a declared time is ranged and sorted in SQLite without a check",
+			filter: bson.D{{Key: "mentorshipId", Value: id}, {Key: "at", Value: bson.D{{Key: "$lt", Value: day}}}},
+			sort:   bson.D{{Key: "at", Value: -1}},
+			index:  "mentorshipId,at", where: `_ferretdb_sjson->"mentorshipId" = ? AND _ferretdb_sjson->"at" < ?`,
+			order: `_ferretdb_sjson->"at" DESC`, sorted: true, exact: true},
 		{name: "a date before 2001 is not ranged in SQLite",
 			filter: bson.D{{Key: "communityId", Value: id}, {Key: "startsAt", Value: bson.D{{Key: "$lt", Value: time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC)}}}},
 			index:  "communityId,startsAt", where: `_ferretdb_sjson->"communityId" = ?`, sorted: true},

@@ -108,7 +108,7 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, tx *topics.Taxo
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	for _, c := range []*mongodb.Collection{s.mentors, s.founders} {
-		if err := c.EnsureIndexes(ctx, mongodb.Index("updatedAt")); err != nil {
+		if err := c.EnsureIndexes(ctx, mongodb.Index("updatedAt").Times("updatedAt")); err != nil {
 			return nil, err
 		}
 	}
