@@ -216,17 +216,21 @@ func (s *Service) backfillActiveAt(ctx context.Context) error {
 	if err := cur.All(ctx, &ms); err != nil {
 		return fmt.Errorf("find memberships: %w", err)
 	}
-	if len(ms) == 0 {
-		return nil
+	for batch := range slices.Chunk(ms, 1000) {
+		ids := make([]bson.ObjectID, len(batch))
+		for i, m := range batch {
+			ids[i] = m.UserID
+		}
+		users, err := s.users.GetMany(ctx, ids)
+		if err != nil {
+			return err
+		}
+		if err := s.setActiveAt(ctx, batch, func(m Membership) time.Time { return users[m.UserID].ActiveAt() }); err != nil {
+			return err
+		}
 	}
-	ids := make([]bson.ObjectID, len(ms))
-	for i, m := range ms {
-		ids[i] = m.UserID
+	if len(ms) > 0 {
+		s.log.InfoContext(ctx, "memberships given their members' activity", "memberships", len(ms))
 	}
-	users, err := s.users.GetMany(ctx, ids)
-	if err != nil {
-		return err
-	}
-	s.log.InfoContext(ctx, "memberships given their members' activity", "memberships", len(ms))
-	return s.setActiveAt(ctx, ms, func(m Membership) time.Time { return users[m.UserID].ActiveAt() })
+	return nil
 }

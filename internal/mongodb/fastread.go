@@ -355,6 +355,10 @@ func indexExpr(parts []string) string {
 	return b.String()
 }
 
+// maxSQLValues bounds the values of one $in that SQLite is given (it takes
+// at most 32,766 parameters a statement); a longer list is checked in Go.
+const maxSQLValues = 1000
+
 // sqlEncodable reports whether SQLite can narrow by a condition's values:
 // their stored text is the same for every value MongoDB would call equal
 // (doubles are not: -0 and 0, and their formatting).
@@ -362,6 +366,9 @@ func sqlEncodable(c condition) bool {
 	vals := c.vals
 	if c.op == opEq {
 		vals = []bson.RawValue{c.val}
+	}
+	if len(vals) > maxSQLValues {
+		return false
 	}
 	for _, v := range vals {
 		switch v.Type {
