@@ -10,14 +10,14 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
 // activityResolution is how precisely last activity is kept: at most one
 // write per user per this period, not one per request.
 const activityResolution = time.Hour
 
-// activityBatch is how many users one flush command updates.
-const activityBatch = 200
 
 // activity is last-seen times written behind: requests only note them in
 // memory (and in the directory, which this process reads them from), and
@@ -84,7 +84,7 @@ func (s *Service) FlushActivity(ctx context.Context) (int, error) {
 	maps.DeleteFunc(s.activity.noted, func(_ bson.ObjectID, t time.Time) bool { return now.Sub(t) >= activityResolution })
 	s.activity.mu.Unlock()
 
-	models := make([]mongo.WriteModel, 0, min(len(pending), activityBatch))
+	models := make([]mongo.WriteModel, 0, min(len(pending), mongodb.WriteBatch))
 	written := 0
 	flush := func() error {
 		if len(models) == 0 {
@@ -104,7 +104,7 @@ func (s *Service) FlushActivity(ctx context.Context) (int, error) {
 		models = append(models, mongo.NewUpdateOneModel().
 			SetFilter(bson.D{{Key: "_id", Value: id}}).
 			SetUpdate(bson.D{{Key: "$max", Value: bson.D{{Key: "lastActiveAt", Value: t}}}}))
-		if len(models) == activityBatch {
+		if len(models) == mongodb.WriteBatch {
 			if err := flush(); err != nil {
 				s.requeue(pending)
 				return written, err

@@ -166,10 +166,6 @@ func decodeMemberCursor(s string) (time.Time, bson.ObjectID, bool) {
 	return time.UnixMilli(n).UTC(), id, true
 }
 
-// memberActivityBatch is how many memberships one write of NoteActivity
-// updates.
-const memberActivityBatch = 200
-
 // NoteActivity records users' latest activity (as written to their accounts)
 // in their memberships. $max keeps the latest whatever the order of writers.
 func (s *Service) NoteActivity(ctx context.Context, seen map[bson.ObjectID]time.Time) error {
@@ -191,7 +187,7 @@ func (s *Service) NoteActivity(ctx context.Context, seen map[bson.ObjectID]time.
 
 // setActiveAt raises each membership's activeAt to at(m), in batches.
 func (s *Service) setActiveAt(ctx context.Context, ms []Membership, at func(Membership) time.Time) error {
-	for batch := range slices.Chunk(ms, memberActivityBatch) {
+	for batch := range slices.Chunk(ms, mongodb.WriteBatch) {
 		models := make([]mongo.WriteModel, len(batch))
 		for i, m := range batch {
 			models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: m.ID}}).

@@ -240,13 +240,18 @@ func (c *Collection) DeleteMany(ctx context.Context, filter any, opts ...options
 	return c.Collection.DeleteMany(ctx, filter, opts...)
 }
 
-// writeBatch is how many documents one command of UpdateMany or DeleteMany
-// names on the embedded server: the writer is held for a batch at a time.
-const writeBatch = 100
+// WriteBatch is the most statements one bulk write command may carry (as
+// UpdateMany and DeleteMany send them on the embedded server, and as the
+// domain's own bulk writes must). FerretDB v1.24 keeps the read of each
+// update statement open until its whole command ends, one of its 100 SQLite
+// connections each: a command of about a hundred updates waits forever for
+// a connection. Small commands also let other writes through sooner: the
+// writer is held for one command at a time.
+const WriteBatch = 20
 
 func byIDs(ids []any, fn func([]any) error) error {
 	for len(ids) > 0 {
-		n := min(writeBatch, len(ids))
+		n := min(WriteBatch, len(ids))
 		if err := fn(ids[:n]); err != nil {
 			return err
 		}

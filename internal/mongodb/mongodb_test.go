@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -162,5 +163,36 @@ func TestWritesQueueOneAtATime(t *testing.T) {
 	}
 	if doc.N != n {
 		t.Fatalf("n = %d after %d concurrent increments", doc.N, n)
+	}
+}
+
+// UpdateMany on the embedded server updates hundreds of documents in small
+// commands: FerretDB v1.24 holds a connection for each update statement of
+// a command until the command ends, and a command of a hundred statements
+// waited forever for its 101st connection.
+func TestUpdateManyOfHundreds(t *testing.T) {
+	db := mongotest.Open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	coll := db.Collection("many")
+	if err := coll.EnsureIndexes(ctx, mongodb.Index("group")); err != nil {
+		t.Fatal(err)
+	}
+	docs := make([]any, 300)
+	for i := range docs {
+		docs[i] = bson.M{"_id": bson.NewObjectID(), "group": "g", "n": i}
+	}
+	if _, err := coll.InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	res, err := coll.UpdateMany(ctx, bson.M{"group": "g"}, bson.M{"$set": bson.M{"seen": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ModifiedCount != 300 {
+		t.Fatalf("%d modified, want 300", res.ModifiedCount)
+	}
+	if n, err := coll.CountDocuments(ctx, bson.M{"seen": true}); err != nil || n != 300 {
+		t.Fatalf("%d seen, %v", n, err)
 	}
 }
