@@ -18,7 +18,6 @@ import (
 // write per user per this period, not one per request.
 const activityResolution = time.Hour
 
-
 // activity is last-seen times written behind: requests only note them in
 // memory (and in the directory, which this process reads them from), and
 // FlushActivity writes them in batches. So no request waits for a write,
