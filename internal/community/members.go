@@ -172,17 +172,25 @@ func (s *Service) NoteActivity(ctx context.Context, seen map[bson.ObjectID]time.
 	if len(seen) == 0 {
 		return nil
 	}
-	ids := slices.Collect(maps.Keys(seen))
-	cur, err := s.members.Find(ctx, bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: ids}}}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "userId", Value: 1}}))
+	ms, err := s.memberRefs(ctx, bson.D{{Key: "userId", Value: bson.D{{Key: "$in", Value: slices.Collect(maps.Keys(seen))}}}})
 	if err != nil {
-		return fmt.Errorf("find memberships: %w", err)
+		return err
+	}
+	return s.setActiveAt(ctx, ms, func(m Membership) time.Time { return seen[m.UserID] })
+}
+
+// memberRefs returns the memberships matching filter with their ids and
+// members only.
+func (s *Service) memberRefs(ctx context.Context, filter bson.D) ([]Membership, error) {
+	cur, err := s.members.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "userId", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("find memberships: %w", err)
 	}
 	var ms []Membership
 	if err := cur.All(ctx, &ms); err != nil {
-		return fmt.Errorf("find memberships: %w", err)
+		return nil, fmt.Errorf("find memberships: %w", err)
 	}
-	return s.setActiveAt(ctx, ms, func(m Membership) time.Time { return seen[m.UserID] })
+	return ms, nil
 }
 
 // setActiveAt raises each membership's activeAt to at(m), in batches.
@@ -203,14 +211,9 @@ func (s *Service) setActiveAt(ctx context.Context, ms []Membership, at func(Memb
 // backfillActiveAt gives memberships written before activeAt existed their
 // member's activity (once, at the first start after an upgrade).
 func (s *Service) backfillActiveAt(ctx context.Context) error {
-	cur, err := s.members.Find(ctx, bson.D{{Key: "activeAt", Value: bson.D{{Key: "$exists", Value: false}}}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "userId", Value: 1}}))
+	ms, err := s.memberRefs(ctx, bson.D{{Key: "activeAt", Value: bson.D{{Key: "$exists", Value: false}}}})
 	if err != nil {
-		return fmt.Errorf("find memberships: %w", err)
-	}
-	var ms []Membership
-	if err := cur.All(ctx, &ms); err != nil {
-		return fmt.Errorf("find memberships: %w", err)
+		return err
 	}
 	for batch := range slices.Chunk(ms, 1000) {
 		ids := make([]bson.ObjectID, len(batch))

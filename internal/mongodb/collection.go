@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -188,25 +189,15 @@ func (c *Collection) DeleteOne(ctx context.Context, filter any, opts ...options.
 // documents are found by the read path and updated by _id, in batches.
 func (c *Collection) UpdateMany(ctx context.Context, filter, update any, opts ...options.Lister[options.UpdateManyOptions]) (*mongo.UpdateResult, error) {
 	if c.reader() != nil && len(opts) == 0 {
-		ids, err := c.matchingIDs(ctx, filter)
-		if err == nil {
-			res := &mongo.UpdateResult{Acknowledged: true}
-			err = byIDs(ids, func(batch []any) error {
-				models := make([]mongo.WriteModel, len(batch))
-				for i, id := range batch {
-					models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetUpdate(update)
-				}
-				r, err := c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-				if r != nil {
-					res.MatchedCount += r.MatchedCount
-					res.ModifiedCount += r.ModifiedCount
-				}
-				return err
-			})
-			return res, err
-		}
+		res := &mongo.UpdateResult{Acknowledged: true}
+		err := c.writeByIDs(ctx, filter, func(id any) mongo.WriteModel {
+			return mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).SetUpdate(update)
+		}, func(r *mongo.BulkWriteResult) {
+			res.MatchedCount += r.MatchedCount
+			res.ModifiedCount += r.ModifiedCount
+		})
 		if !errors.Is(err, errUnsupported) {
-			return nil, err
+			return res, err
 		}
 	}
 	return c.Collection.UpdateMany(ctx, filter, update, opts...)
@@ -217,24 +208,12 @@ func (c *Collection) UpdateMany(ctx context.Context, filter, update any, opts ..
 // the writer is never held for a whole collection's scan.
 func (c *Collection) DeleteMany(ctx context.Context, filter any, opts ...options.Lister[options.DeleteManyOptions]) (*mongo.DeleteResult, error) {
 	if c.reader() != nil && len(opts) == 0 {
-		ids, err := c.matchingIDs(ctx, filter)
-		if err == nil {
-			res := &mongo.DeleteResult{Acknowledged: true}
-			err = byIDs(ids, func(batch []any) error {
-				models := make([]mongo.WriteModel, len(batch))
-				for i, id := range batch {
-					models[i] = mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: id}})
-				}
-				r, err := c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-				if r != nil {
-					res.DeletedCount += r.DeletedCount
-				}
-				return err
-			})
-			return res, err
-		}
+		res := &mongo.DeleteResult{Acknowledged: true}
+		err := c.writeByIDs(ctx, filter, func(id any) mongo.WriteModel {
+			return mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: id}})
+		}, func(r *mongo.BulkWriteResult) { res.DeletedCount += r.DeletedCount })
 		if !errors.Is(err, errUnsupported) {
-			return nil, err
+			return res, err
 		}
 	}
 	return c.Collection.DeleteMany(ctx, filter, opts...)
@@ -249,13 +228,26 @@ func (c *Collection) DeleteMany(ctx context.Context, filter any, opts ...options
 // writer is held for one command at a time.
 const WriteBatch = 20
 
-func byIDs(ids []any, fn func([]any) error) error {
-	for len(ids) > 0 {
-		n := min(WriteBatch, len(ids))
-		if err := fn(ids[:n]); err != nil {
+// writeByIDs finds the documents matching filter through the read path and
+// writes model(id) for each, WriteBatch at a time, handing each command's
+// result to add; errUnsupported when the read path cannot find them.
+func (c *Collection) writeByIDs(ctx context.Context, filter any, model func(id any) mongo.WriteModel, add func(*mongo.BulkWriteResult)) error {
+	ids, err := c.matchingIDs(ctx, filter)
+	if err != nil {
+		return err
+	}
+	for batch := range slices.Chunk(ids, WriteBatch) {
+		models := make([]mongo.WriteModel, len(batch))
+		for i, id := range batch {
+			models[i] = model(id)
+		}
+		r, err := c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if r != nil {
+			add(r)
+		}
+		if err != nil {
 			return err
 		}
-		ids = ids[n:]
 	}
 	return nil
 }

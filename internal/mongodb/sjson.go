@@ -244,18 +244,11 @@ func (d *sjsonDecoder) decode(dst []byte, row []byte, proj projection) ([]byte, 
 		if !p.consume(',') {
 			return nil, fmt.Errorf("%w: %d fields for %d keys", errSJSON, i, len(sch.keys))
 		}
-		p.ws()
-		got, ok := p.rawString()
 		// FerretDB writes top-level keys without escaping them; Kizuna's
 		// keys need none, and a mismatch is refused rather than guessed.
-		if !ok || string(got) != k {
-			return nil, fmt.Errorf("%w: key %q where the schema says %q", errSJSON, got, k)
+		if err := p.key(k, p.rawString); err != nil {
+			return nil, err
 		}
-		p.ws()
-		if !p.consume(':') {
-			return nil, errSJSON
-		}
-		p.ws()
 		if !proj.keeps(k) {
 			if !p.skipValue() {
 				return nil, errSJSON
@@ -271,6 +264,21 @@ func (d *sjsonDecoder) decode(dst []byte, row []byte, proj projection) ([]byte, 
 		return nil, fmt.Errorf("%w: more fields than the schema lists", errSJSON)
 	}
 	return bsoncore.AppendDocumentEnd(dst, idx)
+}
+
+// key reads `"want":` (read by readKey) and the space around it.
+func (p *sjsonParser) key(want string, readKey func() ([]byte, bool)) error {
+	p.ws()
+	got, ok := readKey()
+	if !ok || string(got) != want {
+		return fmt.Errorf("%w: key %q where the schema says %q", errSJSON, got, want)
+	}
+	p.ws()
+	if !p.consume(':') {
+		return errSJSON
+	}
+	p.ws()
+	return nil
 }
 
 // sjsonParser reads JSON from b at i.
@@ -564,16 +572,9 @@ func (p *sjsonParser) object(dst []byte, key string, sch *sjsonSchema) ([]byte, 
 		if i > 0 && !p.consume(',') {
 			return nil, errSJSON
 		}
-		p.ws()
-		got, ok := p.str()
-		if !ok || string(got) != k {
-			return nil, fmt.Errorf("%w: key %q where the schema says %q", errSJSON, got, k)
+		if err := p.key(k, p.str); err != nil {
+			return nil, err
 		}
-		p.ws()
-		if !p.consume(':') {
-			return nil, errSJSON
-		}
-		p.ws()
 		var err error
 		if dst, err = p.value(dst, k, sch.elems[i]); err != nil {
 			return nil, err
