@@ -320,13 +320,13 @@ func (s *Service) Respond(ctx context.Context, p accounts.Principal, eventID bso
 		if !taken {
 			r.Status = RSVPWaitlisted
 		}
-		if err := s.saveRSVP(ctx, r); err != nil {
+		if err := s.saveRSVP(ctx, r, current.Status != ""); err != nil {
 			return RSVPResult{}, err
 		}
 		return s.standing(ctx, r)
 	}
 	r := RSVP{ID: rsvpID(eventID, p.UserID), EventID: eventID, UserID: p.UserID, Status: status, Queue: current.Queue}
-	if err := s.saveRSVP(ctx, r); err != nil {
+	if err := s.saveRSVP(ctx, r, current.Status != ""); err != nil {
 		return RSVPResult{}, err
 	}
 	if current.Status == RSVPGoing {
@@ -400,7 +400,7 @@ func (s *Service) releasePlace(ctx context.Context, e Event, userID bson.ObjectI
 			return err
 		}
 		next.Status = RSVPGoing
-		if err := s.saveRSVP(ctx, next); err != nil {
+		if err := s.saveRSVP(ctx, next, true); err != nil {
 			return err
 		}
 		s.notifyPromoted(ctx, e, next.UserID)
@@ -435,19 +435,22 @@ func (s *Service) rsvp(ctx context.Context, eventID, userID bson.ObjectID) (RSVP
 	return r, nil
 }
 
-// saveRSVP writes an RSVP (insert, or replace the fields of the existing one).
-func (s *Service) saveRSVP(ctx context.Context, r RSVP) error {
+// saveRSVP writes an RSVP: it updates the one the caller read (exists), or
+// inserts it, updating instead when another instance inserted it first.
+func (s *Service) saveRSVP(ctx context.Context, r RSVP, exists bool) error {
 	r.UpdatedAt = s.clock()
-	_, err := s.rsvps.InsertOne(ctx, r)
-	if !mongodb.IsDuplicateKey(err) {
-		if err != nil {
-			return fmt.Errorf("insert rsvp: %w", err)
+	if !exists {
+		_, err := s.rsvps.InsertOne(ctx, r)
+		if !mongodb.IsDuplicateKey(err) {
+			if err != nil {
+				return fmt.Errorf("insert rsvp: %w", err)
+			}
+			return nil
 		}
-		return nil
 	}
 	unlock := s.db.Lock("rsvp", r.ID)
 	defer unlock()
-	_, err = s.rsvps.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, bson.D{{Key: "$set", Value: bson.D{
+	_, err := s.rsvps.UpdateOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "status", Value: r.Status}, {Key: "queue", Value: r.Queue}, {Key: "updatedAt", Value: r.UpdatedAt},
 	}}})
 	if err != nil {

@@ -224,9 +224,10 @@ func (c *Collection) DeleteMany(ctx context.Context, filter any, opts ...options
 // domain's own bulk writes must). FerretDB v1.24 keeps the read of each
 // update statement open until its whole command ends, one of its 100 SQLite
 // connections each: a command of about a hundred updates waits forever for
-// a connection. Small commands also let other writes through sooner: the
-// writer is held for one command at a time.
-const WriteBatch = 20
+// a connection. And the writer is held for a whole command: a request's
+// write waits for at most the few statements of a background job's command
+// ahead of it (each statement is its own transaction and sync either way).
+const WriteBatch = 5
 
 // writeByIDs finds the documents matching filter through the read path and
 // writes model(id) for each, WriteBatch at a time, handing each command's
