@@ -330,6 +330,17 @@ func (a *app) runBackground(ctx context.Context) {
 	wg.Go(func() {
 		a.jobs.Every(ctx, "retention", time.Hour, jobs.Each(time.Hour), a.retention)
 	})
+	wg.Go(func() {
+		// Member counts are kept by joins and leaves; a crash between a
+		// membership and its count is repaired here.
+		a.jobs.Every(ctx, "member-counts", time.Hour, jobs.Each(time.Hour), func(ctx context.Context, _ time.Time) error {
+			n, err := a.community.RecountMembers(ctx, false)
+			if n > 0 {
+				a.log.WarnContext(ctx, "member counts repaired", "communities", n)
+			}
+			return err
+		})
+	})
 	wg.Wait()
 }
 

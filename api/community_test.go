@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
@@ -636,4 +638,34 @@ func TestMembersPagedByActivity(t *testing.T) {
 		t.Fatalf("the member who came back is not among the last by activity: %v", all)
 	}
 	ta.get("/v1/communities/"+c.ID+"/members?cursor=nope", org.Access).wantProblem(http.StatusBadRequest, "validation_failed")
+}
+
+// Member counts follow joins and leaves, and the repair job puts a count that
+// drifted (a crash between a membership and its count) right.
+func TestMemberCountKeptAndRepaired(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	org := ta.organizer("org")
+	c := ta.newCommunity(org, "釧路")
+	a, b := ta.signUp("a", "founder"), ta.signUp("b", "mentor")
+	ta.post("/v1/communities/"+c.ID+"/join", a.Access, nil).want(http.StatusOK)
+	ta.post("/v1/communities/"+c.ID+"/join", b.Access, nil).want(http.StatusOK)
+	ta.post("/v1/communities/"+c.ID+"/join", b.Access, nil).want(http.StatusOK) // again: no double count
+	ta.post("/v1/communities/"+c.ID+"/leave", a.Access, nil).want(http.StatusNoContent)
+	count := func() int {
+		var got communityBody
+		ta.get("/v1/communities/"+c.ID, org.Access).want(http.StatusOK).decode(&got)
+		return got.MemberCount
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("member count %d, want 2 (organizer and b)", n)
+	}
+	id, _ := mongodb.ParseID(c.ID)
+	_, err := ta.app.db.Collection("communities").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberCount", Value: 40}}}})
+	must(t, err)
+	n, err := ta.app.community.RecountMembers(context.Background(), false)
+	must(t, err)
+	if n != 1 || count() != 2 {
+		t.Fatalf("repair set %d counts; count now %d, want 2", n, count())
+	}
 }

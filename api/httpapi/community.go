@@ -191,9 +191,7 @@ func (s *Server) communityView(c *gin.Context, l community.Listed, mine map[bson
 	for _, id := range l.OrganizerIDs {
 		v.Organizers = append(v.Organizers, PersonRef{ID: id.Hex(), DisplayName: names[id]})
 	}
-	if n, err := s.community.MemberCount(c, l.ID); err == nil {
-		v.MemberCount = n
-	}
+	v.MemberCount = l.MemberCount
 	if m, ok := mine[l.ID]; ok {
 		v.MyRole = m.Role
 	}

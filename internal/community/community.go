@@ -125,6 +125,9 @@ func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, users Users, no
 	if err := s.backfillActiveAt(ctx); err != nil {
 		return nil, err
 	}
+	if _, err := s.RecountMembers(ctx, true); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -143,6 +146,10 @@ type Community struct {
 	CreatedBy         bson.ObjectID   `bson:"createdBy"`
 	CreatedAt         time.Time       `bson:"createdAt"`
 	UpdatedAt         time.Time       `bson:"updatedAt"`
+	// MemberCount is the number of active members, kept by joins and
+	// leaves (and recounted by RecountMembers), so a list of communities
+	// costs no count of each one's members.
+	MemberCount int64 `bson:"memberCount"`
 }
 
 // IsOrganizer reports whether userID organizes the community.
@@ -212,6 +219,7 @@ func (s *Service) Create(ctx context.Context, p accounts.Principal, in Community
 	if _, err := s.join(ctx, c.ID, p.UserID, RoleOrganizer, SourceCreated); err != nil {
 		return Community{}, err
 	}
+	c.MemberCount = 1
 	return c, nil
 }
 
@@ -338,7 +346,7 @@ func (s *Service) join(ctx context.Context, communityID, userID bson.ObjectID, r
 	m := Membership{ID: bson.NewObjectID(), CommunityID: communityID, UserID: userID, Role: role, Source: source, Status: StatusActive, JoinedAt: now, UpdatedAt: now, ActiveAt: activeAt}
 	_, err = s.members.InsertOne(ctx, m)
 	if err == nil {
-		return m, nil
+		return m, s.countMembers(ctx, communityID, 1)
 	}
 	if !mongodb.IsDuplicateKey(err) {
 		return Membership{}, fmt.Errorf("insert membership: %w", err)
@@ -350,7 +358,11 @@ func (s *Service) join(ctx context.Context, communityID, userID bson.ObjectID, r
 	if existing.Status == StatusActive {
 		return existing, nil
 	}
-	return s.setMembership(ctx, existing, bson.D{{Key: "status", Value: StatusActive}, {Key: "joinedAt", Value: now}, {Key: "activeAt", Value: activeAt}})
+	m, err = s.setMembership(ctx, existing, bson.D{{Key: "status", Value: StatusActive}, {Key: "joinedAt", Value: now}, {Key: "activeAt", Value: activeAt}})
+	if err != nil {
+		return Membership{}, err
+	}
+	return m, s.countMembers(ctx, communityID, 1)
 }
 
 // Leave ends the caller's membership. Organizers cannot leave a community
@@ -370,8 +382,10 @@ func (s *Service) Leave(ctx context.Context, p accounts.Principal, communityID b
 	if c.IsOrganizer(p.UserID) && len(c.OrganizerIDs) == 1 {
 		return apperr.New(apperr.Conflict, "last_organizer", "a community needs an organizer; hand it over before leaving")
 	}
-	_, err = s.setMembership(ctx, m, bson.D{{Key: "status", Value: StatusLeft}})
-	return err
+	if _, err := s.setMembership(ctx, m, bson.D{{Key: "status", Value: StatusLeft}}); err != nil {
+		return err
+	}
+	return s.countMembers(ctx, communityID, -1)
 }
 
 func (s *Service) membership(ctx context.Context, communityID, userID bson.ObjectID) (Membership, error) {
@@ -406,11 +420,6 @@ func (s *Service) setMembership(ctx context.Context, m Membership, set bson.D) (
 		return Membership{}, fmt.Errorf("update membership: %w", err)
 	}
 	return out, nil
-}
-
-// MemberCount counts a community's active members.
-func (s *Service) MemberCount(ctx context.Context, communityID bson.ObjectID) (int64, error) {
-	return s.members.CountDocuments(ctx, bson.D{{Key: "communityId", Value: communityID}, {Key: "status", Value: StatusActive}})
 }
 
 // MyMemberships returns the caller's active memberships by community.

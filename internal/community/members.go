@@ -233,3 +233,62 @@ func (s *Service) backfillActiveAt(ctx context.Context) error {
 	}
 	return nil
 }
+
+// countMembers adds delta to a community's member count. A membership
+// written without its count (a crash between the two) is repaired by
+// RecountMembers.
+func (s *Service) countMembers(ctx context.Context, communityID bson.ObjectID, delta int64) error {
+	// The lock keeps RecountMembers' conditional set from landing between
+	// (on MongoDB the $inc and the condition are atomic anyway).
+	unlock := s.db.Lock(colCommunities, communityID)
+	defer unlock()
+	_, err := s.communities.UpdateOne(ctx, bson.D{{Key: "_id", Value: communityID}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "memberCount", Value: delta}}}})
+	if err != nil {
+		return fmt.Errorf("count members: %w", err)
+	}
+	return nil
+}
+
+// RecountMembers sets every community's member count to its count of active
+// memberships where they differ (a periodic repair), or only the counts of
+// communities that have none (at start, after an upgrade), and returns how
+// many it set.
+func (s *Service) RecountMembers(ctx context.Context, onlyMissing bool) (int, error) {
+	filter := bson.D{}
+	if onlyMissing {
+		filter = bson.D{{Key: "memberCount", Value: bson.D{{Key: "$exists", Value: false}}}}
+	}
+	cur, err := s.communities.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "memberCount", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("find communities: %w", err)
+	}
+	var cs []Community
+	if err := cur.All(ctx, &cs); err != nil {
+		return 0, fmt.Errorf("find communities: %w", err)
+	}
+	set := 0
+	for _, c := range cs {
+		n, err := s.members.CountDocuments(ctx, bson.D{{Key: "communityId", Value: c.ID}, {Key: "status", Value: StatusActive}})
+		if err != nil {
+			return set, fmt.Errorf("count members: %w", err)
+		}
+		if n == c.MemberCount && !onlyMissing {
+			continue
+		}
+		// Conditional on the count read, so that a join or leave meanwhile
+		// is not undone (the next repair sees it).
+		cond := bson.E{Key: "memberCount", Value: c.MemberCount}
+		if onlyMissing {
+			cond = bson.E{Key: "memberCount", Value: bson.D{{Key: "$exists", Value: false}}}
+		}
+		unlock := s.db.Lock(colCommunities, c.ID)
+		res, err := s.communities.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}, cond},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "memberCount", Value: n}}}})
+		unlock()
+		if err != nil {
+			return set, fmt.Errorf("recount members: %w", err)
+		}
+		set += int(res.ModifiedCount)
+	}
+	return set, nil
+}

@@ -195,6 +195,34 @@ func (r *embeddedReader) queryError(err error) error {
 	return fmt.Errorf("mongodb: read path: %w", err)
 }
 
+// detach returns a context that ends when ctx ends (or at its deadline) but
+// is not ctx itself, and a function to call when done. database/sql watches
+// a query's context from a goroutine of its own until the rows are closed,
+// which can be just after the call returns; a caller's context may be
+// recycled by then (Gin reuses its *gin.Context for the next request, and
+// the race detector sees the watcher read it). The returned context captures
+// ctx's done channel once, now.
+func detach(ctx context.Context) (context.Context, func()) {
+	parentDone := ctx.Done()
+	base := context.WithoutCancel(ctx)
+	out, cancel := context.WithCancel(base)
+	if d, ok := ctx.Deadline(); ok {
+		cancel()
+		out, cancel = context.WithDeadline(base, d)
+	}
+	if parentDone == nil {
+		return out, cancel
+	}
+	go func() {
+		select {
+		case <-parentDone:
+			cancel()
+		case <-out.Done():
+		}
+	}()
+	return out, cancel
+}
+
 // readQuery is a find or a count as the read path sees it.
 type readQuery struct {
 	conds []condition
@@ -450,6 +478,8 @@ func sqlValue(v bson.RawValue) string {
 
 // find answers q from SQLite, or errUnsupported.
 func (r *embeddedReader) find(ctx context.Context, coll string, q readQuery) ([]bson.Raw, error) {
+	ctx, done := detach(ctx)
+	defer done()
 	table, err := r.table(ctx, coll)
 	if err != nil {
 		return nil, err
@@ -534,6 +564,8 @@ func (r *embeddedReader) runPlan(ctx context.Context, table string, p sqlPlan, q
 // without holding them all (for loading read models at start). The
 // document is valid only during the call.
 func (r *embeddedReader) each(ctx context.Context, coll string, q readQuery, emit func(bson.Raw) error) error {
+	ctx, done := detach(ctx)
+	defer done()
 	if len(q.or) > 0 || len(q.sort) > 0 || q.limit > 0 {
 		docs, err := r.find(ctx, coll, q)
 		if err != nil {
@@ -785,6 +817,8 @@ func project(doc bson.Raw, proj projection) bson.Raw {
 
 // count answers a count from SQLite, or errUnsupported.
 func (r *embeddedReader) count(ctx context.Context, coll string, f filterSpec, limit int64) (int64, error) {
+	ctx, done := detach(ctx)
+	defer done()
 	if len(f.or) > 0 {
 		docs, err := r.find(ctx, coll, readQuery{conds: f.and, or: f.or, limit: limit, proj: idOnly})
 		return int64(len(docs)), err
