@@ -116,6 +116,15 @@ func TestKeepInTouch(t *testing.T) {
 	ta.clock.Advance(10 * day)
 	ta.relogin(&f, &org)
 	ev := ta.newEvent(org, comm.ID, 20, 5*day, "free", "short")
+	// Before it, more events than one page of upcoming events, in 函館: too
+	// far for the pair in 帯広 (the suggestion reads on past them).
+	for i := range 25 {
+		start := ta.clock.Now().Add(day + time.Duration(i)*time.Hour)
+		ta.post("/v1/communities/"+comm.ID+"/events", org.Access, map[string]any{
+			"title": "函館の朝会", "startsAt": start, "endsAt": start.Add(30 * time.Minute), "capacity": 20, "tags": []string{"free", "short"},
+			"venue": map[string]string{"municipalityCode": "01202", "address": "函館駅前"},
+		}).want(http.StatusCreated)
+	}
 
 	var kit kitBody
 	ta.get("/v1/keep-in-touch?staleDays=60", f.Access).want(http.StatusOK).decode(&kit)

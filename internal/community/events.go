@@ -502,35 +502,68 @@ func (s *Service) EventAttendance(ctx context.Context, eventID, userID bson.Obje
 	return a, nil
 }
 
-// UpcomingNear returns short or free upcoming events within days that are
-// online or within km of every given point (keep-in-touch suggestions).
-func (s *Service) UpcomingNear(ctx context.Context, points []geo.Point, km float64, days int) ([]Event, error) {
-	now := s.clock()
-	cur, err := s.events.Find(ctx, bson.D{
-		{Key: "startsAt", Value: bson.D{{Key: "$gte", Value: now}, {Key: "$lt", Value: now.Add(time.Duration(days) * 24 * time.Hour)}}},
-	}, options.Find().SetSort(bson.D{{Key: "startsAt", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("find events: %w", err)
-	}
-	var es []Event
-	if err := cur.All(ctx, &es); err != nil {
-		return nil, fmt.Errorf("find events: %w", err)
-	}
-	var out []Event
-	for _, e := range es {
-		if !slices.Contains(e.Tags, TagFree) && !e.Short() {
-			continue
+// NextUpcomingNear returns the first short or free event within days that
+// is online or within km of every given point (a keep-in-touch suggestion);
+// ok is false when there is none. It reads the upcoming events a page at a
+// time in order and stops at the first that fits, so its cost is that of
+// the answer, not of every event of the coming weeks.
+func (s *Service) NextUpcomingNear(ctx context.Context, points []geo.Point, km float64, days int) (e Event, ok bool, err error) {
+	from := s.clock()
+	until := from.Add(time.Duration(days) * 24 * time.Hour)
+	seen := map[bson.ObjectID]bool{}
+	page := int64(upcomingPage)
+	for {
+		cur, err := s.events.Find(ctx, bson.D{
+			{Key: "startsAt", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: until}}},
+		}, options.Find().SetSort(bson.D{{Key: "startsAt", Value: 1}}).SetLimit(page))
+		if err != nil {
+			return Event{}, false, fmt.Errorf("find events: %w", err)
 		}
-		near := e.Online
-		if !near && e.Venue != nil {
-			near = true
-			for _, p := range points {
-				near = near && geo.DistanceKm(p, e.Venue.Point) <= km
+		var es []Event
+		if err := cur.All(ctx, &es); err != nil {
+			return Event{}, false, fmt.Errorf("find events: %w", err)
+		}
+		fresh := 0
+		for _, e := range es {
+			if seen[e.ID] {
+				continue // read again: it starts when the last page ended
+			}
+			seen[e.ID] = true
+			fresh++
+			if e.lowHurdleNear(points, km) {
+				return e, true, nil
 			}
 		}
-		if near {
-			out = append(out, e)
+		if int64(len(es)) < page {
+			return Event{}, false, nil
+		}
+		if fresh == 0 {
+			page *= 2 // a page of events all starting at one moment
+			continue
+		}
+		from = es[len(es)-1].StartsAt // $gte: events starting at the same moment are read again
+	}
+}
+
+// upcomingPage is how many upcoming events NextUpcomingNear reads at a time.
+const upcomingPage = 20
+
+// lowHurdleNear reports whether e is short or free, and online or within km
+// of every point.
+func (e Event) lowHurdleNear(points []geo.Point, km float64) bool {
+	if !slices.Contains(e.Tags, TagFree) && !e.Short() {
+		return false
+	}
+	if e.Online {
+		return true
+	}
+	if e.Venue == nil {
+		return false
+	}
+	for _, p := range points {
+		if geo.DistanceKm(p, e.Venue.Point) > km {
+			return false
 		}
 	}
-	return out, nil
+	return true
 }

@@ -56,7 +56,7 @@ type Users interface {
 
 // Events finds low-hurdle events near people.
 type Events interface {
-	UpcomingNear(ctx context.Context, points []geo.Point, km float64, days int) ([]community.Event, error)
+	NextUpcomingNear(ctx context.Context, points []geo.Point, km float64, days int) (community.Event, bool, error)
 }
 
 // Notifier delivers in-app notifications.
@@ -229,12 +229,12 @@ func (s *Service) suggest(ctx context.Context, me bson.ObjectID, c mentorships.M
 			points = append(points, p)
 		}
 	}
-	events, err := s.events.UpcomingNear(ctx, points, eventKm, eventDays)
+	e, ok, err := s.events.NextUpcomingNear(ctx, points, eventKm, eventDays)
 	if err != nil {
 		return Suggestion{}, err
 	}
-	if len(events) > 0 {
-		return Suggestion{Kind: SuggestEvent, Event: &events[0]}, nil
+	if ok {
+		return Suggestion{Kind: SuggestEvent, Event: &e}, nil
 	}
 	if other.Phone != "" {
 		return Suggestion{Kind: SuggestCall, Phone: other.Phone, DurationMinutes: callMinutes}, nil
