@@ -130,6 +130,9 @@ func ids(n int) []bson.ObjectID {
 
 func checkReadPath(t *testing.T, db *mongodb.DB, rnd *rand.Rand, perIndex int) mongotest.ReadPathCheck {
 	t.Helper()
+	if raceDetector {
+		perIndex = max(perIndex/3, 5)
+	}
 	res, err := mongotest.CheckReadPath(context.Background(), db, []string{"people", "places", "events"}, perIndex, rnd)
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +309,7 @@ func TestReadPathCheckCatchesWrongAnswers(t *testing.T) {
 	db := mongotest.Open(t)
 	seedReadPath(t, db, rnd, 120)
 	mongodb.TrustSQLiteAlone(db)
-	res := checkReadPath(t, db, rnd, 30)
+	res := checkReadPath(t, db, rnd, 15)
 	if len(res.Mismatches) == 0 {
 		t.Fatalf("%d queries and no mismatch found with a broken read path", res.Queries)
 	}
