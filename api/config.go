@@ -37,6 +37,14 @@ type config struct {
 	PasswordPerMinute  int
 	WritePerMinute     int
 	Demo               bool
+	// Connections: at most MaxConns open at once (see limitListener); idle
+	// keep-alive connections close after IdleTimeout.
+	MaxConns    int
+	IdleTimeout time.Duration
+	// Scheduled backups of the embedded database (BackupDir "" = none).
+	BackupDir   string
+	BackupEvery time.Duration
+	BackupKeep  int
 
 	// Set by tests only.
 	clock           clock
@@ -98,6 +106,22 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.WritePerMinute, err = envInt(getenv, "KIZUNA_WRITE_RATE_PER_MINUTE", 120, 1, 1000000); err != nil {
 		errs = append(errs, err)
 	}
+	if cfg.MaxConns, err = envInt(getenv, "KIZUNA_MAX_CONNS", defaultMaxConns(), 2, 1000000); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.IdleTimeout, err = envDuration(getenv, "KIZUNA_IDLE_TIMEOUT", time.Minute, 100*time.Millisecond, time.Minute); err != nil {
+		errs = append(errs, err)
+	}
+	cfg.BackupDir = strings.TrimSpace(getenv("KIZUNA_BACKUP_DIR"))
+	if cfg.BackupEvery, err = envDuration(getenv, "KIZUNA_BACKUP_EVERY", 24*time.Hour, time.Minute, 30*24*time.Hour); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.BackupKeep, err = envInt(getenv, "KIZUNA_BACKUP_KEEP", 7, 1, 1000); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.BackupDir != "" && cfg.MongoURI != "" {
+		errs = append(errs, errors.New("KIZUNA_BACKUP_DIR backs up the embedded database; on MongoDB use mongodump (see the README)"))
+	}
 	switch getenv("KIZUNA_DEMO") {
 	case "", "0", "false":
 	case "1", "true":
@@ -137,6 +161,18 @@ func envInt(getenv func(string) string, key string, def, lo, hi int) (int, error
 		return def, fmt.Errorf("%s must be an integer between %d and %d", key, lo, hi)
 	}
 	return n, nil
+}
+
+func envDuration(getenv func(string) string, key string, def, lo, hi time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(key))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		return def, fmt.Errorf("%s must be a duration between %s and %s, e.g. 30s or 24h", key, lo, hi)
+	}
+	return d, nil
 }
 
 func splitList(s string) []string {

@@ -46,6 +46,13 @@ func main() {
 	}
 }
 
+// maxHeaderBytes bounds a request's header: a bearer token and a few headers
+// need a few kilobytes; net/http's default is 1 MiB per connection.
+const maxHeaderBytes = 32 << 10
+
+// connWait is how long a connection past KIZUNA_MAX_CONNS waits for a slot.
+const connWait = 250 * time.Millisecond
+
 // shutdownTimeout bounds how long in-flight requests may take to finish.
 const shutdownTimeout = 15 * time.Second
 
@@ -56,6 +63,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	flags.SetOutput(stdout)
 	demo := flags.Bool("demo", false, "seed an empty database with a Hokkaido demo community (same as KIZUNA_DEMO=1)")
 	healthcheck := flags.Bool("healthcheck", false, "exit 0 when the server on KIZUNA_HTTP_ADDR is ready, 1 otherwise (for container healthchecks)")
+	check := flags.Bool("check", false, "run SQLite's full integrity_check on the embedded database in KIZUNA_DATA_DIR and exit: 0 when sound, 1 when damaged")
+	flags.Usage = func() {
+		fmt.Fprintln(stdout, "usage: kizuna [-demo] [-check] [-healthcheck]\n       kizuna backup FILE    (copy the embedded database while it serves)\n       kizuna restore FILE   (put a backup back; the server must be stopped)")
+		flags.PrintDefaults()
+	}
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -65,6 +77,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	if *healthcheck {
 		return checkReady(ctx, cfg.HTTPAddr)
+	}
+	if *check {
+		return checkCommand(ctx, cfg, stdout)
+	}
+	if cmd := flags.Arg(0); cmd != "" {
+		return storageCommand(ctx, cfg, cmd, flags.Args()[1:], stdout)
 	}
 	cfg.Demo = cfg.Demo || *demo
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
@@ -116,12 +134,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "embedded", a.db.Embedded(),
+	go func() { serveErr <- srv.Serve(newLimitListener(ln, cfg.MaxConns, connWait)) }()
+	log.Info("listening", "addr", ln.Addr().String(), "embedded", a.db.Embedded(), "maxConns", cfg.MaxConns,
 		"swagger", "http://"+ln.Addr().String()+"/swagger/index.html")
 	if cfg.listening != nil {
 		cfg.listening(ln.Addr())

@@ -20,6 +20,7 @@ var ferretNew sync.Mutex
 type embeddedServer struct {
 	uri    string
 	dir    string // where the SQLite files are
+	lock   *dirLock
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -49,12 +50,32 @@ func startEmbedded(dataDir, addr string, logger *slog.Logger) (*embeddedServer, 
 	if dataDir == "" {
 		return nil, fmt.Errorf("mongodb: embedded server needs a data directory")
 	}
+	lock, err := lockDataDir(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := startLocked(dataDir, addr, logger)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	srv.lock = lock
+	return srv, nil
+}
+
+// startLocked starts the server once this process holds the directory: the
+// databases are checked first, so a damaged file stops the start instead of
+// serving errors (or wrong answers) later.
+func startLocked(dataDir, addr string, logger *slog.Logger) (*embeddedServer, error) {
 	dir, err := filepath.Abs(filepath.Join(dataDir, "db"))
 	if err != nil {
 		return nil, fmt.Errorf("mongodb: data directory: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mongodb: data directory: %w", err)
+	}
+	if err := quickCheck(dir, logger); err != nil {
+		return nil, err
 	}
 	// FerretDB logs every wire message below error level (at warning it dumps
 	// whole messages for commands it lacks, such as the driver's endSessions);
@@ -86,6 +107,7 @@ func startEmbedded(dataDir, addr string, logger *slog.Logger) (*embeddedServer, 
 func (s *embeddedServer) stop() {
 	s.cancel()
 	<-s.done
+	s.lock.release()
 }
 
 // levelFilter drops records below min before they reach next.
