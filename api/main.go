@@ -139,8 +139,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(newLimitListener(ln, cfg.MaxConns, connWait)) }()
-	log.Info("listening", "addr", ln.Addr().String(), "embedded", a.db.Embedded(), "maxConns", cfg.MaxConns,
+	maxConns := cfg.MaxConns
+	if maxConns <= 0 {
+		maxConns = defaultMaxConns()
+	}
+	go func() { serveErr <- srv.Serve(newLimitListener(ln, maxConns, connWait)) }()
+	log.Info("listening", "addr", ln.Addr().String(), "embedded", a.db.Embedded(), "maxConns", maxConns,
 		"swagger", "http://"+ln.Addr().String()+"/swagger/index.html")
 	if cfg.listening != nil {
 		cfg.listening(ln.Addr())
