@@ -56,6 +56,9 @@ type app struct {
 	idempotency   *idempotency.Service
 	jobs          *jobs.Runner
 
+	backups       *backupMetrics
+	writesFailing atomic.Bool // the latest write probe failed
+
 	ready    chan struct{}      // closed once init succeeded
 	stopInit context.CancelFunc // stops retrying init
 	initDone chan struct{}      // closed when init no longer runs
@@ -91,6 +94,7 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	}
 	a := &app{
 		cfg: cfg, secret: secret, clock: clk, syncEvery: syncEvery, db: db, log: log, metrics: reg,
+		backups: newBackupMetrics(reg),
 		handler: newGate(httpapi.NewUnavailableHandler(log)),
 		ready:   make(chan struct{}), initDone: make(chan struct{}),
 	}
@@ -259,7 +263,7 @@ func (a *app) init(ctx context.Context) error {
 		// Last activity (for lapsed members): noted at most hourly per
 		// user, written behind in batches (see runBackground).
 		OnActivity:         acc.Touch,
-		Ready:              db.Ping,
+		Ready:              db.Ready, // answers, and the write probe succeeds
 		Logger:             log,
 		Metrics:            reg,
 		HideMetrics:        cfg.MetricsAddr != "", // served on their own listener instead
@@ -300,6 +304,13 @@ func (a *app) runBackground(ctx context.Context) {
 		wg.Go(func() { a.every(ctx, a.syncEvery, "sync mentorship stats", a.mentorships.SyncStats) })
 	}
 	wg.Go(func() { a.every(ctx, activityFlushEvery, "record activity", a.flushActivity) })
+	wg.Go(func() {
+		_ = a.probeWrites(ctx) // at once: a full disk at start shows on /readyz
+		a.every(ctx, writeProbeEvery, "write probe", a.probeWrites)
+	})
+	if a.cfg.BackupDir != "" && a.db.Embedded() {
+		wg.Go(func() { a.every(ctx, a.cfg.BackupEvery, "backup", a.backup) })
+	}
 	wg.Go(func() {
 		a.jobs.Every(ctx, "introductions", introductionJobEvery, jobs.Each(introductionJobEvery), func(ctx context.Context, _ time.Time) error {
 			rep, err := a.mentorships.RunIntroductionJob(ctx)

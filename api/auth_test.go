@@ -50,9 +50,22 @@ func TestRegisterLoginAndMe(t *testing.T) {
 	}
 
 	// Same e-mail in another spelling is taken.
-	ta.post("/v1/auth/register", "", map[string]any{
-		"email": "YUKI.SATO@EXAMPLE.JP", "password": testPassword, "displayName": "x", "roles": []string{"founder"},
-	}).wantProblem(http.StatusConflict, "email_taken")
+	again := map[string]any{
+		"email": "YUKI.SATO@EXAMPLE.JP", "password": "another-passphrase-2026", "displayName": "x", "roles": []string{"founder"},
+	}
+	ta.post("/v1/auth/register", "", again).wantProblem(http.StatusConflict, "email_taken")
+
+	// With the account's own password, minutes after it was made, a sign-up
+	// is a retry whose answer was lost (say the tokens could not be written):
+	// it gets the account, unchanged, and a session. Later it is taken.
+	again["password"] = testPassword
+	var retried AuthResponseBody
+	ta.post("/v1/auth/register", "", again).want(http.StatusCreated).decode(&retried)
+	if retried.User.ID != out.User.ID || retried.User.DisplayName == "x" || retried.Tokens.AccessToken == "" {
+		t.Fatalf("retried sign-up: %+v, want account %s unchanged with tokens", retried, out.User.ID)
+	}
+	ta.clock.Advance(16 * time.Minute)
+	ta.post("/v1/auth/register", "", again).wantProblem(http.StatusConflict, "email_taken")
 }
 
 // AuthResponseBody and MeBody mirror the API's JSON for decoding in tests.

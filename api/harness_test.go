@@ -67,6 +67,14 @@ type testApp struct {
 	clock   *fakeClock
 	dataDir string
 	logs    *bytes.Buffer
+	logMu   *lockedWriter // guards logs: the app logs from its own goroutines
+}
+
+// logBytes is a copy of what the app has logged so far.
+func (ta *testApp) logBytes() []byte {
+	ta.logMu.mu.Lock()
+	defer ta.logMu.mu.Unlock()
+	return bytes.Clone(ta.logs.Bytes())
 }
 
 type appOption func(*config)
@@ -96,12 +104,13 @@ func openTestApp(t testing.TB, dir string, clock *fakeClock, opts ...appOption) 
 		o(&cfg)
 	}
 	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logMu := &lockedWriter{w: logs}
+	log := slog.New(slog.NewJSONHandler(logMu, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	a, err := newApp(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatalf("start app: %v\nlogs:\n%s", err, logs)
 	}
-	ta := &testApp{t: t, app: a, clock: clock, dataDir: dir, logs: logs}
+	ta := &testApp{t: t, app: a, clock: clock, dataDir: dir, logs: logs, logMu: logMu}
 	t.Cleanup(func() { ta.close() })
 	return ta
 }

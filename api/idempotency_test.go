@@ -96,6 +96,7 @@ func TestIdempotentRegisterRace(t *testing.T) {
 	rs := ta.sendConcurrently(10, req{method: http.MethodPost, path: "/v1/auth/register", body: body, headers: withKey("signup-1")})
 	sameAnswers(t, rs, http.StatusCreated)
 	// Without the key the e-mail is taken: the account exists once.
+	body["password"] = "not-the-same-passphrase"
 	ta.post("/v1/auth/register", "", body).wantProblem(http.StatusConflict, "email_taken")
 }
 

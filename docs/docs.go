@@ -44,7 +44,7 @@ const docTemplate = `{
         },
         "/readyz": {
             "get": {
-                "description": "200 when the database answers a ping within 2 seconds, else 503.",
+                "description": "200 when the database answers a ping within 2 seconds and the latest write probe (every 5 seconds) succeeded, else 503 with the reason: \"database unreachable\" or \"storage refuses writes: disk full\" (or \"read-only storage\", \"disk I/O error\", \"write error\").",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -146,7 +146,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -227,7 +227,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -334,7 +334,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -428,7 +428,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -518,7 +518,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -601,7 +601,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -650,7 +650,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -698,7 +698,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -731,7 +731,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -780,7 +780,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -870,7 +870,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -933,7 +933,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1023,7 +1023,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1033,7 +1033,7 @@ const docTemplate = `{
         },
         "/v1/auth/register": {
             "post": {
-                "description": "Creates an account and signs it in. Passwords: 10 to 128 characters, not the e-mail, not a common password. The e-mail is trimmed and lower-cased; one account per e-mail.",
+                "description": "Creates an account and signs it in. Passwords: 10 to 128 characters, not the e-mail, not a common password. The e-mail is trimmed and lower-cased; one account per e-mail. A sign-up whose answer was lost (e.g. 503 storage_unavailable after the account was written) can simply be sent again: within 15 minutes of the account's creation, the same e-mail with the same password answers 201 with the account and new tokens instead of email_taken.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1119,7 +1119,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1202,7 +1202,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1313,7 +1313,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1384,7 +1384,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1510,7 +1510,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1594,7 +1594,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1681,7 +1681,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1775,7 +1775,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1858,7 +1858,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -1981,7 +1981,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2089,7 +2089,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2167,7 +2167,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2280,7 +2280,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2351,7 +2351,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2441,7 +2441,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2567,7 +2567,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2661,7 +2661,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2732,7 +2732,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2857,7 +2857,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -2970,7 +2970,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3059,7 +3059,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3124,7 +3124,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3194,7 +3194,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3305,7 +3305,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3377,7 +3377,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3467,7 +3467,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3593,7 +3593,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3691,7 +3691,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3747,7 +3747,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3840,7 +3840,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3908,7 +3908,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4031,7 +4031,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4100,7 +4100,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4223,7 +4223,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4315,7 +4315,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4425,7 +4425,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4497,7 +4497,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4578,7 +4578,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4650,7 +4650,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4764,7 +4764,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4878,7 +4878,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4961,7 +4961,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5085,7 +5085,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5162,7 +5162,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5231,7 +5231,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5315,7 +5315,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5396,7 +5396,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5501,7 +5501,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5584,7 +5584,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5667,7 +5667,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5747,7 +5747,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5864,7 +5864,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -5943,7 +5943,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -6056,7 +6056,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -6090,7 +6090,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "unavailable (the database cannot be reached; retry)",
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -8774,6 +8774,11 @@ const docTemplate = `{
         "httpapi.StatusResponse": {
             "type": "object",
             "properties": {
+                "reason": {
+                    "description": "Why the service is not ready; only on 503.",
+                    "type": "string",
+                    "example": "storage refuses writes: disk full"
+                },
                 "status": {
                     "type": "string",
                     "example": "ok"

@@ -59,7 +59,7 @@ func adminUserView(u accounts.User) AdminUserView {
 //	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/admin/users/{id}/roles [post]
 func (s *Server) grantRole(c *gin.Context) {
 	id, ok := pathID(c, "user")
@@ -95,7 +95,7 @@ func (s *Server) grantRole(c *gin.Context) {
 //	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/admin/users/{id}/roles/{role} [delete]
 func (s *Server) revokeRole(c *gin.Context) {
 	id, ok := pathID(c, "user")
@@ -127,7 +127,7 @@ func (s *Server) revokeRole(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/admin/users/{id}/suspend [post]
 func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
 
@@ -147,7 +147,7 @@ func (s *Server) suspendUser(c *gin.Context) { s.setSuspended(c, true) }
 //	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/admin/users/{id}/unsuspend [post]
 func (s *Server) unsuspendUser(c *gin.Context) { s.setSuspended(c, false) }
 
@@ -180,7 +180,7 @@ func (s *Server) setSuspended(c *gin.Context, suspended bool) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/admin/mentors/{id}/verify [post]
 func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
 
@@ -200,7 +200,7 @@ func (s *Server) verifyMentor(c *gin.Context) { s.setVerified(c, true) }
 //	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/admin/mentors/{id}/verify [delete]
 func (s *Server) unverifyMentor(c *gin.Context) { s.setVerified(c, false) }
 

@@ -65,7 +65,7 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 // register godoc
 //
 //	@Summary		Create an account
-//	@Description	Creates an account and signs it in. Passwords: 10 to 128 characters, not the e-mail, not a common password. The e-mail is trimmed and lower-cased; one account per e-mail.
+//	@Description	Creates an account and signs it in. Passwords: 10 to 128 characters, not the e-mail, not a common password. The e-mail is trimmed and lower-cased; one account per e-mail. A sign-up whose answer was lost (e.g. 503 storage_unavailable after the account was written) can simply be sent again: within 15 minutes of the account's creation, the same e-mail with the same password answers 201 with the account and new tokens instead of email_taken.
 //	@ID				register
 //	@Tags			auth
 //	@Accept			json
@@ -81,7 +81,7 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@Failure		429				{object}	Problem		"rate_limited: too many attempts from your address or for this e-mail (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/auth/register [post]
 func (s *Server) register(c *gin.Context) {
 	var req RegisterRequest
@@ -120,7 +120,7 @@ func (s *Server) register(c *gin.Context) {
 //	@Failure		429		{object}	Problem		"rate_limited: too many attempts from your address or for this e-mail (see Retry-After)"
 //	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/auth/login [post]
 func (s *Server) login(c *gin.Context) {
 	var req LoginRequest
@@ -152,7 +152,7 @@ func (s *Server) login(c *gin.Context) {
 //	@Failure		429		{object}	Problem		"rate_limited: too many attempts from your address (see Retry-After)"
 //	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/auth/refresh [post]
 func (s *Server) refresh(c *gin.Context) {
 	var req RefreshRequest
@@ -180,7 +180,7 @@ func (s *Server) refresh(c *gin.Context) {
 //	@Failure		413	{object}	Problem
 //	@Failure		415	{object}	Problem
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/auth/logout [post]
 func (s *Server) logout(c *gin.Context) {
 	var req RefreshRequest

@@ -241,7 +241,7 @@ func nextOffset(offset, limit int, more bool) string {
 //	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/communities [post]
 func (s *Server) createCommunity(c *gin.Context) {
 	var req CommunityRequest
@@ -275,7 +275,7 @@ func (s *Server) createCommunity(c *gin.Context) {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		500			{object}	Problem
-//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/communities [get]
 func (s *Server) listCommunities(c *gin.Context) {
 	q := newQuery(c)
@@ -315,7 +315,7 @@ func (s *Server) listCommunities(c *gin.Context) {
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/communities/{id} [get]
 func (s *Server) getCommunity(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -350,7 +350,7 @@ func (s *Server) getCommunity(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/communities/{id}/join [post]
 func (s *Server) joinCommunity(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -382,7 +382,7 @@ func (s *Server) joinCommunity(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/communities/{id}/leave [post]
 func (s *Server) leaveCommunity(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -413,7 +413,7 @@ func (s *Server) leaveCommunity(c *gin.Context) {
 //	@Failure		403		{object}	Problem	"forbidden: not an organizer of this community"
 //	@Failure		404		{object}	Problem	"not_found"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/communities/{id}/members [get]
 func (s *Server) listMembers(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -469,7 +469,7 @@ func (s *Server) postViews(c *gin.Context, posts []community.Post) []PostView {
 //	@Failure	403		{object}	Problem	"not_a_member"
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/communities/{id}/posts [get]
 func (s *Server) listPosts(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -511,7 +511,7 @@ func (s *Server) listPosts(c *gin.Context) {
 //	@Failure	429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500				{object}	Problem
-//	@Failure	503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/communities/{id}/posts [post]
 func (s *Server) createPost(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -549,7 +549,7 @@ func (s *Server) createPost(c *gin.Context) {
 //	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/posts/{id} [patch]
 func (s *Server) editPost(c *gin.Context) {
 	id, ok := pathID(c, "post")
@@ -584,7 +584,7 @@ func (s *Server) editPost(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/posts/{id} [delete]
 func (s *Server) deletePost(c *gin.Context) {
 	id, ok := pathID(c, "post")
@@ -613,7 +613,7 @@ func (s *Server) deletePost(c *gin.Context) {
 //	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/posts/{id}/pin [post]
 func (s *Server) pinPost(c *gin.Context) { s.setPinned(c, true) }
 
@@ -633,7 +633,7 @@ func (s *Server) pinPost(c *gin.Context) { s.setPinned(c, true) }
 //	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/posts/{id}/unpin [post]
 func (s *Server) unpinPost(c *gin.Context) { s.setPinned(c, false) }
 
@@ -690,7 +690,7 @@ func (s *Server) eventView(e community.Located) EventView {
 //	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/communities/{id}/events [post]
 func (s *Server) createEvent(c *gin.Context) {
 	id, ok := pathID(c, "community")
@@ -735,7 +735,7 @@ func (s *Server) createEvent(c *gin.Context) {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		500			{object}	Problem
-//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/events [get]
 func (s *Server) listEvents(c *gin.Context) {
 	q := newQuery(c)
@@ -780,7 +780,7 @@ func (s *Server) listEvents(c *gin.Context) {
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/events/{id} [get]
 func (s *Server) getEvent(c *gin.Context) {
 	id, ok := pathID(c, "event")
@@ -827,7 +827,7 @@ func (s *Server) getEvent(c *gin.Context) {
 //	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/events/{id}/rsvp [post]
 func (s *Server) rsvpEvent(c *gin.Context) {
 	id, ok := pathID(c, "event")
@@ -863,7 +863,7 @@ func (s *Server) rsvpEvent(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/events/{id}/invite-lapsed [post]
 func (s *Server) inviteLapsed(c *gin.Context) {
 	id, ok := pathID(c, "event")

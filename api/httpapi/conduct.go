@@ -100,7 +100,7 @@ func optionalID(v *apperr.Validation, field, s string) *bson.ObjectID {
 //	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/reports [post]
 func (s *Server) fileConductReport(c *gin.Context) {
 	var req ConductReportRequest
@@ -139,7 +139,7 @@ func (s *Server) fileConductReport(c *gin.Context) {
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem	"forbidden"
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/reports [get]
 func (s *Server) listConductReports(c *gin.Context) {
 	q := newQuery(c)
@@ -179,7 +179,7 @@ func (s *Server) listConductReports(c *gin.Context) {
 //	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/reports/{id}/resolve [post]
 func (s *Server) resolveConductReport(c *gin.Context) {
 	id, ok := pathID(c, "report")

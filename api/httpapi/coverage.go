@@ -98,7 +98,7 @@ type CoverageReport struct {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem	"forbidden (not an organizer or admin), account_suspended"
 //	@Failure		500			{object}	Problem
-//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/reports/coverage [get]
 func (s *Server) coverageReport(c *gin.Context) {
 	q := newQuery(c)

@@ -166,7 +166,7 @@ func (s *Server) introductionView(c *gin.Context, in mentorships.Introduction) I
 //	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/match-requests/{id}/introductions [post]
 func (s *Server) introduce(c *gin.Context) {
 	id, ok := pathID(c, "match request")
@@ -207,7 +207,7 @@ func (s *Server) introduce(c *gin.Context) {
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/introductions [get]
 func (s *Server) listIntroductions(c *gin.Context) {
 	q := newQuery(c)
@@ -243,7 +243,7 @@ func (s *Server) listIntroductions(c *gin.Context) {
 //	@Failure	403	{object}	Problem
 //	@Failure	404	{object}	Problem	"not_found"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/introductions/{id} [get]
 func (s *Server) getIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")
@@ -281,7 +281,7 @@ func (s *Server) getIntroduction(c *gin.Context) {
 //	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/introductions/{id}/accept [post]
 func (s *Server) acceptIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")
@@ -320,7 +320,7 @@ func (s *Server) acceptIntroduction(c *gin.Context) {
 //	@Failure	429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/introductions/{id}/decline [post]
 func (s *Server) declineIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")
@@ -355,7 +355,7 @@ func (s *Server) declineIntroduction(c *gin.Context) {
 //	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/introductions/{id}/withdraw [post]
 func (s *Server) withdrawIntroduction(c *gin.Context) {
 	id, ok := pathID(c, "introduction")

@@ -67,7 +67,7 @@ type CadenceView struct {
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		500			{object}	Problem
-//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/keep-in-touch [get]
 func (s *Server) keepInTouch(c *gin.Context) {
 	q := newQuery(c)
@@ -117,7 +117,7 @@ func (s *Server) keepInTouch(c *gin.Context) {
 //	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/connections/{userId}/cadence [put]
 func (s *Server) setCadence(c *gin.Context) {
 	other, ok := parseObjectID(c.Param("userId"))
@@ -152,7 +152,7 @@ func (s *Server) setCadence(c *gin.Context) {
 //	@Failure	429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header		429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/connections/{userId}/cadence [delete]
 func (s *Server) clearCadence(c *gin.Context) {
 	other, ok := parseObjectID(c.Param("userId"))

@@ -155,7 +155,7 @@ func (s *Server) matchRequestView(r mentorships.MatchRequest) MatchRequestView {
 //	@Failure		400				{object}	Problem	"validation_failed"
 //	@Failure		401				{object}	Problem
 //	@Failure		403				{object}	Problem	"forbidden (not a founder), account_suspended"
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/match-suggestions [get]
 func (s *Server) matchSuggestions(c *gin.Context) {
 	q := newQuery(c)
@@ -201,7 +201,7 @@ func (s *Server) matchSuggestions(c *gin.Context) {
 //	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/match-requests [post]
 func (s *Server) createMatchRequest(c *gin.Context) {
 	var req MatchRequestRequest
@@ -233,7 +233,7 @@ func (s *Server) createMatchRequest(c *gin.Context) {
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/match-requests [get]
 func (s *Server) listMatchRequests(c *gin.Context) {
 	q := newQuery(c)
@@ -267,7 +267,7 @@ func (s *Server) listMatchRequests(c *gin.Context) {
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/match-requests/{id} [get]
 func (s *Server) getMatchRequest(c *gin.Context) {
 	id, ok := pathID(c, "match request")
@@ -299,7 +299,7 @@ func (s *Server) getMatchRequest(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/match-requests/{id}/close [post]
 func (s *Server) closeMatchRequest(c *gin.Context) {
 	id, ok := pathID(c, "match request")

@@ -81,7 +81,7 @@ func meView(u accounts.User) Me {
 //	@Failure	401	{object}	Problem	"unauthenticated"
 //	@Failure	403	{object}	Problem	"account_suspended"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/me [get]
 func (s *Server) getMe(c *gin.Context) {
 	u, err := s.accounts.Get(c, principal(c).UserID)
@@ -110,7 +110,7 @@ func (s *Server) getMe(c *gin.Context) {
 //	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/me [patch]
 func (s *Server) updateMe(c *gin.Context) {
 	var req UpdateMeRequest
@@ -147,7 +147,7 @@ func (s *Server) updateMe(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many password changes or changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/me/password [post]
 func (s *Server) changePassword(c *gin.Context) {
 	var req ChangePasswordRequest

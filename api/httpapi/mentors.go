@@ -93,7 +93,7 @@ func (s *Server) mentorSummary(m search.Mentor) MentorSummary {
 //	@Failure		400			{object}	Problem	"validation_failed"
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem	"account_suspended"
-//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/mentors [get]
 func (s *Server) searchMentors(c *gin.Context) {
 	q := newQuery(c)
@@ -152,7 +152,7 @@ func roundKm(d *float64) *float64 {
 //	@Failure		403	{object}	Problem	"account_suspended"
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/mentors/{id} [get]
 func (s *Server) getMentor(c *gin.Context) {
 	id, ok := pathID(c, "mentor")

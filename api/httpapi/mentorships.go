@@ -143,7 +143,7 @@ func (s *Server) mentorshipView(c *gin.Context, d mentorships.MentorshipDetail) 
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/mentorships [get]
 func (s *Server) listMentorships(c *gin.Context) {
 	q := newQuery(c)
@@ -173,7 +173,7 @@ func (s *Server) listMentorships(c *gin.Context) {
 //	@Failure		403	{object}	Problem
 //	@Failure		404	{object}	Problem	"not_found"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/mentorships/{id} [get]
 func (s *Server) getMentorship(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")
@@ -211,7 +211,7 @@ func (s *Server) getMentorship(c *gin.Context) {
 //	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500				{object}	Problem
-//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/mentorships/{id}/touchpoints [post]
 func (s *Server) addTouchpoint(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")
@@ -253,7 +253,7 @@ func touchpointView(t mentorships.Touchpoint) TouchpointView {
 //	@Failure	403		{object}	Problem
 //	@Failure	404		{object}	Problem	"not_found"
 //	@Failure	500		{object}	Problem
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/mentorships/{id}/touchpoints [get]
 func (s *Server) listTouchpoints(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")
@@ -298,7 +298,7 @@ func (s *Server) listTouchpoints(c *gin.Context) {
 //	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/mentorships/{id}/complete [post]
 func (s *Server) completeMentorship(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")
@@ -338,7 +338,7 @@ func (s *Server) completeMentorship(c *gin.Context) {
 //	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/mentorships/{id}/end [post]
 func (s *Server) endMentorship(c *gin.Context) {
 	id, ok := pathID(c, "mentorship")

@@ -94,7 +94,7 @@ func hexOrEmpty(id bson.ObjectID) string {
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		500		{object}	Problem
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/notifications [get]
 func (s *Server) listNotifications(c *gin.Context) {
 	q := newQuery(c)
@@ -137,7 +137,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/notifications/{id}/read [post]
 func (s *Server) markNotificationRead(c *gin.Context) {
 	id, ok := pathID(c, "notification")
@@ -166,7 +166,7 @@ func (s *Server) markNotificationRead(c *gin.Context) {
 //	@Failure		429	{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/notifications/read-all [post]
 func (s *Server) markAllNotificationsRead(c *gin.Context) {
 	updated, err := s.notifications.MarkAllRead(c, principal(c).UserID)

@@ -74,6 +74,11 @@ func statusOf(k apperr.Kind) int {
 func fail(c *gin.Context, err error) {
 	e, ok := apperr.As(err)
 	switch {
+	case !ok && mongodb.IsStorageFailure(err):
+		// The storage refused a write: "disk full" in the log tells the
+		// operator what to do; the client may retry once it is fixed.
+		logger(c).ErrorContext(c.Request.Context(), "storage refused a write: "+mongodb.StorageFailure(err), "err", err)
+		e = apperr.ErrStorageUnavailable
 	case !ok && mongodb.IsUnavailable(err):
 		// An outage, not a bug: the client may retry.
 		logger(c).WarnContext(c.Request.Context(), "database unavailable", "err", err)
@@ -97,8 +102,13 @@ func fail(c *gin.Context, err error) {
 	for _, f := range e.Fields {
 		p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
 	}
-	if status == http.StatusUnauthorized {
+	switch {
+	case status == http.StatusUnauthorized:
 		c.Header("WWW-Authenticate", `Bearer realm="kizuna"`)
+	case e.Code == apperr.ErrStorageUnavailable.Code:
+		c.Header("Retry-After", "60")
+	case status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "":
+		c.Header("Retry-After", "5")
 	}
 	c.Abort()
 	writeJSONAs(c, status, problemContentType, p)

@@ -195,7 +195,7 @@ func ifMatch(c *gin.Context) *profiles.Precondition {
 //	@Failure		403	{object}	Problem	"forbidden: not a mentor"
 //	@Failure		404	{object}	Problem	"not_found: no profile yet"
 //	@Failure		500	{object}	Problem
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/me/mentor-profile [get]
 func (s *Server) getMyMentorProfile(c *gin.Context) {
 	p, err := s.profiles.GetMentor(c, principal(c).UserID)
@@ -229,7 +229,7 @@ func (s *Server) getMyMentorProfile(c *gin.Context) {
 //	@Failure		429			{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429			{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500			{object}	Problem
-//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/me/mentor-profile [put]
 func (s *Server) putMyMentorProfile(c *gin.Context) {
 	var req MentorProfileRequest
@@ -263,7 +263,7 @@ func (s *Server) putMyMentorProfile(c *gin.Context) {
 //	@Failure	403	{object}	Problem	"forbidden: not a founder"
 //	@Failure	404	{object}	Problem	"not_found: no profile yet"
 //	@Failure	500	{object}	Problem
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/me/founder-profile [get]
 func (s *Server) getMyFounderProfile(c *gin.Context) {
 	p, err := s.profiles.GetFounder(c, principal(c).UserID)
@@ -297,7 +297,7 @@ func (s *Server) getMyFounderProfile(c *gin.Context) {
 //	@Failure		429			{object}	Problem		"rate_limited: too many changes (see Retry-After)"
 //	@Header			429			{integer}	Retry-After	"Seconds to wait before trying again"
 //	@Failure		500			{object}	Problem
-//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/me/founder-profile [put]
 func (s *Server) putMyFounderProfile(c *gin.Context) {
 	var req FounderProfileRequest

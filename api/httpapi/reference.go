@@ -94,7 +94,7 @@ func municipalityViews(ms []areas.Municipality) []MunicipalityView {
 //	@Produce		json,application/problem+json
 //	@Success		200	{object}	TopicsResponse
 //	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
-//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/topics [get]
 func (s *Server) listTopics(c *gin.Context) {
 	resp := TopicsResponse{}
@@ -116,7 +116,7 @@ func (s *Server) listTopics(c *gin.Context) {
 //	@Produce	json,application/problem+json
 //	@Success	200	{object}	PrefecturesResponse
 //	@Failure	400	{object}	Problem	"validation_failed: query string over its limits"
-//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/areas/prefectures [get]
 func (s *Server) listPrefectures(c *gin.Context) {
 	resp := PrefecturesResponse{}
@@ -138,7 +138,7 @@ func (s *Server) listPrefectures(c *gin.Context) {
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		400		{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure		404		{object}	Problem	"not_found"
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/areas/prefectures/{code}/municipalities [get]
 func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 	code := c.Param("code")
@@ -160,7 +160,7 @@ func (s *Server) listMunicipalitiesOfPrefecture(c *gin.Context) {
 //	@Success	200		{object}	MunicipalityView
 //	@Failure	400		{object}	Problem	"validation_failed: query string over its limits"
 //	@Failure	404		{object}	Problem	"not_found"
-//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure	503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router		/v1/areas/municipalities/{code} [get]
 func (s *Server) getMunicipality(c *gin.Context) {
 	m, ok := s.areas.Municipality(c.Param("code"))
@@ -183,7 +183,7 @@ func (s *Server) getMunicipality(c *gin.Context) {
 //	@Param			limit	query		int		false	"1 to 100, default 20"
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		400		{object}	Problem	"validation_failed"
-//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached; retry)"
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/areas/municipalities [get]
 func (s *Server) searchMunicipalities(c *gin.Context) {
 	q := newQuery(c)

@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/logctx"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
+	"github.com/kizuna-dev/kizuna/internal/mongodb"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
 	"github.com/kizuna-dev/kizuna/internal/search"
@@ -288,7 +290,7 @@ func (s *Server) healthz(c *gin.Context) {
 // readyz godoc
 //
 //	@Summary		Readiness
-//	@Description	200 when the database answers a ping within 2 seconds, else 503.
+//	@Description	200 when the database answers a ping within 2 seconds and the latest write probe (every 5 seconds) succeeded, else 503 with the reason: "database unreachable" or "storage refuses writes: disk full" (or "read-only storage", "disk I/O error", "write error").
 //	@ID				readyz
 //	@Tags			operations
 //	@Produce		json,application/problem+json
@@ -300,7 +302,11 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		logger(c).WarnContext(ctx, "not ready", "err", err)
-		writeJSON(c, http.StatusServiceUnavailable, StatusResponse{Status: "unavailable"})
+		reason := "database unreachable"
+		if errors.Is(err, mongodb.ErrWritesFail) {
+			reason = "storage refuses writes: " + mongodb.WriteFailureCause(err)
+		}
+		writeJSON(c, http.StatusServiceUnavailable, StatusResponse{Status: "unavailable", Reason: reason})
 		return
 	}
 	writeJSON(c, http.StatusOK, StatusResponse{Status: "ok"})
@@ -309,4 +315,6 @@ func (s *Server) readyz(c *gin.Context) {
 // StatusResponse is the body of the health endpoints.
 type StatusResponse struct {
 	Status string `json:"status" example:"ok"`
+	// Why the service is not ready; only on 503.
+	Reason string `json:"reason,omitempty" example:"storage refuses writes: disk full"`
 }

@@ -262,9 +262,39 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 	// The unique index on email arbitrates concurrent sign-ups.
 	if _, err := s.users.InsertOne(ctx, u); err != nil {
 		if mongodb.IsDuplicateKey(err) {
-			return User{}, TokenPair{}, ErrEmailTaken
+			return s.retriedSignUp(ctx, email, in.Password)
 		}
 		return User{}, TokenPair{}, fmt.Errorf("insert user: %w", err)
+	}
+	s.remember(u)
+	pair, err := s.startSession(ctx, u)
+	return u, pair, err
+}
+
+// signUpRetryWindow is how long after an account was created a sign-up with
+// its e-mail and password answers as the sign-up did, with new tokens.
+const signUpRetryWindow = 15 * time.Minute
+
+// retriedSignUp answers a sign-up whose e-mail is taken. When the account was
+// created moments ago with the same password, this is the same person
+// retrying a sign-up whose answer they never got (the account was written,
+// then the tokens could not be: a full disk, a lost connection), so they get
+// the account and a session, as a sign-in would give them. Anyone else gets
+// email_taken. The password check costs what a sign-in costs, and tells
+// nothing a sign-in would not.
+func (s *Service) retriedSignUp(ctx context.Context, email, password string) (User, TokenPair, error) {
+	var u User
+	if err := s.users.FindOne(ctx, bson.D{{Key: "email", Value: email}}).Decode(&u); err != nil {
+		if mongodb.IsNotFound(err) {
+			return User{}, TokenPair{}, ErrEmailTaken // deleted meanwhile
+		}
+		return User{}, TokenPair{}, fmt.Errorf("find user: %w", err)
+	}
+	if s.now().Sub(u.CreatedAt) > signUpRetryWindow || u.Suspended {
+		return User{}, TokenPair{}, ErrEmailTaken
+	}
+	if ok, err := verifyPassword(u.PasswordHash, password); err != nil || !ok {
+		return User{}, TokenPair{}, ErrEmailTaken
 	}
 	s.remember(u)
 	pair, err := s.startSession(ctx, u)

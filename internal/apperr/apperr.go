@@ -85,7 +85,11 @@ var (
 	ErrForbidden       = New(Forbidden, "forbidden", "you are not allowed to do this")
 	ErrUnauthenticated = New(Unauthenticated, "unauthenticated", "sign in first: send a valid bearer token")
 	ErrUnavailable     = New(Unavailable, "unavailable", "the service cannot reach its database right now; retry shortly")
-	ErrStale           = New(PreconditionFailed, "precondition_failed", "the resource changed since you read it; fetch it again and retry")
+	// ErrStorageUnavailable: the database answers but cannot store (a full
+	// disk, read-only or failing storage); the operators are alerted by the
+	// log and /readyz.
+	ErrStorageUnavailable = New(Unavailable, "storage_unavailable", "the service cannot store data right now; retry in a minute")
+	ErrStale              = New(PreconditionFailed, "precondition_failed", "the resource changed since you read it; fetch it again and retry")
 )
 
 // NotFoundf returns a not_found error naming what was missing.

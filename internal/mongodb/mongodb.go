@@ -110,6 +110,7 @@ type DB struct {
 	reader   *embeddedReader // the embedded read path; nil on MongoDB
 	gate     *writeGate      // one write at a time to the embedded server; nil on MongoDB
 	locks    keyedMutex
+	probe    writeProbe
 }
 
 // Open connects to cfg.URI, or starts the embedded server when it is empty.
