@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kizuna-dev/kizuna/internal/jobs"
+	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
 // mentorship runs request -> introduction -> accept for f and m and returns
@@ -212,4 +215,39 @@ func TestKeepInTouch(t *testing.T) {
 	if sent != 0 {
 		t.Fatalf("sent %d reminders to someone who turned them off", sent)
 	}
+}
+
+// A closure recorded without being applied (the process failed between the
+// two writes) is applied by the next attempt: ending again answers 200 with
+// the mentorship ended and the mentor's place free, not 409 with it stuck
+// active.
+func TestClosureRecordedButNotAppliedIsRepairedByRetry(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	f := ta.newFounder("途中", "01207")
+	m := ta.newMentor("途中", "01207", "sales")
+	id := ta.mentorship(f, m, "sales")
+	mid := mustID(t, id)
+	// What End writes first, alone.
+	_, err := ta.app.db.Collection("mentorship_closures").InsertOne(context.Background(),
+		bson.D{{Key: "_id", Value: mid}, {Key: "status", Value: "ended"}, {Key: "by", Value: mustID(t, f.ID)}, {Key: "at", Value: ta.clock.Now()}, {Key: "reason", Value: "方向転換"}})
+	must(t, err)
+	var got struct {
+		Status    string `json:"status"`
+		EndReason string `json:"endReason"`
+	}
+	ta.post("/v1/mentorships/"+id+"/end", f.Access, map[string]string{"reason": "方向転換"}).want(http.StatusOK).decode(&got)
+	if got.Status != "ended" {
+		t.Fatalf("after the retry the mentorship is %q, want ended", got.Status)
+	}
+	ta.post("/v1/mentorships/"+id+"/end", m.Access, map[string]string{"reason": "again"}).wantProblem(http.StatusConflict, "invalid_transition")
+}
+
+func mustID(t *testing.T, hex string) bson.ObjectID {
+	t.Helper()
+	id, ok := mongodb.ParseID(hex)
+	if !ok {
+		t.Fatalf("not an id: %q", hex)
+	}
+	return id
 }

@@ -436,16 +436,27 @@ func (s *Service) End(ctx context.Context, p accounts.Principal, id bson.ObjectI
 }
 
 // close moves an active mentorship to completed or ended, once: the closure
-// document arbitrates concurrent completes and ends.
+// document arbitrates concurrent completes and ends. A closure recorded but
+// not applied (a failure or crash between the two writes) is applied by the
+// next attempt to close, so a retry repairs it.
 func (s *Service) close(ctx context.Context, p accounts.Principal, m Mentorship, status, reason string) error {
 	now := s.clock()
-	_, err := s.closures.InsertOne(ctx, bson.D{{Key: "_id", Value: m.ID}, {Key: "status", Value: status}, {Key: "by", Value: p.UserID}, {Key: "at", Value: now}})
+	_, err := s.closures.InsertOne(ctx, closure{ID: m.ID, Status: status, By: p.UserID, At: now, Reason: reason})
 	if mongodb.IsDuplicateKey(err) {
-		var c struct {
-			Status string `bson:"status"`
+		var c closure
+		if err := s.closures.FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&c); err != nil {
+			return fmt.Errorf("find closure: %w", err)
 		}
-		if err := s.closures.FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&c); err == nil && c.Status == status && status == MentorshipCompleted {
-			return nil // completed concurrently by the other party: just reflect
+		if m.Status == MentorshipActive {
+			if err := s.applyClosure(ctx, m, c.Status, c.Reason, c.By, c.At); err != nil {
+				return err
+			}
+		}
+		switch {
+		case c.Status == status && status == MentorshipCompleted:
+			return nil // completed by the other party too, or a retry: just reflect
+		case c.Status == status && c.By == p.UserID:
+			return nil // this caller's own retry
 		}
 		return ErrInvalidTransition
 	}
@@ -453,6 +464,15 @@ func (s *Service) close(ctx context.Context, p accounts.Principal, m Mentorship,
 		return fmt.Errorf("close mentorship: %w", err)
 	}
 	return s.applyClosure(ctx, m, status, reason, p.UserID, now)
+}
+
+// closure records how a mentorship closed; its _id is the mentorship's.
+type closure struct {
+	ID     bson.ObjectID `bson:"_id"`
+	Status string        `bson:"status"`
+	By     bson.ObjectID `bson:"by"`
+	At     time.Time     `bson:"at"`
+	Reason string        `bson:"reason,omitempty"`
 }
 
 // applyClosure updates the mentorship, frees the seat and tells the other
