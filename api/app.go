@@ -273,6 +273,7 @@ func (a *app) init(ctx context.Context) error {
 		PasswordPerMinute:  float64(cfg.PasswordPerMinute),
 		WritePerMinute:     float64(cfg.WritePerMinute),
 		CORSOrigins:        cfg.CORSOrigins,
+		CORSLocalOrigins:   db.Embedded() && len(cfg.CORSOrigins) == 0,
 		Coverage:           cov,
 		Idempotency:        idem,
 	})

@@ -124,24 +124,48 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 }
 
-// CORS answers the configured origins only.
+// preflight sends a browser's CORS preflight for PUT /v1/me from origin.
+func (ta *testApp) preflight(origin string) *response {
+	return ta.do(req{method: http.MethodOptions, path: "/v1/me", headers: map[string]string{
+		"Origin": origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "Authorization, If-Match",
+	}})
+}
+
+// CORS answers the configured origins only; a refused preflight says why.
 func TestCORS(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t, func(c *config) { c.CORSOrigins = []string{"https://app.kizuna.example"} })
-	pre := func(origin string) *response {
-		return ta.do(req{method: http.MethodOptions, path: "/v1/me", headers: map[string]string{
-			"Origin": origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "Authorization, If-Match",
-		}})
-	}
-	res := pre("https://app.kizuna.example")
+	res := ta.preflight("https://app.kizuna.example")
 	if res.Code != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "https://app.kizuna.example" {
 		t.Fatalf("preflight from the app: %d %v", res.Code, res.Header)
 	}
-	if res = pre("https://evil.example"); res.Header.Get("Access-Control-Allow-Origin") != "" {
-		t.Fatalf("preflight from another origin allowed: %v", res.Header)
+	for _, other := range []string{"https://evil.example", "http://localhost:3000"} {
+		res = ta.preflight(other)
+		res.wantProblem(http.StatusForbidden, "origin_not_allowed")
+		if res.Header.Get("Access-Control-Allow-Origin") != "" || !strings.Contains(string(res.Body), "KIZUNA_CORS_ORIGINS") {
+			t.Fatalf("preflight from %s: %v %s", other, res.Header, res.Body)
+		}
 	}
 	get := ta.do(req{method: http.MethodGet, path: "/healthz", headers: map[string]string{"Origin": "https://app.kizuna.example"}})
-	if get.Header.Get("Access-Control-Expose-Headers") == "" {
-		t.Errorf("ETag and X-Request-ID not exposed to the app: %v", get.Header)
+	for _, h := range []string{"ETag", "X-Request-ID", "Retry-After"} {
+		if !strings.Contains(strings.ToLower(get.Header.Get("Access-Control-Expose-Headers")), strings.ToLower(h)) {
+			t.Errorf("%s not exposed to the app: %v", h, get.Header)
+		}
+	}
+}
+
+// On the embedded default with no origins configured, a web app in
+// development (any localhost or 127.0.0.1 port, over http) may call the API;
+// nothing else may.
+func TestCORSLocalDevelopment(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	for _, origin := range []string{"http://localhost:3000", "http://127.0.0.1:5173", "http://localhost"} {
+		if res := ta.preflight(origin); res.Code != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != origin {
+			t.Errorf("preflight from %s: %d %v", origin, res.Code, res.Header)
+		}
+	}
+	for _, origin := range []string{"https://localhost.evil.example", "http://localhost.evil.example:3000", "https://app.kizuna.example"} {
+		ta.preflight(origin).wantProblem(http.StatusForbidden, "origin_not_allowed")
 	}
 }

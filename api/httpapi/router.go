@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +61,9 @@ type Deps struct {
 	Logger      *slog.Logger
 	Metrics     *prometheus.Registry
 	CORSOrigins []string
+	// CORSLocalOrigins also lets any http://localhost or 127.0.0.1 port call
+	// the API from a browser (the embedded default: a developer's machine).
+	CORSLocalOrigins bool
 
 	// HideMetrics keeps GET /metrics off this handler: the program serves
 	// it on its own listener (KIZUNA_METRICS_ADDR).
@@ -141,16 +143,7 @@ func NewHandler(d Deps) http.Handler {
 	r.ContextWithFallback = true // handlers pass c.Request.Context() on
 	r.RemoveExtraSlash = true
 	r.Use(withRequestID(log), observe(newHTTPMetrics(reg)), recoverPanics())
-	if len(d.CORSOrigins) > 0 {
-		r.Use(cors.New(cors.Config{
-			AllowOrigins:     d.CORSOrigins,
-			AllowMethods:     []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
-			AllowHeaders:     []string{"Authorization", "Content-Type", "If-Match", "If-None-Match", headerRequestID, headerIdempotencyKey},
-			ExposeHeaders:    []string{"ETag", "Location", headerRequestID, headerReplayed},
-			AllowCredentials: false, // bearer tokens, no cookies
-			MaxAge:           12 * time.Hour,
-		}))
-	}
+	r.Use(withCORS(corsPolicy{origins: d.CORSOrigins, local: d.CORSLocalOrigins}))
 	r.Use(limitBody())
 	r.NoRoute(func(c *gin.Context) { fail(c, errRouteNotFound) })
 
