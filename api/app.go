@@ -103,6 +103,9 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	if err := a.init(ctx); err != nil {
 		if db.Embedded() {
 			stopInit()
+			if damaged := db.Checked(ctx); damaged != nil {
+				err = damaged // the cause, rather than what it broke
+			}
 			return nil, errors.Join(err, db.Close(context.WithoutCancel(ctx)))
 		}
 		log.Warn("database not ready; serving 503 and retrying", "err", err)
@@ -277,6 +280,10 @@ func (a *app) init(ctx context.Context) error {
 		Coverage:           cov,
 		Idempotency:        idem,
 	})
+	// Serve only from a sound database (the check ran beside the loading).
+	if err := db.Checked(ctx); err != nil {
+		return err
+	}
 	a.accounts, a.profiles, a.notifications, a.mentorships = acc, prof, notif, ms
 	a.community, a.keepInTouch, a.idempotency, a.jobs = comm, kit, idem, runner
 	a.handler.open(handler)

@@ -18,11 +18,13 @@ var ferretNew sync.Mutex
 // embeddedServer is FerretDB with its SQLite backend, listening on a
 // loopback port and keeping one SQLite file per database under dir.
 type embeddedServer struct {
-	uri    string
-	dir    string // where the SQLite files are
-	lock   *dirLock
-	cancel context.CancelFunc
-	done   chan struct{}
+	uri      string
+	dir      string        // where the SQLite files are
+	checked  chan struct{} // closed once the start-up quick_check is done
+	checkErr error         // its verdict (see DB.Checked)
+	lock     *dirLock
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // ServeEmbedded starts an embedded server on addr (host:port) over dataDir
@@ -63,9 +65,12 @@ func startEmbedded(dataDir, addr string, logger *slog.Logger) (*embeddedServer, 
 	return srv, nil
 }
 
-// startLocked starts the server once this process holds the directory: the
-// databases are checked first, so a damaged file stops the start instead of
-// serving errors (or wrong answers) later.
+// startLocked starts the server once this process holds the directory. The
+// databases' quick_check runs beside the rest of the start once the server
+// has opened them (it only reads, and at 100,000 mentors it takes about as
+// long as loading the indexes); the app
+// waits for its verdict (DB.Checked) before it serves, so a damaged file
+// stops the start instead of serving errors, or wrong answers, later.
 func startLocked(dataDir, addr string, logger *slog.Logger) (*embeddedServer, error) {
 	dir, err := filepath.Abs(filepath.Join(dataDir, "db"))
 	if err != nil {
@@ -73,9 +78,6 @@ func startLocked(dataDir, addr string, logger *slog.Logger) (*embeddedServer, er
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mongodb: data directory: %w", err)
-	}
-	if err := quickCheck(dir, logger); err != nil {
-		return nil, err
 	}
 	// FerretDB logs every wire message below error level (at warning it dumps
 	// whole messages for commands it lacks, such as the driver's endSessions);
@@ -91,8 +93,18 @@ func startLocked(dataDir, addr string, logger *slog.Logger) (*embeddedServer, er
 	})
 	ferretNew.Unlock()
 	if err != nil {
+		if damaged := quickCheck(dir, logger); damaged != nil {
+			return nil, damaged // what is wrong, not how it failed
+		}
 		return nil, fmt.Errorf("mongodb: embedded server: %w", err)
 	}
+	// Only now: opening switches a restored file to WAL, which needs the
+	// file to itself, and the check's read would make that fail as busy.
+	srv := &embeddedServer{dir: dir, checked: make(chan struct{})}
+	go func() {
+		defer close(srv.checked)
+		srv.checkErr = quickCheck(dir, logger)
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -100,7 +112,8 @@ func startLocked(dataDir, addr string, logger *slog.Logger) (*embeddedServer, er
 		_ = f.Run(ctx)
 	}()
 	// MongoDBURI waits until the listener is bound.
-	return &embeddedServer{uri: f.MongoDBURI(), dir: dir, cancel: cancel, done: done}, nil
+	srv.uri, srv.cancel, srv.done = f.MongoDBURI(), cancel, done
+	return srv, nil
 }
 
 // stop closes the listener and every connection, then the SQLite backend.
@@ -108,6 +121,16 @@ func (s *embeddedServer) stop() {
 	s.cancel()
 	<-s.done
 	s.lock.release()
+}
+
+// verdict waits for the start-up check's result.
+func (s *embeddedServer) verdict(ctx context.Context) error {
+	select {
+	case <-s.checked:
+		return s.checkErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // levelFilter drops records below min before they reach next.

@@ -169,10 +169,23 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	if err := d.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.WithoutCancel(ctx))
+		if damaged := d.Checked(ctx); damaged != nil {
+			err = damaged
+		}
 		d.stopEmbedded()
 		return nil, fmt.Errorf("mongodb: ping: %w", err)
 	}
 	return d, nil
+}
+
+// Checked waits for the embedded database's start-up integrity check and
+// returns ErrDamaged (with what SQLite found) when it failed; call it before
+// serving. On MongoDB it returns nil at once.
+func (d *DB) Checked(ctx context.Context) error {
+	if d.embedded == nil {
+		return nil
+	}
+	return d.embedded.verdict(ctx)
 }
 
 // Close disconnects the driver, then stops the embedded server if there is one.

@@ -145,7 +145,12 @@ func TestDamagedDatabaseIsRefusedAtStart(t *testing.T) {
 	closeDB(t, db)
 	damage(t, dir)
 
-	_, err := mongodb.Open(context.Background(), mongodb.Config{Database: "kizuna", DataDir: dir})
+	// The check runs beside the start: Open may succeed, Checked may not.
+	damaged, err := mongodb.Open(context.Background(), mongodb.Config{Database: "kizuna", DataDir: dir})
+	if err == nil {
+		err = damaged.Checked(context.Background())
+		closeDB(t, damaged)
+	}
 	if !errors.Is(err, mongodb.ErrDamaged) {
 		t.Fatalf("open of a damaged database: %v, want ErrDamaged", err)
 	}
