@@ -146,6 +146,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	go func() { serveErr <- srv.Serve(newLimitListener(ln, maxConns, connWait)) }()
 	log.Info("listening", "addr", ln.Addr().String(), "embedded", a.db.Embedded(), "maxConns", maxConns,
 		"swagger", "http://"+ln.Addr().String()+"/swagger/index.html")
+	if a.db.Embedded() && len(cfg.CORSOrigins) == 0 {
+		log.Info("browsers may call the API from http://localhost and http://127.0.0.1 on any port (the embedded default, for development); set KIZUNA_CORS_ORIGINS for other origins")
+	}
 	if cfg.listening != nil {
 		cfg.listening(ln.Addr())
 	}
