@@ -57,6 +57,12 @@ func TestUnknownRouteAndRequestID(t *testing.T) {
 		t.Errorf("request id not echoed: %q", res.Header.Get("X-Request-ID"))
 	}
 	_ = p
+	// A known path with another method: 405 with what it takes.
+	res = ta.do(req{method: http.MethodDelete, path: "/v1/topics"})
+	res.wantProblem(http.StatusMethodNotAllowed, "method_not_allowed")
+	if res.Header.Get("Allow") != "GET" {
+		t.Errorf("Allow %q on DELETE /v1/topics, want GET", res.Header.Get("Allow"))
+	}
 	// An unsafe request id is replaced.
 	res = ta.do(req{method: http.MethodGet, path: "/healthz", headers: map[string]string{"X-Request-ID": "bad id\nwith newline"}})
 	if id := res.Header.Get("X-Request-ID"); id == "" || strings.ContainsAny(id, " \n") {

@@ -89,7 +89,11 @@ func fail(c *gin.Context, err error) {
 	case e.Kind == apperr.Internal:
 		logger(c).ErrorContext(c.Request.Context(), "internal error", "err", err)
 	}
-	status := statusOf(e.Kind)
+	writeProblem(c, statusOf(e.Kind), e)
+}
+
+// writeProblem writes e as a problem with status and aborts the request.
+func writeProblem(c *gin.Context, status int, e *apperr.Error) {
 	p := Problem{
 		Type:      "urn:kizuna:problem:" + e.Code,
 		Title:     http.StatusText(status),
@@ -133,8 +137,10 @@ func logger(c *gin.Context) *slog.Logger {
 // Errors raised by the HTTP layer itself.
 var (
 	errRouteNotFound = apperr.New(apperr.NotFound, "route_not_found", "no such endpoint; see /swagger/index.html")
-	errBodyTooLarge  = apperr.New(apperr.TooLarge, "body_too_large", "the request body is larger than 1 MiB")
-	errNotJSON       = apperr.New(apperr.UnsupportedMedia, "unsupported_media_type", "send the body as application/json")
+	// errMethodNotAllowed is answered with 405 and Allow (set by the router).
+	errMethodNotAllowed = apperr.New(apperr.Invalid, "method_not_allowed", "this endpoint does not take that method; the Allow header lists the ones it takes")
+	errBodyTooLarge     = apperr.New(apperr.TooLarge, "body_too_large", "the request body is larger than 1 MiB")
+	errNotJSON          = apperr.New(apperr.UnsupportedMedia, "unsupported_media_type", "send the body as application/json")
 )
 
 // isMaxBytes reports whether err comes from http.MaxBytesReader.

@@ -146,6 +146,8 @@ func NewHandler(d Deps) http.Handler {
 	r.Use(withCORS(corsPolicy{origins: d.CORSOrigins, local: d.CORSLocalOrigins}))
 	r.Use(limitBody())
 	r.NoRoute(func(c *gin.Context) { fail(c, errRouteNotFound) })
+	r.HandleMethodNotAllowed = true
+	r.NoMethod(func(c *gin.Context) { writeProblem(c, http.StatusMethodNotAllowed, errMethodNotAllowed) })
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
