@@ -7,9 +7,14 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/kizuna ./api
+# The data directory, owned by the image's user (65532, distroless' nonroot):
+# a named volume mounted there starts as a copy of it, owner included, so
+# the embedded default can write without any chown.
+RUN mkdir -p /out/data && chown 65532:65532 /out/data && chmod 0700 /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/kizuna /kizuna
+COPY --from=build --chown=65532:65532 /out/data /data
 # Embedded mode keeps its files here; with MONGODB_URI set it only holds nothing.
 ENV KIZUNA_HTTP_ADDR=:8080 KIZUNA_DATA_DIR=/data
 VOLUME ["/data"]
