@@ -6205,6 +6205,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "20"
                 }
@@ -6370,6 +6371,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "673f0c2b9d1e8a0012ab3900"
                 }
@@ -6680,6 +6682,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "20"
                 }
@@ -6991,6 +6994,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "673f0c2b9d1e8a0012ab3510"
                 }
@@ -7273,6 +7277,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "673f0c2b9d1e8a0012ab3500"
                 }
@@ -7476,7 +7481,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
-                    "description": "Cursor of the next page; empty on the last.",
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "1764547200000.6650f0c2a1b2c3d4e5f60718"
                 }
@@ -8056,7 +8061,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
-                    "description": "Pass as cursor= for the next page; empty on the last page.",
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "eyJtIjoxLCJkIjoxMTIuNCwiaSI6IjY3M2YwYzJiOWQxZThhMDAxMmFiMzRjZCJ9"
                 }
@@ -8168,6 +8173,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "673f0c2b9d1e8a0012ab3510"
                 }
@@ -8316,7 +8322,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
-                    "description": "Pass as cursor= for the next page; empty on the last page.",
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "Z0Gj8J0eigASqzTv"
                 },
@@ -8447,6 +8453,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "0.673f0c2b9d1e8a0012ab3700"
                 }
@@ -8935,6 +8942,7 @@ const docTemplate = `{
                     }
                 },
                 "nextCursor": {
+                    "description": "Pass as cursor= for the next page; absent on the last page.",
                     "type": "string",
                     "example": "673f0c2b9d1e8a0012ab3520"
                 }
@@ -9124,7 +9132,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{"http", "https"},
 	Title:            "Kizuna API",
-	Description:      "Kizuna (絆) connects founders in Japan's regions with mentors near them: mentor profiles by topic and area, explained matching, introductions, mentorships carried to a good ending, and a free regional community.\nErrors are RFC 9457 problem details (application/problem+json) with a stable `code`. Lists take `limit` (1–100, default 20) and an opaque `cursor` and answer `{items, nextCursor}`. Times are RFC 3339 UTC; ids are 24-hex strings.\nArea data: 市区町村・都道府県の名称、読み、位置 — code4fukui/localgovjp (CC0), originally from 国土地理院 and 地方公共団体情報システム機構; 出典：「全国地方公共団体コード」（総務省）を加工して作成; English names: Wikidata (CC0); 出典：国土地理院「全国都道府県市区町村別面積調」（令和7年10月1日時点）を加工して作成（振興局の所属）; 双葉町の位置: 「Geolonia 住所データ」株式会社Geolonia, CC BY 4.0.",
+	Description:      "Kizuna (絆) connects founders in Japan's regions with mentors near them: mentor profiles by topic and area, explained matching, introductions, mentorships carried to a good ending, and a free regional community.\nErrors are RFC 9457 problem details (application/problem+json) with a stable `code`. Lists take `limit` (1–100, default 20) and an opaque `cursor` and answer `{items, nextCursor}`, `nextCursor` absent on the last page. Times are RFC 3339 UTC; ids are 24-hex strings.\nArea data: 市区町村・都道府県の名称、読み、位置 — code4fukui/localgovjp (CC0), originally from 国土地理院 and 地方公共団体情報システム機構; 出典：「全国地方公共団体コード」（総務省）を加工して作成; English names: Wikidata (CC0); 出典：国土地理院「全国都道府県市区町村別面積調」（令和7年10月1日時点）を加工して作成（振興局の所属）; 双葉町の位置: 「Geolonia 住所データ」株式会社Geolonia, CC BY 4.0.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -41,8 +41,9 @@ type CommunityView struct {
 
 // CommunityList is a page of communities.
 type CommunityList struct {
-	Items      []CommunityView `json:"items"`
-	NextCursor string          `json:"nextCursor" example:"20"`
+	Items []CommunityView `json:"items"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"20"`
 }
 
 // MembershipView is the caller's membership.
@@ -73,8 +74,8 @@ type MemberView struct {
 // MemberList lists members.
 type MemberList struct {
 	Items []MemberView `json:"items"`
-	// Cursor of the next page; empty on the last.
-	NextCursor string `json:"nextCursor" example:"1764547200000.6650f0c2a1b2c3d4e5f60718"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"1764547200000.6650f0c2a1b2c3d4e5f60718"`
 }
 
 // PostRequest writes a post.
@@ -96,8 +97,9 @@ type PostView struct {
 
 // PostList is a page of posts: pinned first, then newest first.
 type PostList struct {
-	Items      []PostView `json:"items"`
-	NextCursor string     `json:"nextCursor" example:"0.673f0c2b9d1e8a0012ab3700"`
+	Items []PostView `json:"items"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"0.673f0c2b9d1e8a0012ab3700"`
 }
 
 // VenueRequest is where an in-person event happens.
@@ -154,8 +156,9 @@ type EventView struct {
 
 // EventList is a page of events.
 type EventList struct {
-	Items      []EventView `json:"items"`
-	NextCursor string      `json:"nextCursor" example:"20"`
+	Items []EventView `json:"items"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"20"`
 }
 
 // RSVPRequest answers an event.

@@ -45,8 +45,9 @@ type ConductReportView struct {
 
 // ConductReportList is a page of reports.
 type ConductReportList struct {
-	Items      []ConductReportView `json:"items"`
-	NextCursor string              `json:"nextCursor" example:"673f0c2b9d1e8a0012ab3900"`
+	Items []ConductReportView `json:"items"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3900"`
 }
 
 func hexOfPtr(id *bson.ObjectID) string {

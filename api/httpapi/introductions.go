@@ -78,8 +78,9 @@ type IntroductionView struct {
 
 // IntroductionList is a page of introductions.
 type IntroductionList struct {
-	Items      []IntroductionView `json:"items"`
-	NextCursor string             `json:"nextCursor" example:"673f0c2b9d1e8a0012ab3510"`
+	Items []IntroductionView `json:"items"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3510"`
 }
 
 // people looks up display names (one query for a page of views).

@@ -97,8 +97,9 @@ type MatchRequestResponse struct {
 
 // MatchRequestList is a page of match requests.
 type MatchRequestList struct {
-	Items      []MatchRequestView `json:"items"`
-	NextCursor string             `json:"nextCursor" example:"673f0c2b9d1e8a0012ab3500"`
+	Items []MatchRequestView `json:"items"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3500"`
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -44,8 +44,8 @@ type MentorSearchItem struct {
 // MentorSearchResponse is a page of mentors.
 type MentorSearchResponse struct {
 	Items []MentorSearchItem `json:"items"`
-	// Pass as cursor= for the next page; empty on the last page.
-	NextCursor string `json:"nextCursor" example:"eyJtIjoxLCJkIjoxMTIuNCwiaSI6IjY3M2YwYzJiOWQxZThhMDAxMmFiMzRjZCJ9"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"eyJtIjoxLCJkIjoxMTIuNCwiaSI6IjY3M2YwYzJiOWQxZThhMDAxMmFiMzRjZCJ9"`
 }
 
 // MentorPublicView is a mentor's public profile.

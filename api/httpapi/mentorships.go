@@ -50,8 +50,9 @@ type MentorshipView struct {
 
 // MentorshipList is a page of mentorships.
 type MentorshipList struct {
-	Items      []MentorshipView `json:"items"`
-	NextCursor string           `json:"nextCursor" example:"673f0c2b9d1e8a0012ab3510"`
+	Items []MentorshipView `json:"items"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3510"`
 }
 
 // TouchpointRequest records a contact.
@@ -77,8 +78,9 @@ type TouchpointView struct {
 
 // TouchpointList is a page of touchpoints.
 type TouchpointList struct {
-	Items      []TouchpointView `json:"items"`
-	NextCursor string           `json:"nextCursor" example:"673f0c2b9d1e8a0012ab3520"`
+	Items []TouchpointView `json:"items"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3520"`
 }
 
 // CompleteRequest completes a mentorship with a reflection.

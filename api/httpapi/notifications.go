@@ -39,8 +39,8 @@ type NotificationRefs struct {
 // NotificationListResponse is a page of the caller's inbox.
 type NotificationListResponse struct {
 	Items []NotificationView `json:"items"`
-	// Pass as cursor= for the next page; empty on the last page.
-	NextCursor string `json:"nextCursor" example:"Z0Gj8J0eigASqzTv"`
+	// Pass as cursor= for the next page; absent on the last page.
+	NextCursor string `json:"nextCursor,omitempty" example:"Z0Gj8J0eigASqzTv"`
 	// All of the caller's unread notifications, whatever the filter and page.
 	UnreadCount int64 `json:"unreadCount" example:"3"`
 }
