@@ -214,7 +214,9 @@ func TestContractSweep(t *testing.T) {
 				u = o.urlWith(super.ID)
 			}
 			token := super.Access
-			if o.method == http.MethodGet && o.path == "/v1/me" {
+			if o.method == http.MethodGet && o.path == "/v1/me" || strings.HasPrefix(o.path, "/v1/me/roles") {
+				// The admin holds every role: taking one again changes nothing
+				// and needs no database, so ask as someone to be read.
 				token = stranger
 			}
 			p := ta.in(t).do(req{method: o.method, path: u, token: token, body: o.exampleBody()}).

@@ -4323,6 +4323,189 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/me/roles": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Adds founder or mentor to the caller's roles (idempotent): a founder who starts mentoring, or an account made without a role. Next: PUT /v1/me/mentor-profile or /v1/me/founder-profile. Organizer is granted by an admin.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "me"
+                ],
+                "summary": "Take up a role",
+                "operationId": "addMyRole",
+                "parameters": [
+                    {
+                        "description": "The role",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.MyRoleRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Me"
+                        }
+                    },
+                    "400": {
+                        "description": "role_not_self_service, malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "unauthenticated",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "body_too_large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "unsupported_media_type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/me/roles/{role}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Removes founder or mentor from the caller's roles (idempotent). Nothing ends silently: while the caller has active mentorships in that role it answers 409 active_mentorships. Dropping mentor pauses the mentor profile (acceptingRequests false; it keeps its history, and PUT /v1/me/mentor-profile turns it back on after taking the role again).",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "me"
+                ],
+                "summary": "Drop a role",
+                "operationId": "removeMyRole",
+                "parameters": [
+                    {
+                        "enum": [
+                            "founder",
+                            "mentor"
+                        ],
+                        "type": "string",
+                        "description": "founder or mentor",
+                        "name": "role",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Me"
+                        }
+                    },
+                    "400": {
+                        "description": "role_not_self_service",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "unauthenticated",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "active_mentorships",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/mentors": {
             "get": {
                 "security": [
@@ -7449,6 +7632,17 @@ const docTemplate = `{
                     ],
                     "example": "ja"
                 },
+                "nextSteps": {
+                    "description": "What to do next; only while the account has neither founder nor mentor.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "Choose what you are here for: POST /v1/me/roles {\"role\":\"founder\"} to find mentors",
+                        " or {\"role\":\"mentor\"} to help founders"
+                    ]
+                },
                 "phone": {
                     "type": "string",
                     "example": "090-1234-5678"
@@ -8309,6 +8503,20 @@ const docTemplate = `{
                     "description": "Hokkaido only: the 振興局.",
                     "type": "string",
                     "example": "石狩振興局"
+                }
+            }
+        },
+        "httpapi.MyRoleRequest": {
+            "type": "object",
+            "properties": {
+                "role": {
+                    "type": "string",
+                    "maxLength": 16,
+                    "enum": [
+                        "founder",
+                        "mentor"
+                    ],
+                    "example": "mentor"
                 }
             }
         },

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,7 +21,12 @@ type Me struct {
 	Preferences NotificationPrefs `json:"preferences"`
 	CreatedAt   time.Time         `json:"createdAt" example:"2026-11-23T10:00:00Z"`
 	UpdatedAt   time.Time         `json:"updatedAt" example:"2026-11-23T10:00:00Z"`
+	// What to do next; only while the account has neither founder nor mentor.
+	NextSteps []string `json:"nextSteps,omitempty" example:"Choose what you are here for: POST /v1/me/roles {\"role\":\"founder\"} to find mentors, or {\"role\":\"mentor\"} to help founders"`
 }
+
+// noRoleNextStep tells an account without founder or mentor how to choose.
+const noRoleNextStep = `Choose what you are here for: POST /v1/me/roles {"role":"founder"} to find mentors, or {"role":"mentor"} to help founders`
 
 // NotificationPrefs are the caller's notification choices.
 type NotificationPrefs struct {
@@ -56,7 +62,13 @@ func meView(u accounts.User) Me {
 	for i, r := range u.Roles {
 		roles[i] = string(r)
 	}
+	slices.Sort(roles) // stored in the order they were taken up
+	var next []string
+	if !u.HasRole(accounts.RoleFounder) && !u.HasRole(accounts.RoleMentor) {
+		next = []string{noRoleNextStep}
+	}
 	return Me{
+		NextSteps:   next,
 		ID:          u.ID.Hex(),
 		Email:       u.Email,
 		DisplayName: u.DisplayName,

@@ -177,6 +177,8 @@ func NewHandler(d Deps) http.Handler {
 	authed.GET("/me", s.getMe)
 	authed.PATCH("/me", s.updateMe)
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
+	authed.POST("/me/roles", s.addMyRole)
+	authed.DELETE("/me/roles/:role", s.removeMyRole)
 
 	authed.GET("/me/mentor-profile", requireRole(accounts.RoleMentor), s.getMyMentorProfile)
 	authed.PUT("/me/mentor-profile", requireRole(accounts.RoleMentor), s.putMyMentorProfile)

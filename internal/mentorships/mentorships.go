@@ -74,6 +74,7 @@ var (
 type Users interface {
 	Get(ctx context.Context, id bson.ObjectID) (accounts.User, error)
 	GetMany(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]accounts.User, error)
+	RemoveOwnRole(ctx context.Context, p accounts.Principal, role accounts.Role) (accounts.User, error)
 }
 
 // Notifier delivers in-app notifications.
