@@ -496,12 +496,20 @@ func (r *embeddedReader) findOr(ctx context.Context, coll, table string, q readQ
 	if !q.proj.keeps("_id") {
 		return nil, errUnsupported // the union needs the ids
 	}
+	// The union is sorted here: branches keep the fields the sort reads.
+	projectLater := false
+	for _, k := range q.sort {
+		projectLater = projectLater || !q.proj.keeps(k.parts[0])
+	}
 	seen := map[string]bool{}
 	var out []bson.Raw
 	for _, b := range q.or {
 		sub := q
 		sub.conds = append(slices.Clone(q.conds), b...)
 		sub.or = nil
+		if projectLater {
+			sub.proj = projection{}
+		}
 		docs, err := r.findAnd(ctx, coll, table, sub)
 		if err != nil {
 			return nil, err
@@ -519,6 +527,11 @@ func (r *embeddedReader) findOr(ctx context.Context, coll, table string, q readQ
 	}
 	if q.limit > 0 && int64(len(out)) > q.limit {
 		out = out[:q.limit]
+	}
+	if projectLater {
+		for i, d := range out {
+			out[i] = project(d, q.proj)
+		}
 	}
 	return out, nil
 }
@@ -684,9 +697,9 @@ func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q rea
 			}
 			prev = append(prev[:0], doc...)
 		}
-		if projectLater {
+		if projectLater && p.sorted {
 			doc = project(doc, q.proj)
-		}
+		} // else projected after sorting in Go, which may read a dropped field
 		matched++
 		if emit != nil && p.sorted {
 			if err := emit(doc); err != nil {
@@ -709,6 +722,11 @@ func (r *embeddedReader) run(ctx context.Context, table string, p sqlPlan, q rea
 	}
 	if q.limit > 0 && int64(len(out)) > q.limit {
 		out = out[:q.limit]
+	}
+	if projectLater && !p.sorted {
+		for i, d := range out {
+			out[i] = project(d, q.proj)
+		}
 	}
 	if emit != nil {
 		for _, d := range out {
