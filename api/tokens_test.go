@@ -123,3 +123,30 @@ func TestAccessTokenExpiresAfterUse(t *testing.T) {
 	ta.clock.Advance(16 * time.Minute)
 	ta.get("/v1/me", u.Access).wantProblem(http.StatusUnauthorized, "unauthenticated")
 }
+
+// A session that is signed out ends at once, its access token included (not
+// when the token expires), here and after a restart; a password change ends
+// every other session the same way and keeps the one that made it.
+func TestSignedOutSessionsEndAtOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	clock := newFakeClock()
+	ta := openTestApp(t, dir, clock)
+	u := ta.signUp("退出", "founder")
+	phone := ta.login(u.Email, testPassword)
+	laptop := ta.login(u.Email, testPassword)
+
+	ta.post("/v1/auth/logout", "", map[string]string{"refreshToken": u.Refresh}).want(http.StatusNoContent)
+	ta.get("/v1/me", u.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	ta.get("/v1/me", phone.Access).want(http.StatusOK)
+
+	ta.post("/v1/me/password", phone.Access, map[string]string{"currentPassword": testPassword, "newPassword": "another-long-passphrase"}).want(http.StatusNoContent)
+	ta.get("/v1/me", laptop.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	ta.get("/v1/me", phone.Access).want(http.StatusOK)
+	ta.close()
+
+	again := openTestApp(t, dir, clock)
+	again.get("/v1/me", u.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	again.get("/v1/me", laptop.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	again.get("/v1/me", phone.Access).want(http.StatusOK)
+}

@@ -880,7 +880,7 @@ const docTemplate = `{
         },
         "/v1/auth/logout": {
             "post": {
-                "description": "Revokes the refresh token's whole family. Idempotent: an unknown or revoked token also gets 204. The access token stays valid until it expires (at most 15 minutes); clients drop it.",
+                "description": "Revokes the refresh token's whole family. Idempotent: an unknown or revoked token also gets 204. The session's access tokens stop working at once (401 session_ended), on every instance (others within the directory sync, about 2 s).",
                 "consumes": [
                     "application/json"
                 ],
@@ -4238,7 +4238,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Needs the current password. Every other session is signed out (their refresh tokens stop working); this session continues.",
+                "description": "Needs the current password. Every other session is signed out at once (their refresh and access tokens stop working: 401 session_ended); this session continues.",
                 "consumes": [
                     "application/json"
                 ],

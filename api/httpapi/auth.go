@@ -169,7 +169,7 @@ func (s *Server) refresh(c *gin.Context) {
 // logout godoc
 //
 //	@Summary		Sign out
-//	@Description	Revokes the refresh token's whole family. Idempotent: an unknown or revoked token also gets 204. The access token stays valid until it expires (at most 15 minutes); clients drop it.
+//	@Description	Revokes the refresh token's whole family. Idempotent: an unknown or revoked token also gets 204. The session's access tokens stop working at once (401 session_ended), on every instance (others within the directory sync, about 2 s).
 //	@ID				logout
 //	@Tags			auth
 //	@Accept			json

@@ -98,8 +98,11 @@ var (
 	ErrEmailTaken          = apperr.New(apperr.Conflict, "email_taken", "an account with this e-mail address already exists")
 	ErrInvalidCredentials  = apperr.New(apperr.Unauthenticated, "invalid_credentials", "the e-mail address or password is wrong")
 	ErrInvalidRefreshToken = apperr.New(apperr.Unauthenticated, "invalid_refresh_token", "the refresh token is unknown, expired or revoked; sign in again")
-	ErrRefreshTokenReused  = apperr.New(apperr.Unauthenticated, "refresh_token_reused", "this refresh token was already used; every session of its family is now revoked, sign in again")
-	ErrSuspended           = apperr.New(apperr.Forbidden, "account_suspended", "this account is suspended")
+	// ErrSessionEnded: the access token's session was signed out (logout,
+	// password change, a reused refresh token) before the token expired.
+	ErrSessionEnded       = apperr.New(apperr.Unauthenticated, "session_ended", "this session was signed out; sign in again")
+	ErrRefreshTokenReused = apperr.New(apperr.Unauthenticated, "refresh_token_reused", "this refresh token was already used; every session of its family is now revoked, sign in again")
+	ErrSuspended          = apperr.New(apperr.Forbidden, "account_suspended", "this account is suspended")
 )
 
 // Config configures the service.
@@ -131,6 +134,7 @@ type Service struct {
 	log         *slog.Logger
 	dummyHash   string // verified against when the e-mail is unknown, to equalize timing
 	directory   directory
+	revoked     revokedSessions // sessions ended within the access-token lifetime
 	onChange    func(User)
 	onActivity  func(context.Context, map[bson.ObjectID]time.Time) error
 	activity    activity
@@ -199,6 +203,10 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		if err := c.EnsureIndexes(ctx, mongodb.Index("at").Times("at")); err != nil {
 			return nil, err
 		}
+	}
+	// Sessions revoked before a restart still refuse their access tokens.
+	if err := s.loadRevocations(ctx, s.now().Add(-AccessTokenTTL)); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -443,13 +451,15 @@ func (s *Service) findRefreshToken(ctx context.Context, raw string) (refreshToke
 
 // revokeFamily records the revocation; revoking twice is a no-op.
 func (s *Service) revokeFamily(ctx context.Context, familyID string, userID bson.ObjectID, reason string) error {
+	now := s.now()
 	_, err := s.revocations.InsertOne(ctx, bson.D{
 		{Key: "_id", Value: familyID}, {Key: "userId", Value: userID},
-		{Key: "reason", Value: reason}, {Key: "at", Value: s.now()},
+		{Key: "reason", Value: reason}, {Key: "at", Value: now},
 	})
 	if err != nil && !mongodb.IsDuplicateKey(err) {
 		return fmt.Errorf("revoke session: %w", err)
 	}
+	s.revoked.add(familyID, now) // its access tokens stop at once
 	return nil
 }
 
@@ -678,14 +688,26 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if st.suspended {
 		return Principal{}, ErrSuspended
 	}
+	if claims.SessionID != "" && s.revoked.has(claims.SessionID) {
+		return Principal{}, ErrSessionEnded
+	}
 	return Principal{UserID: id, Roles: st.roles, Locale: st.locale, SessionID: claims.SessionID}, nil
 }
 
 // SyncDirectory reloads users changed since the last sync. It re-reads a short
 // overlap so that writes stamped by a slightly slower clock are not missed.
 func (s *Service) SyncDirectory(ctx context.Context) error {
-	users, err := s.ChangedSince(ctx, s.directory.watermark().Add(-30*time.Second))
+	since := s.directory.watermark().Add(-30 * time.Second)
+	users, err := s.ChangedSince(ctx, since)
 	if err != nil {
+		return err
+	}
+	// Other instances' logouts; the overlap re-reads a few, harmlessly.
+	from := s.now().Add(-AccessTokenTTL)
+	if since.After(from) {
+		from = since
+	}
+	if err := s.loadRevocations(ctx, from); err != nil {
 		return err
 	}
 	for _, u := range users {
