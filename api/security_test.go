@@ -180,9 +180,11 @@ func routeRules() map[string]routeRule {
 		"GET /v1/areas/municipalities":                   {public: true, path: fixed("/v1/areas/municipalities")},
 		"GET /v1/areas/municipalities/:code":             {public: true, path: fixed("/v1/areas/municipalities/01101")},
 
-		"GET /v1/me":           {openTo: "the caller's own account", path: fixed("/v1/me")},
-		"PATCH /v1/me":         {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"locale": "ja"}},
-		"POST /v1/me/password": {openTo: "the caller's own password", path: fixed("/v1/me/password"), body: map[string]any{"currentPassword": "x", "newPassword": "y"}},
+		"GET /v1/me":                {openTo: "the caller's own account", path: fixed("/v1/me")},
+		"PATCH /v1/me":              {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"locale": "ja"}},
+		"POST /v1/me/password":      {openTo: "the caller's own password", path: fixed("/v1/me/password"), body: map[string]any{"currentPassword": "x", "newPassword": "y"}},
+		"POST /v1/me/roles":         {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles"), body: map[string]any{"role": "founder"}},
+		"DELETE /v1/me/roles/:role": {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles/founder")},
 
 		"GET /v1/me/mentor-profile":  {role: plainToken, path: fixed("/v1/me/mentor-profile")},
 		"PUT /v1/me/mentor-profile":  {role: plainToken, path: fixed("/v1/me/mentor-profile"), body: mentorProfile("01101")},
