@@ -214,6 +214,7 @@ type req struct {
 	body    any // marshalled to JSON unless a string or []byte
 	token   string
 	headers map[string]string
+	from    string // the client address (host:port); httptest's 192.0.2.1:1234 when empty
 }
 
 // do serves one request through the real router and validates the response
@@ -246,6 +247,9 @@ func (ta *testApp) do(r req) *response {
 	}
 	for k, v := range r.headers {
 		hr.Header.Set(k, v)
+	}
+	if r.from != "" {
+		hr.RemoteAddr = r.from
 	}
 	rec := httptest.NewRecorder()
 	ta.app.handler.ServeHTTP(rec, hr)

@@ -17,12 +17,14 @@ func wantRateLimited(t *testing.T, res *response) {
 	}
 }
 
-// Sign-in and sign-up attempts on one e-mail are limited whatever address
-// they come from (here the per-address limit is out of reach); other
-// e-mails are not held back.
+// Sign-in and sign-up attempts on one e-mail are limited per address (here
+// the per-address limit of all e-mails is out of reach), so wrong passwords
+// from one address do not lock the owner out from theirs; from many
+// addresses together (a botnet) ten times as many are allowed, then no more.
+// Other e-mails are not held back.
 func TestRateLimitPerEmail(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t, func(c *config) { c.AuthEmailPerMinute = 4 }) // bursts of 2
+	ta := newTestApp(t, func(c *config) { c.AuthEmailPerMinute = 4 }) // bursts of 2; 40 a minute, bursts of 20, from all addresses
 	victim := ta.signUp("狙われる人", "founder")                           // one attempt on the e-mail
 	ta.post("/v1/auth/login", "", map[string]string{"email": victim.Email, "password": "wrong-guess-1"}).
 		wantProblem(http.StatusUnauthorized, "invalid_credentials")
@@ -30,11 +32,30 @@ func TestRateLimitPerEmail(t *testing.T) {
 	wantRateLimited(t, ta.post("/v1/auth/login", "", map[string]string{"email": "  " + strings.ToUpper(victim.Email), "password": "wrong-guess-2"}))
 	wantRateLimited(t, ta.post("/v1/auth/login", "", map[string]string{"email": victim.Email, "password": testPassword}))
 	wantRateLimited(t, ta.post("/v1/auth/register", "", map[string]any{"email": victim.Email, "password": testPassword, "displayName": "x", "roles": []string{}}))
-	// Someone else signs in from the same address.
+	// The owner, at home, signs in.
+	home := "198.51.100.7:5000"
+	ta.do(req{method: http.MethodPost, path: "/v1/auth/login", from: home, body: map[string]string{"email": victim.Email, "password": testPassword}}).want(http.StatusOK)
+	// Someone else signs in from the attacker's address.
 	other := ta.signUp("別の人", "mentor")
 	ta.login(other.Email, testPassword)
 	// The victim's own session is untouched.
 	ta.get("/v1/me", victim.Access).want(http.StatusOK)
+
+	// Guesses from many addresses: the account's own limit stops them.
+	limited := 0
+	for i := range 40 {
+		res := ta.do(req{method: http.MethodPost, path: "/v1/auth/login", from: "203.0.113." + strconv.Itoa(i) + ":4000",
+			body: map[string]string{"email": victim.Email, "password": "botnet-guess"}})
+		if res.Code == http.StatusTooManyRequests {
+			wantRateLimited(t, res)
+			limited++
+			continue
+		}
+		res.wantProblem(http.StatusUnauthorized, "invalid_credentials")
+	}
+	if limited < 15 {
+		t.Fatalf("%d of 40 guesses from 40 addresses were limited, want most past the account's burst of 20", limited)
+	}
 }
 
 // Writes are limited per signed-in user; reads and other users are not.

@@ -85,7 +85,7 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@Router			/v1/auth/register [post]
 func (s *Server) register(c *gin.Context) {
 	var req RegisterRequest
-	if !s.decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
+	if !s.decodeJSON(c, &req) || !s.emailLimits.allow(c, req.Email) {
 		return
 	}
 	roles := make([]accounts.Role, len(req.Roles))
@@ -124,7 +124,7 @@ func (s *Server) register(c *gin.Context) {
 //	@Router			/v1/auth/login [post]
 func (s *Server) login(c *gin.Context) {
 	var req LoginRequest
-	if !s.decodeJSON(c, &req) || !s.emailLimiter.byEmail(c, req.Email) {
+	if !s.decodeJSON(c, &req) || !s.emailLimits.allow(c, req.Email) {
 		return
 	}
 	u, pair, err := s.accounts.Login(c, req.Email, req.Password)

@@ -108,9 +108,30 @@ func (l *keyedLimiter) writesByUser(c *gin.Context) {
 	}
 }
 
-// byEmail limits attempts on one account, whatever address they come from
-// (a botnet guessing one person's password). Variants of an address count as
-// the one account they name.
-func (l *keyedLimiter) byEmail(c *gin.Context, email string) bool {
-	return l.allow(c, accounts.NormalizeEmail(email))
+// emailLimits bound sign-in and sign-up attempts on one account. Per
+// account and client address at the configured rate, so wrong passwords from
+// one address cannot lock the owner out from theirs; and per account from
+// all addresses together at accountFactor times that (a botnet guessing one
+// person's password). Variants of an e-mail count as the one account.
+type emailLimits struct {
+	perAddress, all *keyedLimiter
+}
+
+// accountFactor: how many addresses' worth of attempts one account takes.
+const accountFactor = 10
+
+func newEmailLimits(perMinute float64) emailLimits {
+	if perMinute <= 0 {
+		perMinute = defaultAuthEmailPerMinute
+	}
+	msg := "too many attempts for this e-mail address; wait a little and try again"
+	return emailLimits{
+		perAddress: newKeyedLimiter(perMinute, 0, 0, msg),
+		all:        newKeyedLimiter(perMinute*accountFactor, 0, 0, msg),
+	}
+}
+
+func (l emailLimits) allow(c *gin.Context, email string) bool {
+	account := accounts.NormalizeEmail(email)
+	return l.perAddress.allow(c, account+" "+clientAddress(c)) && l.all.allow(c, account)
 }

@@ -101,7 +101,7 @@ type Server struct {
 	coverage       *coverage.Service
 	idempotency    *idempotency.Service
 	// Attempts on one account by e-mail, for sign-up and sign-in.
-	emailLimiter *keyedLimiter
+	emailLimits emailLimits
 	// The declared limits of request bodies (see checkLimits).
 	limits *validator.Validate
 }
@@ -124,9 +124,8 @@ func NewHandler(d Deps) http.Handler {
 		onActivity:     d.OnActivity,
 		coverage:       d.Coverage,
 		idempotency:    d.Idempotency,
-		emailLimiter: newKeyedLimiter(d.AuthEmailPerMinute, 0, defaultAuthEmailPerMinute,
-			"too many attempts for this e-mail address; wait a little and try again"),
-		limits: newLimitChecker(),
+		emailLimits:    newEmailLimits(d.AuthEmailPerMinute),
+		limits:         newLimitChecker(),
 	}
 	log := d.Logger
 	if log == nil {
