@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -362,4 +363,29 @@ func TestRetentionPrunesExpiredSessions(t *testing.T) {
 	if !strings.Contains(string(metrics), `kizuna_retention_deleted_total{kind="refresh_tokens"} 2`) {
 		t.Errorf("retention not counted in /metrics")
 	}
+}
+
+// An e-mail typed in full-width (a Japanese IME) is the same account as its
+// ASCII spelling: one account, either spelling signs in.
+func TestFullWidthEmailIsOneAccount(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	n := emailSeq.Add(1)
+	wide := fmt.Sprintf("ｆｕｌｌ%d＠ｅｘａｍｐｌｅ．ｊｐ", n)
+	ascii := fmt.Sprintf("full%d@example.jp", n)
+	var out AuthResponseBody
+	ta.post("/v1/auth/register", "", map[string]any{"email": wide, "password": testPassword, "displayName": "全角", "roles": []string{"founder"}}).
+		want(http.StatusCreated).decode(&out)
+	if out.User.Email != ascii {
+		t.Fatalf("stored e-mail %q, want %q", out.User.Email, ascii)
+	}
+	ta.post("/v1/auth/register", "", map[string]any{"email": ascii, "password": "another-passphrase-9", "displayName": "半角", "roles": []string{"founder"}}).
+		wantProblem(http.StatusConflict, "email_taken")
+	if ta.login(ascii, testPassword).ID != out.User.ID || ta.login(wide, testPassword).ID != out.User.ID {
+		t.Fatal("the two spellings sign in to different accounts")
+	}
+	ta.post("/v1/auth/register", "", map[string]any{"email": uniqueEmail("hidden"), "password": testPassword, "displayName": "\u200b\u200b", "roles": []string{"founder"}}).
+		wantProblem(http.StatusBadRequest, "validation_failed")
+	ta.post("/v1/auth/register", "", map[string]any{"email": uniqueEmail("nul"), "password": strings.Repeat("\x00", 10), "displayName": "ヌル", "roles": []string{"founder"}}).
+		wantProblem(http.StatusBadRequest, "validation_failed")
 }

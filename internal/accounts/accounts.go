@@ -20,6 +20,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -226,7 +228,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 	email := normalizeEmail(in.Email)
 	checkEmail(&v, "email", email)
 	checkPassword(&v, "password", in.Password, email)
-	name := strings.TrimSpace(in.DisplayName)
+	name := canonicalName(in.DisplayName)
 	checkDisplayName(&v, "displayName", name)
 	roles := make([]Role, 0, len(in.Roles)+1)
 	for _, r := range in.Roles {
@@ -610,7 +612,7 @@ func (s *Service) Update(ctx context.Context, id bson.ObjectID, in UpdateInput) 
 	var v apperr.Validation
 	set := bson.D{}
 	if in.DisplayName != nil {
-		name := strings.TrimSpace(*in.DisplayName)
+		name := canonicalName(*in.DisplayName)
 		checkDisplayName(&v, "displayName", name)
 		set = append(set, bson.E{Key: "displayName", Value: name})
 	}
@@ -823,8 +825,11 @@ func (d *directory) watermark() time.Time {
 // lower-cased): callers that key anything by e-mail use it too.
 func NormalizeEmail(s string) string { return normalizeEmail(s) }
 
+// normalizeEmail gives every spelling of an address one form: NFKC folds
+// full-width letters and signs (ｆｏｏ＠example.jp, typed with a Japanese IME)
+// into ASCII, then case and surrounding space go.
 func normalizeEmail(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
+	return strings.ToLower(strings.TrimSpace(norm.NFKC.String(s)))
 }
 
 func checkEmail(v *apperr.Validation, field, email string) {
@@ -850,7 +855,31 @@ func checkDisplayName(v *apperr.Validation, field, name string) {
 		v.Add(field, "must be at most 50 characters")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
 		v.Add(field, "must not contain control characters")
+	case strings.IndexFunc(name, isHiddenFormat) >= 0:
+		v.Add(field, "must not contain invisible formatting characters (zero-width spaces, direction overrides)")
+	case strings.IndexFunc(name, isVisible) < 0:
+		v.Add(field, "must contain a visible character")
 	}
+}
+
+// canonicalName is the stored form of a display name: NFC, so one name is
+// one sequence of code points however it was typed, without surrounding
+// space.
+func canonicalName(s string) string {
+	return strings.TrimSpace(norm.NFC.String(s))
+}
+
+// isHiddenFormat reports the format characters (Unicode Cf) that hide or
+// reorder text: a name of zero-width spaces, or one that a right-to-left
+// override shows reversed, impersonates. The zero-width joiner stays: emoji
+// sequences (family, flags of professions) need it.
+func isHiddenFormat(r rune) bool {
+	return unicode.Is(unicode.Cf, r) && r != '\u200d'
+}
+
+// isVisible reports a character that shows as something.
+func isVisible(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
 }
 
 func checkLocale(v *apperr.Validation, field, locale string) {

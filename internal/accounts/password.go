@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -53,6 +54,12 @@ func checkPassword(v interface{ Add(string, string) }, field, password, email st
 		v.Add(field, fmt.Sprintf("must be at least %d characters", MinPasswordLen))
 	case n > MaxPasswordLen:
 		v.Add(field, fmt.Sprintf("must be at most %d characters", MaxPasswordLen))
+	case strings.IndexFunc(password, unicode.IsControl) >= 0:
+		// NUL and other control characters cannot be typed, and some
+		// clients and libraries cut a string at the first NUL.
+		v.Add(field, "must not contain control characters")
+	case strings.TrimSpace(password) == "":
+		v.Add(field, "must not be only spaces")
 	case email != "" && strings.EqualFold(strings.TrimSpace(password), email):
 		v.Add(field, "must not be your e-mail address")
 	case commonPasswords[strings.ToLower(password)]:
