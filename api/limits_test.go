@@ -38,6 +38,7 @@ var bodyLimitCases = []bodyLimitCase{
 	{httpapi.RefreshRequest{}, http.MethodPost, "/v1/auth/refresh", nil},
 	{httpapi.UpdateMeRequest{}, http.MethodPatch, "/v1/me", allToken},
 	{httpapi.ChangePasswordRequest{}, http.MethodPost, "/v1/me/password", allToken},
+	{httpapi.MyRoleRequest{}, http.MethodPost, "/v1/me/roles", allToken},
 	{httpapi.MentorProfileRequest{}, http.MethodPut, "/v1/me/mentor-profile", allToken},
 	{httpapi.FounderProfileRequest{}, http.MethodPut, "/v1/me/founder-profile", allToken},
 	{httpapi.MatchRequestRequest{}, http.MethodPost, "/v1/match-requests", allToken},
