@@ -23,6 +23,7 @@ type secWorld struct {
 
 	requestID, pendingRequestID, pendingIntroID, mentorshipID string
 	communityID, eventID, postID, notificationID, reportID    string
+	founderSession                                            string
 
 	// Private strings of the world: none may reach the outsider.
 	secrets []string
@@ -92,6 +93,14 @@ func newSecWorld(t *testing.T) *secWorld {
 	ta.post("/v1/reports", w.mentor.Access, map[string]string{"postId": w.postID, "reason": "other", "detail": secReportDetail}).
 		want(http.StatusCreated).decode(&report)
 	w.reportID = report.ID
+
+	var sessions struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	ta.get("/v1/me/sessions", w.founder.Access).want(http.StatusOK).decode(&sessions)
+	w.founderSession = sessions.Items[0].ID
 
 	w.outsider = ta.signUp("部外者", "founder", "mentor")
 	ta.put("/v1/me/founder-profile", w.outsider.Access, founderProfile("01101")).want(http.StatusCreated)
@@ -180,11 +189,14 @@ func routeRules() map[string]routeRule {
 		"GET /v1/areas/municipalities":                   {public: true, path: fixed("/v1/areas/municipalities")},
 		"GET /v1/areas/municipalities/:code":             {public: true, path: fixed("/v1/areas/municipalities/01101")},
 
-		"GET /v1/me":                {openTo: "the caller's own account", path: fixed("/v1/me")},
-		"PATCH /v1/me":              {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"locale": "ja"}},
-		"POST /v1/me/password":      {openTo: "the caller's own password", path: fixed("/v1/me/password"), body: map[string]any{"currentPassword": "x", "newPassword": "y"}},
-		"POST /v1/me/roles":         {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles"), body: map[string]any{"role": "founder"}},
-		"DELETE /v1/me/roles/:role": {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles/founder")},
+		"GET /v1/me":                 {openTo: "the caller's own account", path: fixed("/v1/me")},
+		"PATCH /v1/me":               {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"locale": "ja"}},
+		"POST /v1/me/password":       {openTo: "the caller's own password", path: fixed("/v1/me/password"), body: map[string]any{"currentPassword": "x", "newPassword": "y"}},
+		"POST /v1/me/roles":          {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles"), body: map[string]any{"role": "founder"}},
+		"DELETE /v1/me/roles/:role":  {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles/founder")},
+		"GET /v1/me/sessions":        {openTo: "the caller's own sessions", path: fixed("/v1/me/sessions")},
+		"DELETE /v1/me/sessions/:id": {owned: true, path: func(w *secWorld) string { return "/v1/me/sessions/" + w.founderSession }},
+		"POST /v1/auth/logout-all":   {openTo: "the caller's own sessions", path: fixed("/v1/auth/logout-all")},
 
 		"GET /v1/me/mentor-profile":  {role: plainToken, path: fixed("/v1/me/mentor-profile")},
 		"PUT /v1/me/mentor-profile":  {role: plainToken, path: fixed("/v1/me/mentor-profile"), body: mentorProfile("01101")},

@@ -150,3 +150,58 @@ func TestSignedOutSessionsEndAtOnce(t *testing.T) {
 	again.get("/v1/me", laptop.Access).wantProblem(http.StatusUnauthorized, "session_ended")
 	again.get("/v1/me", phone.Access).want(http.StatusOK)
 }
+
+// A member sees their sessions (which program, from where, which is this
+// one), signs one out, or all of them.
+func TestSessionsListedAndEnded(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	u := ta.signUp("端末", "founder")
+	loginFrom := func(agent, addr string) account {
+		var out AuthResponseBody
+		ta.do(req{method: http.MethodPost, path: "/v1/auth/login", from: addr, headers: map[string]string{"User-Agent": agent},
+			body: map[string]string{"email": u.Email, "password": testPassword}}).want(http.StatusOK).decode(&out)
+		return account{ID: out.User.ID, Email: u.Email, Access: out.Tokens.AccessToken, Refresh: out.Tokens.RefreshToken}
+	}
+	ta.clock.Advance(time.Minute)
+	phone := loginFrom("Kizuna/1.4 (iPhone)", "203.0.113.5:40000")
+	ta.clock.Advance(time.Minute)
+	laptop := loginFrom("Mozilla/5.0 (X11; Linux)", "198.51.100.9:50000")
+
+	type session struct {
+		ID, UserAgent, Address string
+		Current                bool
+		LastUsedAt             time.Time
+	}
+	list := func(a account) []session {
+		var out struct{ Items []session }
+		ta.get("/v1/me/sessions", a.Access).want(http.StatusOK).decode(&out)
+		return out.Items
+	}
+	got := list(phone)
+	if len(got) != 3 || got[0].UserAgent != "Mozilla/5.0 (X11; Linux)" || got[0].Address != "198.51.100.9" || got[0].Current ||
+		got[1].UserAgent != "Kizuna/1.4 (iPhone)" || !got[1].Current {
+		t.Fatalf("sessions seen from the phone: %+v", got)
+	}
+	// The phone signs the laptop out.
+	ta.do(req{method: http.MethodDelete, path: "/v1/me/sessions/" + got[0].ID, token: phone.Access}).want(http.StatusNoContent)
+	ta.get("/v1/me", laptop.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": laptop.Refresh}).wantProblem(http.StatusUnauthorized, "invalid_refresh_token")
+	if n := len(list(phone)); n != 2 {
+		t.Fatalf("%d sessions after signing one out, want 2", n)
+	}
+	// Not another member's session.
+	other := ta.signUp("他人", "founder")
+	ta.do(req{method: http.MethodDelete, path: "/v1/me/sessions/" + got[1].ID, token: other.Access}).wantProblem(http.StatusNotFound, "not_found")
+	ta.get("/v1/me", phone.Access).want(http.StatusOK)
+
+	// Everywhere, this session included.
+	ta.post("/v1/auth/logout-all", phone.Access, nil).want(http.StatusNoContent)
+	for _, a := range []account{u, phone} {
+		ta.get("/v1/me", a.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	}
+	again := ta.login(u.Email, testPassword)
+	if n := len(list(again)); n != 1 {
+		t.Fatalf("%d sessions after signing out everywhere and in again, want 1", n)
+	}
+}

@@ -941,6 +941,66 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/auth/logout-all": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Ends every session of the caller, this one included (a lost phone): every refresh and access token stops working at once. Sign in again afterwards.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "auth"
+                ],
+                "summary": "Sign out everywhere",
+                "operationId": "logoutAll",
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "unauthenticated, session_ended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/auth/refresh": {
             "post": {
                 "description": "Returns a new token pair; the presented refresh token is dead afterwards. Presenting a token that was already used revokes every token of its sign-in (its family) and returns 401 refresh_token_reused.",
@@ -4475,6 +4535,138 @@ const docTemplate = `{
                     },
                     "409": {
                         "description": "active_mentorships",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/me/sessions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every active sign-in of the caller (a refresh-token family): when it began and was last used, from which program and address. Signed-out and expired ones are not listed.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "me"
+                ],
+                "summary": "The caller's sessions",
+                "operationId": "listSessions",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.SessionList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "unauthenticated, session_ended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/me/sessions/{id}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Ends one of the caller's sessions (this one included): its refresh token and access tokens stop working at once.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "me"
+                ],
+                "summary": "Sign one session out",
+                "operationId": "endSession",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Session id (from GET /v1/me/sessions)",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "unauthenticated, session_ended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found: no active session of yours with that id",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -8983,6 +9175,52 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.ComponentView"
                         }
                     ]
+                }
+            }
+        },
+        "httpapi.SessionList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.SessionView"
+                    }
+                }
+            }
+        },
+        "httpapi.SessionView": {
+            "type": "object",
+            "properties": {
+                "address": {
+                    "type": "string",
+                    "example": "203.0.113.24"
+                },
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "current": {
+                    "description": "The session of the access token making this request.",
+                    "type": "boolean",
+                    "example": true
+                },
+                "expiresAt": {
+                    "description": "Unless used again before then.",
+                    "type": "string",
+                    "example": "2026-12-30T08:15:00Z"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "Q2xJc1Z0aGVGYW1pbHk"
+                },
+                "lastUsedAt": {
+                    "type": "string",
+                    "example": "2026-11-30T08:15:00Z"
+                },
+                "userAgent": {
+                    "type": "string",
+                    "example": "Kizuna/1.4 (iPhone; iOS 19.1)"
                 }
             }
         },

@@ -92,7 +92,7 @@ func (s *Server) register(c *gin.Context) {
 	for i, r := range req.Roles {
 		roles[i] = accounts.Role(r)
 	}
-	u, pair, err := s.accounts.Register(c, accounts.RegisterInput{
+	u, pair, err := s.accounts.Register(withClient(c), accounts.RegisterInput{
 		Email: req.Email, Password: req.Password, DisplayName: req.DisplayName, Roles: roles, Locale: req.Locale,
 	})
 	if failIf(c, err) {
@@ -127,7 +127,7 @@ func (s *Server) login(c *gin.Context) {
 	if !s.decodeJSON(c, &req) || !s.emailLimits.allow(c, req.Email) {
 		return
 	}
-	u, pair, err := s.accounts.Login(c, req.Email, req.Password)
+	u, pair, err := s.accounts.Login(withClient(c), req.Email, req.Password)
 	if failIf(c, err) {
 		return
 	}
@@ -159,7 +159,7 @@ func (s *Server) refresh(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	pair, err := s.accounts.Refresh(c, req.RefreshToken)
+	pair, err := s.accounts.Refresh(withClient(c), req.RefreshToken)
 	if failIf(c, err) {
 		return
 	}

@@ -177,6 +177,9 @@ func NewHandler(d Deps) http.Handler {
 	authed.PATCH("/me", s.updateMe)
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
 	authed.POST("/me/roles", s.addMyRole)
+	authed.GET("/me/sessions", s.listSessions)
+	authed.DELETE("/me/sessions/:id", s.endSession)
+	authed.POST("/auth/logout-all", s.logoutAll)
 	authed.DELETE("/me/roles/:role", s.removeMyRole)
 
 	authed.GET("/me/mentor-profile", requireRole(accounts.RoleMentor), s.getMyMentorProfile)

@@ -356,6 +356,9 @@ type refreshToken struct {
 	UserID    bson.ObjectID `bson:"userId"`
 	IssuedAt  time.Time     `bson:"issuedAt"`
 	ExpiresAt time.Time     `bson:"expiresAt"`
+	// Who asked for it, so the owner can tell their sessions apart.
+	UserAgent string `bson:"userAgent,omitempty"`
+	Address   string `bson:"address,omitempty"`
 }
 
 func (s *Service) startSession(ctx context.Context, u User) (TokenPair, error) {
@@ -365,12 +368,15 @@ func (s *Service) startSession(ctx context.Context, u User) (TokenPair, error) {
 func (s *Service) issue(ctx context.Context, u User, familyID string) (TokenPair, error) {
 	now := s.now()
 	raw := randomToken(32)
+	client := clientOf(ctx)
 	rt := refreshToken{
 		Hash:      hashRefreshToken(raw),
 		FamilyID:  familyID,
 		UserID:    u.ID,
 		IssuedAt:  now,
 		ExpiresAt: now.Add(RefreshTokenTTL),
+		UserAgent: client.UserAgent,
+		Address:   client.Address,
 	}
 	if _, err := s.tokens.InsertOne(ctx, rt); err != nil {
 		return TokenPair{}, fmt.Errorf("insert refresh token: %w", err)
@@ -466,7 +472,7 @@ func (s *Service) revokeFamily(ctx context.Context, familyID string, userID bson
 }
 
 // revokeOtherSessions revokes every token family of the user but keep.
-func (s *Service) revokeOtherSessions(ctx context.Context, userID bson.ObjectID, keep string) error {
+func (s *Service) revokeOtherSessions(ctx context.Context, userID bson.ObjectID, keep, reason string) error {
 	// A find rather than distinct: the embedded read path answers finds.
 	cur, err := s.tokens.Find(ctx, bson.D{{Key: "userId", Value: userID}}, options.Find().SetProjection(bson.D{{Key: "familyId", Value: 1}}))
 	if err != nil {
@@ -483,7 +489,7 @@ func (s *Service) revokeOtherSessions(ctx context.Context, userID bson.ObjectID,
 			continue
 		}
 		seen[f] = true
-		if err := s.revokeFamily(ctx, f, userID, "password_changed"); err != nil {
+		if err := s.revokeFamily(ctx, f, userID, reason); err != nil {
 			return err
 		}
 	}
@@ -528,7 +534,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	}
 	u.PasswordHash, u.UpdatedAt = hash, now
 	s.remember(u)
-	return s.revokeOtherSessions(ctx, u.ID, p.SessionID)
+	return s.revokeOtherSessions(ctx, u.ID, p.SessionID, "password_changed")
 }
 
 // Empty reports whether there are no accounts at all (the demo seeds only then).
