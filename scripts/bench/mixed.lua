@@ -2,8 +2,8 @@
 --   scripts/benchseed -requests FILE
 -- one "token path" per line (founders' access tokens, places all over Japan,
 -- topic sets and radii), so no two consecutive requests of a connection ask
--- the same. The list file is the first argument after "--":
---   wrk -t2 -c32 -d10s -s scripts/bench/mixed.lua http://127.0.0.1:18090 -- mix.txt
+-- the same. The list file is the first argument after the URL:
+--   wrk -t2 -c32 -d10s -s scripts/bench/mixed.lua http://127.0.0.1:18090 mix.txt
 local reqs = {}
 local n = 0
 local i = 0

@@ -56,16 +56,18 @@ curl -sf "$BASE/readyz" >/dev/null
 "$work/benchseed" -data "$work/data" -requests "$work/mix.txt" -n "$REQUESTS"
 warm_mix "$BASE" "$work/mix.txt" "$FOUNDERS"
 
-run() { # name url [wrk args...]
-  local out="$work/$1.txt" url=$2
+run() { # name url [script [script args...]]
+  local out="$work/$1.txt" url=$2 script=()
   shift 2
-  "${wrk_pin[@]}" wrk -t2 -c32 -d"$DURATION" --latency "$@" "$url" >"$out"
+  [ $# -gt 0 ] && { script=(-s "$1")
+    shift; }
+  "${wrk_pin[@]}" wrk -t2 -c32 -d"$DURATION" --latency "${script[@]}" "$url" "$@" >"$out"
   if grep -q "Non-2xx" "$out"; then cat "$out"; echo "$1: non-2xx responses" >&2; exit 1; fi
 }
 echo "== wrk -t2 -c32 -d$DURATION: /healthz"
 run healthz "$BASE/healthz"
 echo "== wrk -t2 -c32 -d$DURATION: /v1/match-suggestions, mixed"
-run suggest "$BASE" -s scripts/bench/mixed.lua -- "$work/mix.txt"
+run suggest "$BASE" scripts/bench/mixed.lua "$work/mix.txt"
 
 rps() { awk '/^Requests\/sec/ {print $2}' "$work/$1.txt"; }
 p99() { awk '$1=="99%" {print $2}' "$work/$1.txt"; }
