@@ -95,6 +95,11 @@ type Mentor struct {
 	Introductions  int     // introductions considered for responsiveness
 	Answered       int     // of those, answered (accepted or declined)
 	MedianAnswerHr float64 // median hours to answer, over answered ones
+
+	// Summary is the public summary as the API writes it, encoded by the
+	// index's summarizer whenever the mentor changes (nil without one), so
+	// a response copies it instead of encoding it again. Never modified.
+	Summary []byte
 }
 
 // Free is the number of founders the mentor can still take.
@@ -149,11 +154,23 @@ type Index struct {
 	cells  []cell
 	cellOf map[cellKey]int32
 	flags  flagSets
+	// summarize encodes Mentor.Summary (see SetSummarizer).
+	summarize func(dst []byte, m *Mentor) []byte
+	scratch   []byte // summarize's buffer, under mu
 }
 
 // New returns an empty index over the given topic taxonomy.
 func New(tx *topics.Taxonomy) *Index {
 	return &Index{topics: tx, byID: map[bson.ObjectID]int{}, cellOf: map[cellKey]int32{}}
+}
+
+// SetSummarizer makes the index keep each mentor's public summary encoded by
+// fn in Mentor.Summary, from the next change of each mentor on: set it
+// before the first Upsert. fn appends to dst and must not keep m.
+func (ix *Index) SetSummarizer(fn func(dst []byte, m *Mentor) []byte) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.summarize = fn
 }
 
 // Len returns the number of mentors indexed.
@@ -189,6 +206,13 @@ func (ix *Index) Upsert(m Mentor) {
 // set stores e at position i with its derived fields; the caller holds mu.
 func (ix *Index) set(i int, e *entry) {
 	e.text = ix.searchText(&e.Mentor)
+	e.Summary = nil
+	if ix.summarize != nil {
+		// Encoded in a reused buffer and copied to its size: 100,000 of
+		// these stay in memory.
+		ix.scratch = ix.summarize(ix.scratch[:0], &e.Mentor)
+		e.Summary = slices.Clone(ix.scratch)
+	}
 	ix.items[i] = e
 	old := ix.hot[i]
 	h := hot{
