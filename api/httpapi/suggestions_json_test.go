@@ -214,4 +214,3 @@ func BenchmarkSuggestionsBody(b *testing.B) {
 		}
 	})
 }
-
