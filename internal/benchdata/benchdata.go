@@ -123,11 +123,27 @@ func Founders(n int) []accounts.User {
 	return users
 }
 
-// SuggestionPaths returns n request paths of GET /v1/match-suggestions, a
-// realistic mix: places drawn from places municipalities spread over all of
-// Japan (every k-th in code order), one to three random topics, and radii
-// from 10 to 200 km; deterministic for a given seed.
-func SuggestionPaths(n, places int, seed uint64) ([]string, error) {
+// SuggestionQuery is one request of the suggestions mix.
+type SuggestionQuery struct {
+	Place    areas.Municipality
+	RadiusKm int
+	Topics   []string
+}
+
+// Path is the query as a GET /v1/match-suggestions path.
+func (q SuggestionQuery) Path() string {
+	path := "/v1/match-suggestions?near=" + q.Place.Code + fmt.Sprintf("&radiusKm=%d", q.RadiusKm)
+	for _, t := range q.Topics {
+		path += "&topic=" + t
+	}
+	return path
+}
+
+// SuggestionQueries returns n queries, a realistic mix: places drawn from
+// places municipalities spread over all of Japan (every k-th in code order),
+// one to three random topics, and radii from 10 to 200 km; deterministic for
+// a given seed.
+func SuggestionQueries(n, places int, seed uint64) ([]SuggestionQuery, error) {
 	catalog, err := areas.Load()
 	if err != nil {
 		return nil, err
@@ -144,18 +160,30 @@ func SuggestionPaths(n, places int, seed uint64) ([]string, error) {
 	all := topics.New().All()
 	radii := []int{10, 20, 30, 50, 50, 80, 100, 150, 200}
 	r := rand.New(rand.NewPCG(seed, seed))
-	paths := make([]string, n)
-	for i := range paths {
-		m := spread[r.IntN(len(spread))]
-		path := "/v1/match-suggestions?near=" + m.Code + fmt.Sprintf("&radiusKm=%d", radii[r.IntN(len(radii))])
+	qs := make([]SuggestionQuery, n)
+	for i := range qs {
+		q := SuggestionQuery{Place: spread[r.IntN(len(spread))], RadiusKm: radii[r.IntN(len(radii))]}
 		seen := map[int]bool{}
 		for range 1 + r.IntN(3) {
 			if t := r.IntN(len(all)); !seen[t] {
 				seen[t] = true
-				path += "&topic=" + all[t].Slug
+				q.Topics = append(q.Topics, all[t].Slug)
 			}
 		}
-		paths[i] = path
+		qs[i] = q
+	}
+	return qs, nil
+}
+
+// SuggestionPaths returns the paths of SuggestionQueries(n, places, seed).
+func SuggestionPaths(n, places int, seed uint64) ([]string, error) {
+	qs, err := SuggestionQueries(n, places, seed)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, n)
+	for i, q := range qs {
+		paths[i] = q.Path()
 	}
 	return paths, nil
 }

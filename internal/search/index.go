@@ -153,6 +153,9 @@ type Index struct {
 	// The grid and the bitsets that ranking reads (see regions.go).
 	cells  []cell
 	cellOf map[cellKey]int32
+	// cellAt[i] is hot[i].cell, apart: counting reads it for many mentors
+	// and should not pull in a cache line of facts for each.
+	cellAt []int32
 	flags  flagSets
 	// summarize encodes Mentor.Summary (see SetSummarizer).
 	summarize func(dst []byte, m *Mentor) []byte
@@ -200,6 +203,7 @@ func (ix *Index) Upsert(m Mentor) {
 	ix.byID[m.ID] = len(ix.items)
 	ix.items = append(ix.items, nil)
 	ix.hot = append(ix.hot, hot{})
+	ix.cellAt = append(ix.cellAt, 0)
 	ix.set(len(ix.items)-1, e)
 }
 
@@ -222,6 +226,7 @@ func (ix *Index) set(i int, e *entry) {
 	}
 	ix.place(i, &old, &h, e.Point)
 	ix.hot[i] = h
+	ix.cellAt[i] = h.cell
 }
 
 // eachCovering calls fn with the position of every mentor covering a topic of
