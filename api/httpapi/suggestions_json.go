@@ -17,18 +17,37 @@ import (
 
 // Suggestions are the API's hottest response. They are written field by
 // field, in the order and form encoding/json gives SuggestionsResponse (a
-// test compares the two), from parts made ahead: each mentor's summary is
-// encoded by the index when the mentor changes (MentorSummarizer), and the
-// notes are appended from templates into the same pooled buffer.
+// test compares the two), from parts made ahead: the index keeps each
+// mentor's strings encoded (MentorSummarizer), the numbers and flags are
+// written from the mentor's fields, and the notes are appended from
+// templates into the same pooled buffer.
 
-// MentorSummarizer returns the encoder of search.Mentor.Summary: the
-// MentorSummary of a mentor as encoding/json writes it.
-func MentorSummarizer(catalog *areas.Catalog) func(dst []byte, m *search.Mentor) []byte {
-	return func(dst []byte, m *search.Mentor) []byte { return appendMentorSummary(dst, m, catalog) }
+// MentorSummarizer returns the encoder of the summary parts the mentor index
+// keeps (search.Mentor.Summary and Place): the mentor's own strings, about
+// 150 bytes, and the municipality's, shared by every mentor there.
+func MentorSummarizer(catalog *areas.Catalog) search.Summarizer {
+	var mu sync.Mutex
+	places := map[[2]string][]byte{}
+	return func(dst []byte, m *search.Mentor) ([]byte, []byte) {
+		key := [2]string{m.MunicipalityCode, m.PrefectureCode}
+		mu.Lock()
+		defer mu.Unlock()
+		place, ok := places[key]
+		if !ok {
+			place = appendSummaryPlace(nil, m, catalog)
+			places[key] = place
+		}
+		return appendSummaryOwn(dst, m), place
+	}
 }
 
 // appendMentorSummary appends what mentorSummary(m) encodes to.
 func appendMentorSummary(b []byte, m *search.Mentor, catalog *areas.Catalog) []byte {
+	return appendSummaryRest(appendSummaryPlace(appendSummaryOwn(b, m), m, catalog), m)
+}
+
+// appendSummaryOwn appends the start of the summary, up to the place.
+func appendSummaryOwn(b []byte, m *search.Mentor) []byte {
 	b = append(b, `{"id":"`...)
 	b = hex.AppendEncode(b, m.ID[:])
 	b = jsonw.String(append(b, `","displayName":`...), m.DisplayName)
@@ -40,7 +59,12 @@ func appendMentorSummary(b []byte, m *search.Mentor, catalog *areas.Catalog) []b
 	} else {
 		b = jsonw.Strings(b, m.Tags)
 	}
-	b = jsonw.String(append(b, `,"municipalityCode":`...), m.MunicipalityCode)
+	return append(b, ',')
+}
+
+// appendSummaryPlace appends the municipality and prefecture fields.
+func appendSummaryPlace(b []byte, m *search.Mentor, catalog *areas.Catalog) []byte {
+	b = jsonw.String(append(b, `"municipalityCode":`...), m.MunicipalityCode)
 	var ja, en string
 	if mu, ok := catalog.Municipality(m.MunicipalityCode); ok {
 		ja, en = mu.NameJa, mu.NameEn
@@ -48,7 +72,25 @@ func appendMentorSummary(b []byte, m *search.Mentor, catalog *areas.Catalog) []b
 	b = jsonw.String(append(b, `,"municipalityJa":`...), ja)
 	b = jsonw.String(append(b, `,"municipalityEn":`...), en)
 	b = jsonw.String(append(b, `,"prefectureCode":`...), m.PrefectureCode)
-	b = jsonw.Strings(append(b, `,"modes":`...), m.Modes.Names())
+	return append(b, ',')
+}
+
+// appendSummaryRest appends the rest of the summary: short lists, numbers
+// and flags, cheaper to write than to keep.
+func appendSummaryRest(b []byte, m *search.Mentor) []byte {
+	b = append(b, `"modes":`...)
+	if m.Modes == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, name := range m.Modes.Names() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(append(append(b, '"'), name...), '"') // constant names: nothing to escape
+		}
+		b = append(b, ']')
+	}
 	b = jsonw.Strings(append(b, `,"languages":`...), m.Languages)
 	b = jsonw.Int(append(b, `,"travelKm":`...), int(m.TravelKm))
 	b = jsonw.Bool(append(b, `,"acceptingRequests":`...), m.Accepting && m.Free() > 0)
@@ -89,7 +131,7 @@ func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byt
 		}
 		b = append(b, `{"mentor":`...)
 		if r.Mentor.Summary != nil {
-			b = append(b, r.Mentor.Summary...)
+			b = appendSummaryRest(append(append(b, r.Mentor.Summary...), r.Mentor.Place...), &r.Mentor)
 		} else { // an index without a summarizer
 			b = appendMentorSummary(b, &r.Mentor, s.areas)
 		}

@@ -96,10 +96,12 @@ type Mentor struct {
 	Answered       int     // of those, answered (accepted or declined)
 	MedianAnswerHr float64 // median hours to answer, over answered ones
 
-	// Summary is the public summary as the API writes it, encoded by the
-	// index's summarizer whenever the mentor changes (nil without one), so
-	// a response copies it instead of encoding it again. Never modified.
-	Summary []byte
+	// Summary and Place are the parts of the public summary that need
+	// escaping, encoded by the index's summarizer whenever the mentor
+	// changes (nil without one), so a response copies them instead of
+	// encoding them again. Place is shared by the mentors of one
+	// municipality. Never modified.
+	Summary, Place []byte
 }
 
 // Free is the number of founders the mentor can still take.
@@ -157,8 +159,8 @@ type Index struct {
 	// and should not pull in a cache line of facts for each.
 	cellAt []int32
 	flags  flagSets
-	// summarize encodes Mentor.Summary (see SetSummarizer).
-	summarize func(dst []byte, m *Mentor) []byte
+	// summarize encodes Mentor.Summary and Place (see SetSummarizer).
+	summarize Summarizer
 	scratch   []byte // summarize's buffer, under mu
 }
 
@@ -167,10 +169,16 @@ func New(tx *topics.Taxonomy) *Index {
 	return &Index{topics: tx, byID: map[bson.ObjectID]int{}, cellOf: map[cellKey]int32{}}
 }
 
-// SetSummarizer makes the index keep each mentor's public summary encoded by
-// fn in Mentor.Summary, from the next change of each mentor on: set it
-// before the first Upsert. fn appends to dst and must not keep m.
-func (ix *Index) SetSummarizer(fn func(dst []byte, m *Mentor) []byte) {
+// Summarizer encodes the parts of a mentor's public summary kept in the
+// index: it appends the mentor's own part to dst and returns it with the
+// part shared by every mentor of the same place (which it may keep).
+// It must not keep m.
+type Summarizer func(dst []byte, m *Mentor) (own, place []byte)
+
+// SetSummarizer makes the index keep each mentor's summary parts encoded by
+// fn in Mentor.Summary and Place, from the next change of each mentor on:
+// set it before the first Upsert.
+func (ix *Index) SetSummarizer(fn Summarizer) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.summarize = fn
@@ -210,11 +218,11 @@ func (ix *Index) Upsert(m Mentor) {
 // set stores e at position i with its derived fields; the caller holds mu.
 func (ix *Index) set(i int, e *entry) {
 	e.text = ix.searchText(&e.Mentor)
-	e.Summary = nil
+	e.Summary, e.Place = nil, nil
 	if ix.summarize != nil {
 		// Encoded in a reused buffer and copied to its size: 100,000 of
 		// these stay in memory.
-		ix.scratch = ix.summarize(ix.scratch[:0], &e.Mentor)
+		ix.scratch, e.Place = ix.summarize(ix.scratch[:0], &e.Mentor)
 		e.Summary = slices.Clone(ix.scratch)
 	}
 	ix.items[i] = e
