@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -97,6 +98,7 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 				}
 			}
 		}
+		groupsPool.Put(g)
 		kept := best.Sorted()
 		out = make([]Suggestion, 0, len(kept))
 		for _, b := range kept {
@@ -139,6 +141,11 @@ const maxLevelTopics = 5
 // floor into a far group.
 const farMarginKm = 1
 
+// groupsPool recycles the groups of rankings: their slices are a few
+// kilobytes a request, garbage the collector would otherwise chase through
+// a heap holding 100,000 mentors.
+var groupsPool = sync.Pool{New: func() any { return new(groups) }}
+
 // groups are the groups of one ranking, in the order to visit them.
 type groups struct {
 	order    []group
@@ -166,7 +173,10 @@ func newGroups(p *prepared, v *search.View) *groups {
 		topicBits = append(topicBits, m&-m)
 	}
 	levels := len(topicBits) <= maxLevelTopics
-	g := &groups{nearCell: make([]bool, v.Cells()), levels: levels}
+	g := groupsPool.Get().(*groups)
+	g.nearCell = slices.Grow(g.nearCell[:0], v.Cells())[:v.Cells()]
+	clear(g.nearCell)
+	g.order, g.levels = g.order[:0], levels
 
 	// A cell is far when even its longest travel distance plus the decay
 	// band does not reach the origin. Chords add no more than their distances
@@ -176,13 +186,13 @@ func newGroups(p *prepared, v *search.View) *groups {
 	g.near = v.Regions(p.mask, func(r search.Region) bool {
 		reach := max(radiusChord, r.MaxTravelChord) + bandChord
 		return !levels || r.MinChord2 <= reach*reach
-	}, nil)
+	}, g.near[:0])
 	for _, r := range g.near {
 		g.nearCell[r.Cell] = true
 	}
 
 	if !levels {
-		g.order = []group{{topics: p.mask, bound: bound(p, p.mask, 1)}}
+		g.order = append(g.order, group{topics: p.mask, bound: bound(p, p.mask, 1)})
 		return g
 	}
 	// Level l holds the j-th requested topic (in bit order) when bit j of l
