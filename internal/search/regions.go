@@ -73,6 +73,8 @@ func (b *bitset) put(i int, on bool) {
 	}
 }
 
+func (b bitset) has(i int) bool { return b.word(i/64)&(1<<uint(i%64)) != 0 }
+
 func (b bitset) word(w int) uint64 {
 	if w < len(b) {
 		return b[w]
@@ -103,8 +105,8 @@ func (fs *flagSets) remote(modes Mode, w int) uint64 {
 
 // place updates the grid and the bitsets for position i, whose facts were
 // old (zero for a new position) and are now h. The caller holds mu.
-func (ix *Index) place(i int, old, h *hot, p geo.Point) {
-	ix.placeInCell(i, old, h, p)
+func (ix *Index) place(i int, old, h *hot, w *where, p geo.Point) {
+	ix.placeInCell(i, old, h, w, p)
 	for gone := old.TopicMask &^ h.TopicMask; gone != 0; gone &= gone - 1 {
 		ix.flags.topics[bits.TrailingZeros64(gone)].put(i, false)
 	}
@@ -119,7 +121,7 @@ func (ix *Index) place(i int, old, h *hot, p geo.Point) {
 	}
 }
 
-func (ix *Index) placeInCell(i int, old, h *hot, p geo.Point) {
+func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 	key := keyOf(p)
 	c, ok := ix.cellOf[key]
 	if !ok {
@@ -136,9 +138,9 @@ func (ix *Index) placeInCell(i int, old, h *hot, p geo.Point) {
 		ix.cells[c].add(int32(i), h.TopicMask)
 	}
 	cl := &ix.cells[c]
-	cl.spread = max(cl.spread, math.Sqrt(h.pos.chord2(cl.center)))
+	cl.spread = max(cl.spread, math.Sqrt(w.pos.chord2(cl.center)))
 	if h.TravelKm > cl.maxTravelKm {
-		cl.maxTravelKm, cl.travelChord = h.TravelKm, math.Sqrt(h.travelChord2)
+		cl.maxTravelKm, cl.travelChord = h.TravelKm, math.Sqrt(w.travelChord2)
 	}
 	cl.topics |= h.TopicMask
 }
@@ -312,24 +314,27 @@ func (v *View) Regions(mask uint64, keep func(Region) bool, out []Region) []Regi
 // Ref is a mentor of a view, to be read with Candidate.
 type Ref int32
 
-// EachMemberExactly calls fn with every member of r whose topics among mask
-// are exactly sub (not 0). They are all in the list of sub's lowest topic,
-// so only that list is read.
+// EachMemberExactly calls fn with every open member (see Count) of r whose
+// topics among mask are exactly sub (not 0). They are all in the list of
+// sub's lowest topic, so only that list is read, and the open bitset
+// rules out the others before their facts are read.
 func (v *View) EachMemberExactly(r Region, mask, sub uint64, fn func(m Ref)) {
+	open := v.ix.flags.open
 	for _, m := range v.ix.cells[r.Cell].byTopic[bits.TrailingZeros64(sub)] {
-		if m.topics&mask == sub {
+		if m.topics&mask == sub && open.has(int(m.pos)) {
 			fn(Ref(m.pos))
 		}
 	}
 }
 
-// EachMember calls fn once with every member of r who covers a topic of
-// mask: from the list of the lowest topic of mask each one covers.
+// EachMember calls fn once with every open member of r who covers a topic
+// of mask: from the list of the lowest topic of mask each one covers.
 func (v *View) EachMember(r Region, mask uint64, fn func(m Ref)) {
+	open := v.ix.flags.open
 	for t := mask; t != 0; t &= t - 1 {
 		lowest := t & -t
 		for _, m := range v.ix.cells[r.Cell].byTopic[bits.TrailingZeros64(t)] {
-			if c := m.topics & mask; c&-c == lowest {
+			if c := m.topics & mask; c&-c == lowest && open.has(int(m.pos)) {
 				fn(Ref(m.pos))
 			}
 		}
@@ -390,8 +395,8 @@ func (v *View) EachRemote(all uint64, f Filter, skip []bool, fn func(Candidate))
 func (v *View) Mentor(c Candidate) Mentor { return v.ix.items[c.pos].Mentor }
 
 func (v *View) candidate(i int) Candidate {
-	h := &v.ix.hot[i]
-	return Candidate{Facts: &h.Facts, Chord2: h.pos.chord2(v.origin.v), TravelChord2: h.travelChord2, pos: i}
+	w := &v.ix.where[i]
+	return Candidate{Facts: &v.ix.hot[i].Facts, Chord2: w.pos.chord2(v.origin.v), TravelChord2: w.travelChord2, pos: i}
 }
 
 // Chord2ToKm is the great-circle distance of a squared chord (see
