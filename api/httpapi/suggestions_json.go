@@ -122,7 +122,7 @@ func (s *Server) writeSuggestions(c *gin.Context, res *mentorships.Suggestions) 
 // item's explanation from res.AppendNote.
 func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byte {
 	b = append(b, `{"items":[`...)
-	// note holds a note's raw text before it is escaped into b.
+	// noteBuf holds a note's raw text before it is escaped into b.
 	var noteBuf [512]byte
 	for i := range res.Items {
 		r := &res.Items[i]
