@@ -169,6 +169,7 @@ func (a *app) init(ctx context.Context) error {
 	}
 	taxonomy := topics.New()
 	mentorIndex := search.New(taxonomy)
+	mentorIndex.SetSummarizer(httpapi.MentorSummarizer(catalog))
 
 	// profiles follows account changes (names, suspensions) into the index,
 	// and community follows activity into memberships; both are created

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/benchdata"
 	"github.com/kizuna-dev/kizuna/internal/demo"
 )
@@ -20,6 +21,45 @@ func BenchmarkMatchSuggestionsHandler(b *testing.B) {
 	must(b, ta.app.profiles.LoadIndex(context.Background()))
 	f := ta.signUp("bench", "founder")
 	benchGET(b, ta, "/v1/match-suggestions?topic=sales&topic=hiring&near=01207&radiusKm=50", f.Access, "")
+}
+
+// BenchmarkMatchSuggestionsMixed serves the mix of scripts/bench/suggestions.sh
+// through the router: 200 founders' tokens, places all over Japan, random
+// topics and radii, over 10,000 mentors.
+func BenchmarkMatchSuggestionsMixed(b *testing.B) {
+	ta := newTestApp(b, quietLogs)
+	ctx := context.Background()
+	must(b, benchdata.SeedMentors(ctx, ta.app.db, 10_000))
+	founders := benchdata.Founders(200)
+	_, err := ta.app.db.Collection("users").InsertMany(ctx, founders)
+	must(b, err)
+	must(b, ta.app.profiles.LoadIndex(ctx))
+	paths, err := benchdata.SuggestionPaths(1000, 200, 7)
+	must(b, err)
+	reqs := make([]*http.Request, len(paths))
+	for i, p := range paths {
+		token, err := accounts.SignAccessToken(ta.app.secret, founders[i%len(founders)].ID, founders[i%len(founders)].Roles, ta.clock.Now())
+		must(b, err)
+		reqs[i] = httptest.NewRequest(http.MethodGet, p, nil)
+		reqs[i].Header.Set("Authorization", "Bearer "+token)
+	}
+	serve := func(r *http.Request) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		ta.app.handler.ServeHTTP(rec, r)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%s: status %d: %s", r.URL, rec.Code, rec.Body)
+		}
+		return rec
+	}
+	for _, r := range reqs {
+		serve(r) // every founder's account read once, as the load script warms up
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		b.SetBytes(int64(serve(reqs[i%len(reqs)]).Body.Len()))
+		i++
+	}
 }
 
 func BenchmarkHealthzHandler(b *testing.B) {

@@ -26,3 +26,13 @@ workdir() {
   pid=""
   trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 }
+
+# warm_mix base file founders sends the first founders lines of a request
+# mix (scripts/benchseed -requests) once each, failing on any error: a
+# founder's first request reads the account from the database, which the
+# measured run should not include; it also checks the tokens are accepted.
+warm_mix() {
+  head -n "$3" "$2" | while read -r token path; do
+    curl -sf -o /dev/null -H "Authorization: Bearer $token" "$1$path" || { echo "warm-up failed: $path" >&2; return 1; }
+  done
+}

@@ -177,7 +177,7 @@ func (s *Server) matchSuggestions(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	writeJSON(c, http.StatusOK, SuggestionsResponse{Items: s.suggestionViews(res.Items), Candidates: res.Candidates})
+	s.writeSuggestions(c, &res)
 }
 
 // createMatchRequest godoc

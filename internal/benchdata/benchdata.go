@@ -102,3 +102,88 @@ func Mentors(n int) ([]accounts.User, []profiles.MentorProfile, error) {
 	}
 	return users, profs, nil
 }
+
+// Founders returns n founder accounts (every other one speaks English, so
+// explanations come in both languages). Their passwords are unusable: load
+// tests sign their tokens (see accounts.SignAccessToken).
+func Founders(n int) []accounts.User {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	users := make([]accounts.User, n)
+	for i := range users {
+		locale := accounts.LocaleJa
+		if i%2 == 1 {
+			locale = accounts.LocaleEn
+		}
+		users[i] = accounts.User{
+			ID: bson.NewObjectID(), Email: fmt.Sprintf("bench-founder-%d@example.jp", i), PasswordHash: "!unusable",
+			DisplayName: fmt.Sprintf("起業家%03d", i), Roles: []accounts.Role{accounts.RoleFounder}, Locale: locale,
+			Preferences: accounts.Preferences{Invitations: true, Reminders: true}, CreatedAt: now, UpdatedAt: now,
+		}
+	}
+	return users
+}
+
+// SuggestionQuery is one request of the suggestions mix.
+type SuggestionQuery struct {
+	Place    areas.Municipality
+	RadiusKm int
+	Topics   []string
+}
+
+// Path is the query as a GET /v1/match-suggestions path.
+func (q SuggestionQuery) Path() string {
+	path := "/v1/match-suggestions?near=" + q.Place.Code + fmt.Sprintf("&radiusKm=%d", q.RadiusKm)
+	for _, t := range q.Topics {
+		path += "&topic=" + t
+	}
+	return path
+}
+
+// SuggestionQueries returns n queries, a realistic mix: places drawn from
+// places municipalities spread over all of Japan (every k-th in code order),
+// one to three random topics, and radii from 10 to 200 km; deterministic for
+// a given seed.
+func SuggestionQueries(n, places int, seed uint64) ([]SuggestionQuery, error) {
+	catalog, err := areas.Load()
+	if err != nil {
+		return nil, err
+	}
+	var japan []areas.Municipality
+	for _, p := range catalog.Prefectures() {
+		japan = append(japan, catalog.Municipalities(p.Code)...)
+	}
+	step := max(len(japan)/places, 1)
+	var spread []areas.Municipality
+	for i := 0; i < len(japan) && len(spread) < places; i += step {
+		spread = append(spread, japan[i])
+	}
+	all := topics.New().All()
+	radii := []int{10, 20, 30, 50, 50, 80, 100, 150, 200}
+	r := rand.New(rand.NewPCG(seed, seed))
+	qs := make([]SuggestionQuery, n)
+	for i := range qs {
+		q := SuggestionQuery{Place: spread[r.IntN(len(spread))], RadiusKm: radii[r.IntN(len(radii))]}
+		seen := map[int]bool{}
+		for range 1 + r.IntN(3) {
+			if t := r.IntN(len(all)); !seen[t] {
+				seen[t] = true
+				q.Topics = append(q.Topics, all[t].Slug)
+			}
+		}
+		qs[i] = q
+	}
+	return qs, nil
+}
+
+// SuggestionPaths returns the paths of SuggestionQueries(n, places, seed).
+func SuggestionPaths(n, places int, seed uint64) ([]string, error) {
+	qs, err := SuggestionQueries(n, places, seed)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, n)
+	for i, q := range qs {
+		paths[i] = q.Path()
+	}
+	return paths, nil
+}

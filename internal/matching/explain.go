@@ -2,7 +2,8 @@ package matching
 
 import (
 	"strconv"
-	"strings"
+
+	"github.com/kizuna-dev/kizuna/internal/search"
 )
 
 // Explanation says, per component, why a suggestion scored as it did, in one
@@ -17,75 +18,145 @@ type Explanation struct {
 // TopicName returns a topic's name in the language of the explanation.
 type TopicName func(slug string) string
 
+// Part is one component of a score, as explained.
+type Part uint8
+
+// The parts, in the order of Explanation.
+const (
+	PartTopic Part = iota
+	PartDistance
+	PartAvailability
+	PartTrust
+)
+
 // Explain describes a suggestion for req in words, in Japanese ("ja") or
-// English (anything else). It runs for every suggestion shown, so it builds
-// strings directly rather than through fmt.
+// English (anything else): the four notes of AppendNote, in one allocation.
 func Explain(req *Request, s *Suggestion, name TopicName, lang string) Explanation {
+	var b []byte
+	var ends [4]int
+	for p := PartTopic; p <= PartTrust; p++ {
+		b = AppendNote(b, req, s, name, lang, p)
+		ends[p] = len(b)
+	}
+	all := string(b)
+	return Explanation{Topic: all[:ends[0]], Distance: all[ends[0]:ends[1]], Availability: all[ends[1]:ends[2]], Trust: all[ends[2]:]}
+}
+
+// AppendNote appends the text of one part of the explanation of s. It runs
+// for every suggestion shown, so it appends from templates into the caller's
+// buffer (the API writes it straight into the response) rather than
+// building strings.
+func AppendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang string, part Part) []byte {
 	m := &s.Mentor
 	ja := lang == "ja"
-	var b strings.Builder
-	var ex Explanation
-
-	names := make([]string, len(s.MatchedTopics))
-	for i, t := range s.MatchedTopics {
-		names[i] = name(t)
+	switch part {
+	case PartTopic:
+		asked, matched := len(req.Topics), len(s.MatchedTopics)
+		if ja {
+			b = append(b, "ご希望の"...)
+			b = strconv.AppendInt(b, int64(asked), 10)
+			b = append(b, "テーマのうち"...)
+			b = strconv.AppendInt(b, int64(matched), 10)
+			b = append(b, "つに対応: "...)
+		} else {
+			b = append(b, "Covers "...)
+			b = strconv.AppendInt(b, int64(matched), 10)
+			b = append(b, " of the "...)
+			b = strconv.AppendInt(b, int64(asked), 10)
+			b = append(b, " topics you asked for: "...)
+		}
+		sep := ", "
+		if ja {
+			sep = "、"
+		}
+		for i, t := range s.MatchedTopics {
+			if i > 0 {
+				b = append(b, sep...)
+			}
+			b = append(b, name(t)...)
+		}
+	case PartDistance:
+		b = strconv.AppendFloat(b, s.DistanceKm, 'f', 1, 64)
+		switch {
+		case s.WithinReach && ja:
+			b = append(b, " km。会える範囲です（あなたの移動範囲 "...)
+			b = strconv.AppendFloat(b, req.RadiusKm, 'f', 0, 64)
+			b = append(b, " km、メンターの移動範囲 "...)
+			b = strconv.AppendFloat(b, m.TravelKm, 'f', 0, 64)
+			b = append(b, " km）"...)
+		case s.WithinReach:
+			b = append(b, " km away, close enough to meet (you travel up to "...)
+			b = strconv.AppendFloat(b, req.RadiusKm, 'f', 0, 64)
+			b = append(b, " km, the mentor "...)
+			b = strconv.AppendFloat(b, m.TravelKm, 'f', 0, 64)
+			b = append(b, " km)"...)
+		case ja:
+			b = append(b, " km。対面には遠いですが、オンラインか電話で相談できます"...)
+		default:
+			b = append(b, " km away, too far to meet in person, but available online or by phone"...)
+		}
+	case PartAvailability:
+		b = appendAvailability(b, m, ja)
+	case PartTrust:
+		b = append(b, trustNote(m.Verified, m.Independent, ja)...)
 	}
-	asked, matched := strconv.Itoa(len(req.Topics)), strconv.Itoa(len(s.MatchedTopics))
-	if ja {
-		ex.Topic = "ご希望の" + asked + "テーマのうち" + matched + "つに対応: " + strings.Join(names, "、")
-	} else {
-		ex.Topic = "Covers " + matched + " of the " + asked + " topics you asked for: " + strings.Join(names, ", ")
-	}
+	return b
+}
 
-	km := strconv.FormatFloat(s.DistanceKm, 'f', 1, 64)
-	radius, travel := strconv.FormatFloat(req.RadiusKm, 'f', 0, 64), strconv.FormatFloat(m.TravelKm, 'f', 0, 64)
-	switch {
-	case s.WithinReach && ja:
-		ex.Distance = km + " km。会える範囲です（あなたの移動範囲 " + radius + " km、メンターの移動範囲 " + travel + " km）"
-	case s.WithinReach:
-		ex.Distance = km + " km away, close enough to meet (you travel up to " + radius + " km, the mentor " + travel + " km)"
-	case ja:
-		ex.Distance = km + " km。対面には遠いですが、オンラインか電話で相談できます"
-	default:
-		ex.Distance = km + " km away, too far to meet in person, but available online or by phone"
+func appendAvailability(b []byte, m *search.Mentor, ja bool) []byte {
+	free := func(b []byte) []byte {
+		b = strconv.AppendInt(b, int64(m.Free()), 10)
+		b = append(b, '/')
+		return strconv.AppendInt(b, int64(m.Capacity), 10)
 	}
-
-	free := strconv.Itoa(m.Free()) + "/" + strconv.Itoa(m.Capacity)
-	intros, answered := strconv.Itoa(m.Introductions), strconv.Itoa(m.Answered)
-	b.Reset()
+	intros := func(b []byte) []byte { return strconv.AppendInt(b, int64(m.Introductions), 10) }
+	answered := func(b []byte) []byte { return strconv.AppendInt(b, int64(m.Answered), 10) }
+	median := func(b []byte) []byte { return strconv.AppendFloat(b, m.MedianAnswerHr, 'f', 0, 64) }
 	switch {
 	case m.Introductions == 0 && ja:
-		b.WriteString("空き枠 " + free + "。新しいメンターです")
+		b = free(append(b, "空き枠 "...))
+		b = append(b, "。新しいメンターです"...)
 	case m.Introductions == 0:
-		b.WriteString(free + " places free; new to Kizuna, no answer record yet")
+		b = append(free(b), " places free; new to Kizuna, no answer record yet"...)
 	case m.Answered == 0 && ja:
-		b.WriteString("空き枠 " + free + "。最近の紹介 " + intros + " 件に未回答")
+		b = free(append(b, "空き枠 "...))
+		b = intros(append(b, "。最近の紹介 "...))
+		b = append(b, " 件に未回答"...)
 	case m.Answered == 0:
-		b.WriteString(free + " places free; answered none of " + intros + " recent introductions")
+		b = intros(append(free(b), " places free; answered none of "...))
+		b = append(b, " recent introductions"...)
 	case ja:
-		b.WriteString("空き枠 " + free + "。最近の紹介 " + intros + " 件中 " + answered + " 件に回答（中央値 " + strconv.FormatFloat(m.MedianAnswerHr, 'f', 0, 64) + " 時間）")
+		b = free(append(b, "空き枠 "...))
+		b = intros(append(b, "。最近の紹介 "...))
+		b = answered(append(b, " 件中 "...))
+		b = median(append(b, " 件に回答（中央値 "...))
+		b = append(b, " 時間）"...)
 	default:
-		b.WriteString(free + " places free; answered " + answered + " of " + intros + " recent introductions, typically within " + strconv.FormatFloat(m.MedianAnswerHr, 'f', 0, 64) + " h")
+		b = answered(append(free(b), " places free; answered "...))
+		b = intros(append(b, " of "...))
+		b = median(append(b, " recent introductions, typically within "...))
+		b = append(b, " h"...)
 	}
-	ex.Availability = b.String()
+	return b
+}
 
+func trustNote(verified, independent, ja bool) string {
 	switch {
-	case m.Verified && m.Independent && ja:
-		ex.Trust = "オーガナイザー確認済み。利害関係なし（独立）を表明"
-	case m.Verified && m.Independent:
-		ex.Trust = "Verified by an organizer; declares no stake in any business (independent)"
-	case m.Verified && ja:
-		ex.Trust = "オーガナイザー確認済み"
-	case m.Verified:
-		ex.Trust = "Verified by an organizer"
-	case m.Independent && ja:
-		ex.Trust = "利害関係なし（独立）を表明。未確認"
-	case m.Independent:
-		ex.Trust = "Declares no stake in any business (independent); not yet verified"
+	case verified && independent && ja:
+		return "オーガナイザー確認済み。利害関係なし（独立）を表明"
+	case verified && independent:
+		return "Verified by an organizer; declares no stake in any business (independent)"
+	case verified && ja:
+		return "オーガナイザー確認済み"
+	case verified:
+		return "Verified by an organizer"
+	case independent && ja:
+		return "利害関係なし（独立）を表明。未確認"
+	case independent:
+		return "Declares no stake in any business (independent); not yet verified"
 	case ja:
-		ex.Trust = "未確認"
+		return "未確認"
 	default:
-		ex.Trust = "Not yet verified by an organizer"
+		return "Not yet verified by an organizer"
 	}
-	return ex
 }

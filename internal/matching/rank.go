@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -74,11 +75,12 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 	total := 0
 	var out []Suggestion
 	ix.View(search.Prepare(req.Origin), func(v *search.View) {
-		filter := search.Filter{Topics: p.mask, Modes: p.modes, IndependentOnly: req.IndependentOnly, Exclude: req.FounderID}
+		filter := search.Filter{Topics: p.mask, Modes: p.modes, IndependentOnly: req.IndependentOnly, Exclude: req.FounderID, Radius2: p.radius2}
 		total = v.Count(filter, func(c search.Candidate) bool {
 			return eligibility(p, c.Facts, withinReach(p, c.Chord2, c.TravelChord2)) == Eligible
 		})
 		visit := func(c search.Candidate) { consider(p, best, c) }
+		visitRef := func(m search.Ref) { consider(p, best, v.Candidate(m)) }
 		g := newGroups(p, v)
 		for _, grp := range g.order {
 			if best.Full() && grp.bound < best.Worst().score {
@@ -88,10 +90,15 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 				v.EachRemote(grp.topics, filter, g.nearCell, visit)
 				continue
 			}
-			for _, m := range g.nearMembers(grp.level) {
-				visit(v.Candidate(m))
+			for _, r := range g.near {
+				if !g.levels {
+					v.EachMember(r, p.mask, visitRef)
+				} else if r.Topics&grp.topics == grp.topics {
+					v.EachMemberExactly(r, p.mask, grp.topics, visitRef)
+				}
 			}
 		}
+		groupsPool.Put(g)
 		kept := best.Sorted()
 		out = make([]Suggestion, 0, len(kept))
 		for _, b := range kept {
@@ -134,94 +141,63 @@ const maxLevelTopics = 5
 // floor into a far group.
 const farMarginKm = 1
 
+// groupsPool recycles the groups of rankings: their slices are a few
+// kilobytes a request, garbage the collector would otherwise chase through
+// a heap holding 100,000 mentors.
+var groupsPool = sync.Pool{New: func() any { return new(groups) }}
+
 // groups are the groups of one ranking, in the order to visit them.
 type groups struct {
 	order    []group
 	nearCell []bool // by cell number
-	// The members of the near cells who cover a requested topic, by level:
-	// those of level l are members[start[l]:start[l+1]].
-	members []search.Ref
-	start   []int
+	// The near cells: their members are visited group by group, each from
+	// the cells' lists of one topic (see search.View.EachMemberExactly).
+	near []search.Region
+	// levels: groups are by exact requested topics (else one group).
+	levels bool
 }
 
 // group is a set of mentors visited together, with the best score any of
-// them could have: those who cover exactly the requested topics of topics
-// (level l of the request), in the near cells or (far) in the others.
+// them could have: those who cover exactly the requested topics of topics,
+// in the near cells or (far) in the others.
 type group struct {
 	topics uint64
-	level  int
 	far    bool
 	bound  float64
 }
 
-func (g *groups) nearMembers(level int) []search.Ref {
-	return g.members[g.start[level]:g.start[level+1]]
-}
-
-// newGroups sorts the members of the near cells into levels and orders the
-// groups by bound, best first.
+// newGroups finds the near cells and orders the groups by bound, best first.
 func newGroups(p *prepared, v *search.View) *groups {
 	topicBits := make([]uint64, 0, bits.OnesCount64(p.mask))
 	for m := p.mask; m != 0; m &= m - 1 {
 		topicBits = append(topicBits, m&-m)
 	}
 	levels := len(topicBits) <= maxLevelTopics
-	// level numbers a subset of the requested topics: bit j set when it
-	// holds the j-th requested topic (in bit order). With too many topics,
-	// everything is level 0.
-	level := func(sub uint64) int {
-		if !levels {
-			return 0
-		}
-		l := 0
-		for j, b := range topicBits {
-			if sub&b != 0 {
-				l |= 1 << j
-			}
-		}
-		return l
-	}
-	nLevels := 1
-	if levels {
-		nLevels = 1 << len(topicBits)
-	}
-	g := &groups{nearCell: make([]bool, v.Cells()), start: make([]int, nLevels+1)}
+	g := groupsPool.Get().(*groups)
+	g.nearCell = slices.Grow(g.nearCell[:0], v.Cells())[:v.Cells()]
+	clear(g.nearCell)
+	g.order, g.levels = g.order[:0], levels
 
 	// A cell is far when even its longest travel distance plus the decay
 	// band does not reach the origin. Chords add no more than their distances
 	// do (the triangle inequality), so comparing sums of chords keeps a cell
 	// near whenever there is doubt, with no trigonometry per cell.
 	radiusChord, bandChord := math.Sqrt(p.radius2), math.Sqrt(search.ChordSquared(floorBandKm+farMarginKm))
-	regions := v.Regions(p.mask, func(r search.Region) bool {
+	g.near = v.Regions(p.mask, func(r search.Region) bool {
 		reach := max(radiusChord, r.MaxTravelChord) + bandChord
 		return !levels || r.MinChord2 <= reach*reach
-	}, nil)
-	// A counting sort of the near members by level: count, then place.
-	count := g.start[1:]
-	countOne := func(t uint64, _ search.Ref) { count[level(t)]++ }
-	for _, r := range regions {
+	}, g.near[:0])
+	for _, r := range g.near {
 		g.nearCell[r.Cell] = true
-		v.EachMember(r, p.mask, countOne)
-	}
-	for l := 1; l < len(count); l++ {
-		count[l] += count[l-1]
-	}
-	g.members = make([]search.Ref, count[len(count)-1])
-	next := slices.Clone(g.start[:nLevels])
-	placeOne := func(t uint64, m search.Ref) {
-		l := level(t)
-		g.members[next[l]] = m
-		next[l]++
-	}
-	for _, r := range regions {
-		v.EachMember(r, p.mask, placeOne)
 	}
 
 	if !levels {
-		g.order = []group{{topics: p.mask, bound: bound(p, p.mask, 1)}}
+		g.order = append(g.order, group{topics: p.mask, bound: bound(p, p.mask, 1)})
 		return g
 	}
-	for l := 1; l < nLevels; l++ {
+	// Level l holds the j-th requested topic (in bit order) when bit j of l
+	// is set.
+	for l := 1; l < 1<<len(topicBits); l++ {
 		var sub uint64
 		for j, b := range topicBits {
 			if l&(1<<j) != 0 {
@@ -229,8 +205,8 @@ func newGroups(p *prepared, v *search.View) *groups {
 			}
 		}
 		g.order = append(g.order,
-			group{topics: sub, level: l, bound: bound(p, sub, 1)},
-			group{topics: sub, level: l, far: true, bound: bound(p, sub, RemoteFloor)})
+			group{topics: sub, bound: bound(p, sub, 1)},
+			group{topics: sub, far: true, bound: bound(p, sub, RemoteFloor)})
 	}
 	slices.SortFunc(g.order, func(a, b group) int { return cmp.Compare(b.bound, a.bound) })
 	return g

@@ -457,6 +457,33 @@ func BenchmarkIndexMemory(b *testing.B) {
 	}
 }
 
+// BenchmarkRankMix ranks the mix of scripts/bench/suggestions.sh (places all
+// over Japan, one to three topics, radii of 10 to 200 km) over its mentors.
+func BenchmarkRankMix(b *testing.B) {
+	qs, err := benchdata.SuggestionQueries(1000, 200, 7)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reqs := make([]Request, len(qs))
+	for i, q := range qs {
+		reqs[i] = Request{Topics: q.Topics, Origin: q.Place.Location, RadiusKm: float64(q.RadiusKm), Modes: search.ModeInPerson | search.ModeOnline | search.ModePhone}
+	}
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("n=%d/top10", n), func(b *testing.B) {
+			ix, err := benchdata.Index(n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				Rank(ix, reqs[i%len(reqs)], 10)
+				i++
+			}
+		})
+	}
+}
+
 // BenchmarkRankBenchdata ranks over the mentors scripts/bench/suggestions.sh
 // seeds (half in Hokkaido at municipalities' points, half all over Japan),
 // with its query: a founder in 帯広 asking for sales and hiring within 50 km.

@@ -51,6 +51,11 @@ type Ranked struct {
 type Suggestions struct {
 	Items      []Ranked
 	Candidates int // mentors who are candidates at all
+
+	// What AppendNote explains with.
+	req       matching.Request
+	lang      string
+	topicName matching.TopicName
 }
 
 // SuggestInput asks for suggestions without storing anything.
@@ -63,7 +68,8 @@ type SuggestInput struct {
 	Limit           int
 }
 
-// Suggest ranks mentors for the caller, reading only memory.
+// Suggest ranks mentors for the caller, reading only memory. The items carry
+// no Explanation: the caller appends the notes it shows with AppendNote.
 func (s *Service) Suggest(p accounts.Principal, in SuggestInput) (Suggestions, error) {
 	if !p.Has(accounts.RoleFounder) {
 		return Suggestions{}, apperr.New(apperr.Forbidden, "forbidden", "match suggestions are for founders")
@@ -91,24 +97,57 @@ func (s *Service) Suggest(p accounts.Principal, in SuggestInput) (Suggestions, e
 		FounderID: p.UserID, Topics: in.Topics, Origin: origin, RadiusKm: float64(radius), Modes: modeSet(modes),
 		IndependentOnly: in.IndependentOnly, Company: brief.CompanyFolded, Industry: brief.IndustryFolded,
 	}
-	return s.rank(req, limit, p.Locale), nil
+	return s.rankOnly(req, limit, p.Locale), nil
 }
 
 // rank ranks mentors for req and explains the best k in the caller's language.
 func (s *Service) rank(req matching.Request, k int, lang string) Suggestions {
+	out := s.rankOnly(req, k, lang)
+	out.Explain()
+	return out
+}
+
+// rankOnly ranks mentors for req, leaving the explanations to AppendNote.
+func (s *Service) rankOnly(req matching.Request, k int, lang string) Suggestions {
 	items, total := matching.Rank(s.index, req, k)
-	out := Suggestions{Candidates: total, Items: make([]Ranked, len(items))}
-	name := func(slug string) string {
-		t, _ := s.topics.Get(slug)
-		if lang == "ja" {
-			return t.Ja
-		}
-		return t.En
+	name := s.topicEn
+	if lang == "ja" {
+		name = s.topicJa
 	}
+	return NewSuggestions(req, items, total, lang, name)
+}
+
+// NewSuggestions wraps ranked items for req, to be explained in lang with
+// topic names from name (by Explain or AppendNote).
+func NewSuggestions(req matching.Request, items []matching.Suggestion, candidates int, lang string, name matching.TopicName) Suggestions {
+	out := Suggestions{Candidates: candidates, Items: make([]Ranked, len(items)), req: req, lang: lang, topicName: name}
 	for i := range items {
-		out.Items[i] = Ranked{Suggestion: items[i], Explanation: matching.Explain(&req, &items[i], name, lang)}
+		out.Items[i].Suggestion = items[i]
 	}
 	return out
+}
+
+// Explain fills every item's Explanation.
+func (r *Suggestions) Explain() {
+	for i := range r.Items {
+		r.Items[i].Explanation = matching.Explain(&r.req, &r.Items[i].Suggestion, r.topicName, r.lang)
+	}
+}
+
+func (s *Service) topicJa(slug string) string {
+	t, _ := s.topics.Get(slug)
+	return t.Ja
+}
+
+func (s *Service) topicEn(slug string) string {
+	t, _ := s.topics.Get(slug)
+	return t.En
+}
+
+// AppendNote appends the text of one part of item i's explanation in the
+// caller's language: what Items[i].Explanation holds when it was filled.
+func (r *Suggestions) AppendNote(dst []byte, i int, part matching.Part) []byte {
+	return matching.AppendNote(dst, &r.req, &r.Items[i].Suggestion, r.topicName, r.lang, part)
 }
 
 // RequestInput creates a match request.

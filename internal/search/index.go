@@ -95,6 +95,13 @@ type Mentor struct {
 	Introductions  int     // introductions considered for responsiveness
 	Answered       int     // of those, answered (accepted or declined)
 	MedianAnswerHr float64 // median hours to answer, over answered ones
+
+	// Summary and Place are the parts of the public summary that need
+	// escaping, encoded by the index's summarizer whenever the mentor
+	// changes (nil without one), so a response copies them instead of
+	// encoding them again. Place is shared by the mentors of one
+	// municipality. Never modified.
+	Summary, Place []byte
 }
 
 // Free is the number of founders the mentor can still take.
@@ -130,12 +137,18 @@ type Facts struct {
 // Free is the number of founders the mentor can still take.
 func (f *Facts) Free() int { return max(f.Capacity-f.Active, 0) }
 
-// hot is a mentor's Facts plus its location as a point on the unit sphere.
+// hot is a mentor's Facts and grid cell.
 type hot struct {
 	Facts
+	cell int32 // 1 + its index in Index.cells
+}
+
+// where is a mentor's location as a point on the unit sphere and reach, in
+// an array of their own: distance tests run over many mentors whose facts
+// are never read, 32 bytes each instead of a cache line or two of facts.
+type where struct {
 	pos          unitVector
 	travelChord2 float64 // ChordSquared of TravelKm
-	cell         int32   // 1 + its index in Index.cells
 }
 
 // Index is safe for concurrent use: many readers, occasional writers.
@@ -145,15 +158,37 @@ type Index struct {
 	byID   map[bson.ObjectID]int
 	items  []*entry
 	hot    []hot
+	where  []where // parallel to hot
 	// The grid and the bitsets that ranking reads (see regions.go).
 	cells  []cell
 	cellOf map[cellKey]int32
+	// cellAt[i] is hot[i].cell, apart: counting reads it for many mentors
+	// and should not pull in a cache line of facts for each.
+	cellAt []int32
 	flags  flagSets
+	// summarize encodes Mentor.Summary and Place (see SetSummarizer).
+	summarize Summarizer
+	scratch   []byte // summarize's buffer, under mu
 }
 
 // New returns an empty index over the given topic taxonomy.
 func New(tx *topics.Taxonomy) *Index {
 	return &Index{topics: tx, byID: map[bson.ObjectID]int{}, cellOf: map[cellKey]int32{}}
+}
+
+// Summarizer encodes the parts of a mentor's public summary kept in the
+// index: it appends the mentor's own part to dst and returns it with the
+// part shared by every mentor of the same place (which it may keep).
+// It must not keep m.
+type Summarizer func(dst []byte, m *Mentor) (own, place []byte)
+
+// SetSummarizer makes the index keep each mentor's summary parts encoded by
+// fn in Mentor.Summary and Place, from the next change of each mentor on:
+// set it before the first Upsert.
+func (ix *Index) SetSummarizer(fn Summarizer) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.summarize = fn
 }
 
 // Len returns the number of mentors indexed.
@@ -183,21 +218,28 @@ func (ix *Index) Upsert(m Mentor) {
 	ix.byID[m.ID] = len(ix.items)
 	ix.items = append(ix.items, nil)
 	ix.hot = append(ix.hot, hot{})
+	ix.where = append(ix.where, where{})
+	ix.cellAt = append(ix.cellAt, 0)
 	ix.set(len(ix.items)-1, e)
 }
 
 // set stores e at position i with its derived fields; the caller holds mu.
 func (ix *Index) set(i int, e *entry) {
 	e.text = ix.searchText(&e.Mentor)
+	e.Summary, e.Place = nil, nil
+	if ix.summarize != nil {
+		// Encoded in a reused buffer and copied to its size: 100,000 of
+		// these stay in memory.
+		ix.scratch, e.Place = ix.summarize(ix.scratch[:0], &e.Mentor)
+		e.Summary = slices.Clone(ix.scratch)
+	}
 	ix.items[i] = e
 	old := ix.hot[i]
-	h := hot{
-		Facts:        ix.facts(&e.Mentor),
-		pos:          toUnit(e.Point),
-		travelChord2: ChordSquared(e.TravelKm),
-	}
-	ix.place(i, &old, &h, e.Point)
-	ix.hot[i] = h
+	h := hot{Facts: ix.facts(&e.Mentor)}
+	w := where{pos: toUnit(e.Point), travelChord2: ChordSquared(e.TravelKm)}
+	ix.place(i, &old, &h, &w, e.Point)
+	ix.hot[i], ix.where[i] = h, w
+	ix.cellAt[i] = h.cell
 }
 
 // eachCovering calls fn with the position of every mentor covering a topic of

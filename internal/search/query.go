@@ -106,7 +106,7 @@ func (ix *Index) Search(q Query) (Result, error) {
 		// km); only the hits of the page are converted.
 		d := 0.0
 		if q.Near != nil {
-			if d = h.pos.chord2(near.v); d > radius2 {
+			if d = ix.where[i].pos.chord2(near.v); d > radius2 {
 				return
 			}
 		}

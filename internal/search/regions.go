@@ -38,8 +38,12 @@ func keyOf(p geo.Point) cellKey {
 // leaves them as they were): an upper bound that is a little loose is still
 // a bound, and the next restart tightens it.
 type cell struct {
-	center  unitVector
-	members []member // in no order
+	center unitVector
+	// byTopic[t] are the members who cover topic t, in no order: a ranking
+	// reads the lists of the requested topics only (each a few percent of
+	// the cell), not every member.
+	byTopic [64][]member
+	n       int // members
 	// spread: no member is farther than this chord from center.
 	spread      float64
 	maxTravelKm float64
@@ -68,6 +72,8 @@ func (b *bitset) put(i int, on bool) {
 		(*b)[w] &^= 1 << uint(i%64)
 	}
 }
+
+func (b bitset) has(i int) bool { return b.word(i/64)&(1<<uint(i%64)) != 0 }
 
 func (b bitset) word(w int) uint64 {
 	if w < len(b) {
@@ -99,8 +105,8 @@ func (fs *flagSets) remote(modes Mode, w int) uint64 {
 
 // place updates the grid and the bitsets for position i, whose facts were
 // old (zero for a new position) and are now h. The caller holds mu.
-func (ix *Index) place(i int, old, h *hot, p geo.Point) {
-	ix.placeInCell(i, old, h, p)
+func (ix *Index) place(i int, old, h *hot, w *where, p geo.Point) {
+	ix.placeInCell(i, old, h, w, p)
 	for gone := old.TopicMask &^ h.TopicMask; gone != 0; gone &= gone - 1 {
 		ix.flags.topics[bits.TrailingZeros64(gone)].put(i, false)
 	}
@@ -115,7 +121,7 @@ func (ix *Index) place(i int, old, h *hot, p geo.Point) {
 	}
 }
 
-func (ix *Index) placeInCell(i int, old, h *hot, p geo.Point) {
+func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 	key := keyOf(p)
 	c, ok := ix.cellOf[key]
 	if !ok {
@@ -125,23 +131,36 @@ func (ix *Index) placeInCell(i int, old, h *hot, p geo.Point) {
 		ix.cells = append(ix.cells, cell{center: toUnit(center)})
 	}
 	h.cell = c + 1
-	if old.cell != 0 && old.cell != h.cell {
-		prev := &ix.cells[old.cell-1]
-		k := slices.IndexFunc(prev.members, func(m member) bool { return m.pos == int32(i) })
-		prev.members[k] = prev.members[len(prev.members)-1]
-		prev.members = prev.members[:len(prev.members)-1]
+	if old.cell != h.cell || old.TopicMask != h.TopicMask {
+		if old.cell != 0 {
+			ix.cells[old.cell-1].remove(int32(i), old.TopicMask)
+		}
+		ix.cells[c].add(int32(i), h.TopicMask)
 	}
 	cl := &ix.cells[c]
-	if k := slices.IndexFunc(cl.members, func(m member) bool { return m.pos == int32(i) }); old.cell == h.cell && k >= 0 {
-		cl.members[k].topics = h.TopicMask
-	} else {
-		cl.members = append(cl.members, member{topics: h.TopicMask, pos: int32(i)})
-	}
-	cl.spread = max(cl.spread, math.Sqrt(h.pos.chord2(cl.center)))
+	cl.spread = max(cl.spread, math.Sqrt(w.pos.chord2(cl.center)))
 	if h.TravelKm > cl.maxTravelKm {
-		cl.maxTravelKm, cl.travelChord = h.TravelKm, math.Sqrt(h.travelChord2)
+		cl.maxTravelKm, cl.travelChord = h.TravelKm, math.Sqrt(w.travelChord2)
 	}
 	cl.topics |= h.TopicMask
+}
+
+func (c *cell) add(i int32, topics uint64) {
+	c.n++
+	for t := topics; t != 0; t &= t - 1 {
+		b := bits.TrailingZeros64(t)
+		c.byTopic[b] = append(c.byTopic[b], member{topics: topics, pos: i})
+	}
+}
+
+func (c *cell) remove(i int32, topics uint64) {
+	c.n--
+	for t := topics; t != 0; t &= t - 1 {
+		list := c.byTopic[bits.TrailingZeros64(t)]
+		k := slices.IndexFunc(list, func(m member) bool { return m.pos == i })
+		list[k] = list[len(list)-1]
+		c.byTopic[bits.TrailingZeros64(t)] = list[:len(list)-1]
+	}
 }
 
 // Filter is what counting reads of a request: see Count.
@@ -150,6 +169,10 @@ type Filter struct {
 	Modes           Mode   // the ways the founder accepts (not 0)
 	IndependentOnly bool
 	Exclude         bson.ObjectID // the founder, when a mentor too
+	// Radius2 is the founder's reach as a squared chord: a mentor who
+	// shares only in-person meetings counts within max(Radius2, their own
+	// TravelChord2) of the origin.
+	Radius2 float64
 }
 
 // Region is one cell of the grid as a ranking sees it: bounds over every
@@ -181,9 +204,9 @@ func (ix *Index) View(origin Prepared, fn func(v *View)) {
 
 // Count counts the mentors who are open (accepting, with a free place, not
 // suspended), cover a topic of f, share a mode with f and pass
-// f.IndependentOnly. Those who share a remote mode are counted as they are;
-// the rest (they share only in-person meetings, so reach decides), those with
-// stakes and f.Exclude are counted when check says so.
+// f.IndependentOnly. Those who share a remote mode are counted as they are,
+// those who share only in-person meetings when within reach (see
+// f.Radius2); those with stakes and f.Exclude are counted when check says so.
 func (v *View) Count(f Filter, check func(Candidate) bool) int {
 	fs := &v.ix.flags
 	var topicSets []bitset
@@ -191,6 +214,7 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 		topicSets = append(topicSets, fs.topics[bits.TrailingZeros64(m)])
 	}
 	exclude, hasExclude := v.ix.byID[f.Exclude]
+	reach := v.reachOfCells(f.Radius2)
 	n := 0
 	words := (len(v.ix.hot) + 63) / 64
 	for w := range words {
@@ -216,7 +240,19 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 		}
 		bulk := base & remote &^ special
 		n += bits.OnesCount64(bulk)
-		for rest := base & shared &^ bulk; rest != 0; rest &= rest - 1 {
+		for rest := base & shared &^ remote &^ special; rest != 0; rest &= rest - 1 {
+			// In person only: most cells are wholly in or out of reach.
+			i := w*64 + bits.TrailingZeros64(rest)
+			switch reach[v.ix.cellAt[i]-1] {
+			case reachAll:
+				n++
+			case reachSome:
+				if c := v.candidate(i); c.Chord2 <= max(f.Radius2, c.TravelChord2) {
+					n++
+				}
+			}
+		}
+		for rest := base & shared & special; rest != 0; rest &= rest - 1 {
 			if check(v.candidate(w*64 + bits.TrailingZeros64(rest))) {
 				n++
 			}
@@ -225,12 +261,42 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 	return n
 }
 
+// How much of a cell is within reach of an origin.
+const (
+	reachNone uint8 = iota
+	reachSome
+	reachAll
+)
+
+// reachOfCells tells, by cell, whether its members are all, some or none
+// within reach of the view's origin: within max(radius2, their own travel
+// chord squared). Chords are straight-line distances, so the triangle
+// inequality bounds every member by the center's chord and the spread; the
+// slack leaves doubtful cells to the exact test.
+func (v *View) reachOfCells(radius2 float64) []uint8 {
+	out := make([]uint8, len(v.ix.cells))
+	radius := math.Sqrt(radius2)
+	for k := range v.ix.cells {
+		c := &v.ix.cells[k]
+		d := math.Sqrt(c.center.chord2(v.origin.v))
+		switch {
+		case d-c.spread > max(radius, c.travelChord)+1e-9:
+			out[k] = reachNone
+		case d+c.spread < radius-1e-9:
+			out[k] = reachAll
+		default:
+			out[k] = reachSome
+		}
+	}
+	return out
+}
+
 // Regions appends to out the cells holding a mentor who covers a topic of
 // mask, with their bounds from the view's origin, that keep accepts.
 func (v *View) Regions(mask uint64, keep func(Region) bool, out []Region) []Region {
 	for k := range v.ix.cells {
 		c := &v.ix.cells[k]
-		if c.topics&mask == 0 || len(c.members) == 0 {
+		if c.topics&mask == 0 || c.n == 0 {
 			continue
 		}
 		// Triangle inequality on chords: a member is at least the distance
@@ -248,13 +314,29 @@ func (v *View) Regions(mask uint64, keep func(Region) bool, out []Region) []Regi
 // Ref is a mentor of a view, to be read with Candidate.
 type Ref int32
 
-// EachMember calls fn with every member of r who covers a topic of mask,
-// with the topics they cover. The cell keeps each member's topics beside its
-// position, so the others cost a few instructions.
-func (v *View) EachMember(r Region, mask uint64, fn func(topics uint64, m Ref)) {
-	for _, m := range v.ix.cells[r.Cell].members {
-		if t := m.topics & mask; t != 0 {
-			fn(t, Ref(m.pos))
+// EachMemberExactly calls fn with every open member (see Count) of r whose
+// topics among mask are exactly sub (not 0). They are all in the list of
+// sub's lowest topic, so only that list is read, and the open bitset
+// rules out the others before their facts are read.
+func (v *View) EachMemberExactly(r Region, mask, sub uint64, fn func(m Ref)) {
+	open := v.ix.flags.open
+	for _, m := range v.ix.cells[r.Cell].byTopic[bits.TrailingZeros64(sub)] {
+		if m.topics&mask == sub && open.has(int(m.pos)) {
+			fn(Ref(m.pos))
+		}
+	}
+}
+
+// EachMember calls fn once with every open member of r who covers a topic
+// of mask: from the list of the lowest topic of mask each one covers.
+func (v *View) EachMember(r Region, mask uint64, fn func(m Ref)) {
+	open := v.ix.flags.open
+	for t := mask; t != 0; t &= t - 1 {
+		lowest := t & -t
+		for _, m := range v.ix.cells[r.Cell].byTopic[bits.TrailingZeros64(t)] {
+			if c := m.topics & mask; c&-c == lowest && open.has(int(m.pos)) {
+				fn(Ref(m.pos))
+			}
 		}
 	}
 }
@@ -313,8 +395,8 @@ func (v *View) EachRemote(all uint64, f Filter, skip []bool, fn func(Candidate))
 func (v *View) Mentor(c Candidate) Mentor { return v.ix.items[c.pos].Mentor }
 
 func (v *View) candidate(i int) Candidate {
-	h := &v.ix.hot[i]
-	return Candidate{Facts: &h.Facts, Chord2: h.pos.chord2(v.origin.v), TravelChord2: h.travelChord2, pos: i}
+	w := &v.ix.where[i]
+	return Candidate{Facts: &v.ix.hot[i].Facts, Chord2: w.pos.chord2(v.origin.v), TravelChord2: w.travelChord2, pos: i}
 }
 
 // Chord2ToKm is the great-circle distance of a squared chord (see

@@ -3,6 +3,8 @@
 #   - GET /healthz (the ceiling: no work behind it),
 #   - GET /v1/me (an authenticated read),
 #   - GET /v1/match-suggestions with 10,000 and with 100,000 mentors indexed,
+#     the mix of scripts/bench/suggestions.sh (200 founders, 200 places, random
+#     topics and radii; scripts/bench/mixed.lua),
 #   - POST /v1/match-requests (10,000 mentors; wrk with scripts/bench/match-request.lua),
 # each with wrk -t2 -c32 for DURATION, printing requests/s, p99 and the ratio
 # to /healthz; plus the time from process start to a ready /readyz with
@@ -37,10 +39,13 @@ echo "== build"
 go build -o "$work/kizuna" ./api
 go build -o "$work/benchseed" ./scripts/benchseed
 
+# The suggestions mix signs its founders' tokens with the server's secret.
+export KIZUNA_JWT_SECRET
+KIZUNA_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 seed() { # mentors -> prints seconds
   local t0 t1
   t0=$(date +%s%N)
-  "$work/benchseed" -data "$work/data-$1" -mentors "$1" >&2
+  "$work/benchseed" -data "$work/data-$1" -mentors "$1" -founders 200 >&2
   t1=$(date +%s%N)
   awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }'
 }
@@ -101,7 +106,16 @@ p99() { awk '$1=="99%" {print $2}' "$work/$1.txt"; }
 # timeouts: requests wrk gave up on after 10 s (they have no latency).
 timeouts() { awk '/Socket errors/ { gsub(",", ""); for (i = 1; i <= NF; i++) if ($i == "timeout") print $(i+1); found = 1 } END { if (!found) print 0 }' "$work/$1.txt"; }
 
-SUGGEST="$BASE/v1/match-suggestions?topic=sales&topic=hiring&near=01207&radiusKm=50"
+# bench_mix name mentors: wrk over the suggestions mix (fresh tokens, each
+# founder's first request sent once before; see scripts/bench/suggestions.sh).
+bench_mix() {
+  "$work/benchseed" -data "$work/data-$2" -requests "$work/mix-$2.txt"
+  warm_mix "$BASE" "$work/mix-$2.txt" 200
+  settle
+  echo "== wrk -t2 -c32 -d$DURATION: $1 (mix)" >&2
+  "${wrk_pin[@]}" wrk -t2 -c32 -d"$DURATION" --timeout 10s --latency -s scripts/bench/mixed.lua "$BASE" "$work/mix-$2.txt" >"$work/$1.txt"
+  if grep -q "Non-2xx" "$work/$1.txt"; then cat "$work/$1.txt"; echo "$1: non-2xx responses" >&2; exit 1; fi
+}
 
 echo "== 10,000 mentors"
 start 10000
@@ -109,7 +123,7 @@ ready10=$ready_ms
 token=$(founder 10k)
 auth="Authorization: Bearer $token"
 bench healthz "$BASE/healthz"
-bench suggest10k "$SUGGEST" -H "$auth"
+bench_mix suggest10k 10000
 bench me "$BASE/v1/me" -H "$auth"
 bench match-request "$BASE/v1/match-requests" -H "$auth" -s scripts/bench/match-request.lua
 rss10=$(peak_rss_mib)
@@ -124,8 +138,7 @@ echo "== 100,000 mentors"
 start 100000
 ready100=$ready_ms
 startdb100=$(startup_db)
-token=$(founder 100k)
-bench suggest100k "$SUGGEST" -H "Authorization: Bearer $token"
+bench_mix suggest100k 100000
 rss100=$(peak_rss_mib)
 stop
 
@@ -137,8 +150,8 @@ table=$(
   echo "| --- | ---: | ---: | ---: | ---: | ---: |"
   row "GET /healthz" "10,000" healthz
   row "GET /v1/me (authenticated)" "10,000" me
-  row "GET /v1/match-suggestions" "10,000" suggest10k
-  row "GET /v1/match-suggestions" "100,000" suggest100k
+  row "GET /v1/match-suggestions (mix)" "10,000" suggest10k
+  row "GET /v1/match-suggestions (mix)" "100,000" suggest100k
   row "POST /v1/match-requests" "10,000" match-request
 )
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -180,8 +193,10 @@ $table
 | seeding 100,000 mentors | ${seed100} s |
 
 Machine: $(nproc) cores, $cpu; $(go version | cut -d' ' -f3-); embedded database (FerretDB with SQLite).
-Suggestions ask for sales and hiring within 50 km of 帯広 (01207); match requests the same, each
-creating a request. Start to ready includes loading the mentor index from the database.
+Suggestions are a mix: 4,000 requests of 200 seeded founders (tokens signed with the server's secret),
+each from one of 200 municipalities spread over Japan, with 1 to 3 random topics and a radius of 10 to
+200 km (\`scripts/bench/mixed.lua\`); match requests ask for sales and hiring within 50 km of 帯広
+(01207), each creating a request. Start to ready includes loading the mentor index from the database.
 
 Where the first start with 100,000 mentors spends its database time (\`kizuna_db_command_duration_seconds\`
 scraped at ready; the largest six):

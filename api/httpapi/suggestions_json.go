@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/jsonw"
+	"github.com/kizuna-dev/kizuna/internal/matching"
+	"github.com/kizuna-dev/kizuna/internal/mentorships"
+	"github.com/kizuna-dev/kizuna/internal/search"
+)
+
+// Suggestions are the API's hottest response. They are written field by
+// field, in the order and form encoding/json gives SuggestionsResponse (a
+// test compares the two), from parts made ahead: the index keeps each
+// mentor's strings encoded (MentorSummarizer), the numbers and flags are
+// written from the mentor's fields, and the notes are appended from
+// templates into the same pooled buffer.
+
+// MentorSummarizer returns the encoder of the summary parts the mentor index
+// keeps (search.Mentor.Summary and Place): the mentor's own strings, about
+// 150 bytes, and the municipality's, shared by every mentor there.
+func MentorSummarizer(catalog *areas.Catalog) search.Summarizer {
+	var mu sync.Mutex
+	places := map[[2]string][]byte{}
+	return func(dst []byte, m *search.Mentor) ([]byte, []byte) {
+		key := [2]string{m.MunicipalityCode, m.PrefectureCode}
+		mu.Lock()
+		defer mu.Unlock()
+		place, ok := places[key]
+		if !ok {
+			place = appendSummaryPlace(nil, m, catalog)
+			places[key] = place
+		}
+		return appendSummaryOwn(dst, m), place
+	}
+}
+
+// appendMentorSummary appends what mentorSummary(m) encodes to.
+func appendMentorSummary(b []byte, m *search.Mentor, catalog *areas.Catalog) []byte {
+	return appendSummaryRest(appendSummaryPlace(appendSummaryOwn(b, m), m, catalog), m)
+}
+
+// appendSummaryOwn appends the start of the summary, up to the place.
+func appendSummaryOwn(b []byte, m *search.Mentor) []byte {
+	b = append(b, `{"id":"`...)
+	b = hex.AppendEncode(b, m.ID[:])
+	b = jsonw.String(append(b, `","displayName":`...), m.DisplayName)
+	b = jsonw.String(append(b, `,"headline":`...), m.Headline)
+	b = jsonw.Strings(append(b, `,"topics":`...), m.Topics)
+	b = append(b, `,"tags":`...)
+	if m.Tags == nil {
+		b = append(b, "[]"...)
+	} else {
+		b = jsonw.Strings(b, m.Tags)
+	}
+	return append(b, ',')
+}
+
+// appendSummaryPlace appends the municipality and prefecture fields.
+func appendSummaryPlace(b []byte, m *search.Mentor, catalog *areas.Catalog) []byte {
+	b = jsonw.String(append(b, `"municipalityCode":`...), m.MunicipalityCode)
+	var ja, en string
+	if mu, ok := catalog.Municipality(m.MunicipalityCode); ok {
+		ja, en = mu.NameJa, mu.NameEn
+	}
+	b = jsonw.String(append(b, `,"municipalityJa":`...), ja)
+	b = jsonw.String(append(b, `,"municipalityEn":`...), en)
+	b = jsonw.String(append(b, `,"prefectureCode":`...), m.PrefectureCode)
+	return append(b, ',')
+}
+
+// appendSummaryRest appends the rest of the summary: short lists, numbers
+// and flags, cheaper to write than to keep.
+func appendSummaryRest(b []byte, m *search.Mentor) []byte {
+	b = append(b, `"modes":`...)
+	if m.Modes == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, name := range m.Modes.Names() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(append(append(b, '"'), name...), '"') // constant names: nothing to escape
+		}
+		b = append(b, ']')
+	}
+	b = jsonw.Strings(append(b, `,"languages":`...), m.Languages)
+	b = jsonw.Int(append(b, `,"travelKm":`...), int(m.TravelKm))
+	b = jsonw.Bool(append(b, `,"acceptingRequests":`...), m.Accepting && m.Free() > 0)
+	b = jsonw.Int(append(b, `,"freeCapacity":`...), m.Free())
+	b = jsonw.Int(append(b, `,"yearsExperience":`...), m.YearsExperience)
+	b = jsonw.Bool(append(b, `,"verified":`...), m.Verified)
+	b = jsonw.Bool(append(b, `,"independent":`...), m.Independent)
+	return append(b, '}')
+}
+
+// bodyPool holds response buffers; a suggestions body is a few kilobytes.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// writeSuggestions writes res as SuggestionsResponse in one call.
+func (s *Server) writeSuggestions(c *gin.Context, res *mentorships.Suggestions) {
+	bp := bodyPool.Get().(*[]byte)
+	b := s.appendSuggestions((*bp)[:0], res)
+	c.Header("Content-Length", strconv.Itoa(len(b)))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+	// c.Data has copied b into the connection's buffer (or sent it).
+	if cap(b) <= 256<<10 {
+		*bp = b
+		bodyPool.Put(bp)
+	}
+}
+
+// appendSuggestions appends res as encoding/json writes
+// SuggestionsResponse{Items: s.suggestionViews(res.Items), ...} with each
+// item's explanation from res.AppendNote.
+func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byte {
+	b = append(b, `{"items":[`...)
+	// noteBuf holds a note's raw text before it is escaped into b.
+	var noteBuf [512]byte
+	for i := range res.Items {
+		r := &res.Items[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"mentor":`...)
+		if r.Mentor.Summary != nil {
+			b = appendSummaryRest(append(append(b, r.Mentor.Summary...), r.Mentor.Place...), &r.Mentor)
+		} else { // an index without a summarizer
+			b = appendMentorSummary(b, &r.Mentor, s.areas)
+		}
+		d := r.DistanceKm
+		b = jsonw.Float(append(b, `,"distanceKm":`...), *roundKm(&d))
+		b = jsonw.Bool(append(b, `,"withinReach":`...), r.WithinReach)
+		b = jsonw.Strings(append(b, `,"matchedTopics":`...), r.MatchedTopics)
+		b = jsonw.Float(append(b, `,"score":`...), round3(r.Score))
+		b = append(b, `,"components":{"topic":`...)
+		b = appendComponent(b, r.Components.Topic, matching.WeightTopic, res.AppendNote(noteBuf[:0], i, matching.PartTopic))
+		b = appendComponent(append(b, `,"distance":`...), r.Components.Distance, matching.WeightDistance, res.AppendNote(noteBuf[:0], i, matching.PartDistance))
+		b = appendComponent(append(b, `,"availability":`...), r.Components.Availability, matching.WeightAvailability, res.AppendNote(noteBuf[:0], i, matching.PartAvailability))
+		b = appendComponent(append(b, `,"trust":`...), r.Components.Trust, matching.WeightTrust, res.AppendNote(noteBuf[:0], i, matching.PartTrust))
+		b = append(b, "}}"...)
+	}
+	b = jsonw.Int(append(b, `],"candidates":`...), res.Candidates)
+	return append(b, '}')
+}
+
+// appendComponent appends component(score, weight, note) as ComponentView.
+func appendComponent(b []byte, score, weight float64, note []byte) []byte {
+	b = jsonw.Float(append(b, `{"score":`...), round3(score))
+	b = jsonw.Float(append(b, `,"weight":`...), weight)
+	b = jsonw.Bytes(append(b, `,"note":`...), note)
+	return append(b, '}')
+}

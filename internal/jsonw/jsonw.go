@@ -1,0 +1,134 @@
+// Package jsonw appends JSON values to byte slices exactly as encoding/json
+// (and goccy/go-json, which the API uses elsewhere) encodes them: strings with
+// HTML-safe escaping, floats in the shortest form with the same exponent
+// rules. Hot responses are written field by field with it, from fragments
+// encoded ahead of time, instead of through reflection.
+package jsonw
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+const hex = "0123456789abcdef"
+
+// safe marks the ASCII bytes written as they are inside a string: not a
+// control character, quote, backslash or one of <, >, & (escaped so the
+// JSON is safe to embed in HTML, as encoding/json.Marshal does).
+var safe = func() (t [utf8.RuneSelf]bool) {
+	for i := ' '; i < utf8.RuneSelf; i++ {
+		t[i] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()
+
+// String appends s as a JSON string.
+func String(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if safe[b] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 end lines in JavaScript: escaped as encoding/json does.
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// Bytes appends the text b as a JSON string (see String).
+func Bytes(dst, b []byte) []byte {
+	// The conversion does not allocate: String only reads it.
+	return String(dst, unsafeString(b))
+}
+
+// Strings appends ss as a JSON array of strings; nil is null, as
+// encoding/json writes a nil slice.
+func Strings(dst []byte, ss []string) []byte {
+	if ss == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = String(dst, s)
+	}
+	return append(dst, ']')
+}
+
+// Float appends f as encoding/json writes a float64: the shortest decimal
+// that reads back as f, in exponent form only below 1e-6 or from 1e21, with
+// a two-digit exponent at least. f must be finite (encoding/json refuses
+// NaN and infinities).
+func Float(dst []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		n := len(dst)
+		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
+}
+
+// Int appends i.
+func Int(dst []byte, i int) []byte { return strconv.AppendInt(dst, int64(i), 10) }
+
+// Bool appends b.
+func Bool(dst []byte, b bool) []byte {
+	if b {
+		return append(dst, "true"...)
+	}
+	return append(dst, "false"...)
+}
