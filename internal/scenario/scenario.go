@@ -321,12 +321,9 @@ func (s *sink) close() error {
 		return err
 	}
 	s.g.counts[s.coll] += s.n
-	el := time.Since(s.start)
-	rate := 0.0
-	if el > 0 {
-		rate = float64(s.n) / el.Seconds()
-	}
-	fmt.Fprintf(s.g.cfg.Progress, "%-24s %8d documents in %8s (%.0f/s)\n", s.coll, s.n, el.Round(time.Millisecond), rate)
+	// Collections of one stage are written interleaved (an introduction
+	// with its decision and mentorship), so the time is the stage's so far.
+	fmt.Fprintf(s.g.cfg.Progress, "%-24s %8d documents, stage time so far %s\n", s.coll, s.n, time.Since(s.start).Round(time.Millisecond))
 	return nil
 }
 

@@ -285,7 +285,7 @@ for S in $SCALES; do
     "$work/freshprobe" -phase fire -base "$BASE" -tokens "$work/fresh.tokens" -c 32 >"$work/fresh.txt" || true
     cat "$work/fresh.txt"
     sleep 1 # let any write-behind land in the log too
-    fresh_line=$(cat "$work/fresh.txt")
+    fresh_line=$(sed -E 's/^fresh users [0-9]+, connections [0-9]+: //' "$work/fresh.txt")
     fresh_busy=$(grep -c SQLITE_BUSY "$work/server-$name-fresh.log" || true)
   fi
   stop
@@ -350,7 +350,7 @@ $scn_table
 $scn_more
 
 200 users the process had never seen (signed in before a restart), each sending \`GET /v1/me\` at the same
-moment over 32 connections, at ${fresh_scale}×: ${fresh_line#fresh users }. \`SQLITE_BUSY\` in that server's log:
+moment over 32 connections, at ${fresh_scale}×: $fresh_line. \`SQLITE_BUSY\` in that server's log:
 **$fresh_busy** (in all the scenario servers' logs: $busy_total).
 
 Machine: $(nproc) cores, $cpu; $(go version | cut -d' ' -f3-).
