@@ -88,10 +88,11 @@ type Manifest struct {
 	Mentor      Subject        `json:"mentor"`    // introductions waiting and decided
 	Organizer   Subject        `json:"organizer"` // organizes CommunityID
 	CommunityID string         `json:"communityId"`
-	EventID     string         `json:"eventId"`     // upcoming, in CommunityID, with free places
-	Near        string         `json:"near"`        // the founder's municipality code
-	FreshEmails []string       `json:"freshEmails"` // users no probe signs in as otherwise
-	Counts      map[string]int `json:"counts"`      // documents by collection
+	Members     int64          `json:"communityMembers"` // CommunityID's active members
+	EventID     string         `json:"eventId"`          // upcoming, in CommunityID, with free places
+	Near        string         `json:"near"`             // the founder's municipality code
+	FreshEmails []string       `json:"freshEmails"`      // users no probe signs in as otherwise
+	Counts      map[string]int `json:"counts"`           // documents by collection
 }
 
 // WriteManifest writes m to dir/ManifestFile.
@@ -367,7 +368,7 @@ func (g *gen) run() (Manifest, error) {
 
 	m := Manifest{
 		Scale: g.cfg.Scale, Seed: g.cfg.Seed, GeneratedAt: g.now, Password: g.cfg.Password,
-		CommunityID: g.comms[0].c.ID.Hex(), EventID: event.Hex(),
+		CommunityID: g.comms[0].c.ID.Hex(), Members: g.comms[0].c.MemberCount, EventID: event.Hex(),
 		Near:   g.users[founderSubject].loc.MunicipalityCode,
 		Counts: g.counts,
 	}

@@ -69,6 +69,9 @@ func TestGenerateInvariants(t *testing.T) {
 		t.Fatal("no communities")
 	}
 	for _, c := range comms {
+		if c.ID.Hex() == m.CommunityID && c.MemberCount != m.Members {
+			t.Errorf("manifest: %d members, the community %d", m.Members, c.MemberCount)
+		}
 		if c.MemberCount != active[c.ID] || c.MemberCount == 0 {
 			t.Errorf("community %s: memberCount %d, %d active members", c.ID.Hex(), c.MemberCount, active[c.ID])
 		}
