@@ -252,7 +252,7 @@ login_token() { # data name, email -> access token
 }
 # jq_str KEY FILE prints a top-level string of a manifest (no jq needed).
 jq_str() { sed -nE "s/^  \"$1\": \"([^\"]*)\".*/\1/p" "$2" | head -1; }
-declare -A gen_s docs ready_scn rss_scn
+declare -A gen_s docs ready_scn rss_scn members_scn
 busy_total=0
 seq_failed=""
 fresh_line="" fresh_busy="" fresh_scale=""
@@ -265,6 +265,7 @@ for S in $SCALES; do
   gen_s[$S]=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')
   docs[$S]=$(awk '/documents in/ && $1 == "scale" { print $3 }' "$work/gen-$S.log")
   tail -1 "$work/gen-$S.log"
+  members_scn[$S]=$(sed -nE 's/^  "communityMembers": ([0-9]+).*/\1/p' "$work/data-$name/scenario.json")
   start "$name"
   ready_scn[$S]=$ready_ms
   echo "== scenario at ${S}x: $SEQ_N sequential requests per endpoint"
@@ -316,6 +317,7 @@ scn_more=$(
   echo "| | $(for S in $SCALES; do printf '%s× | ' "$S"; done)"
   echo "| --- | $(for S in $SCALES; do printf -- '---: | '; done)"
   echo "| wrk GET /v1/notifications (-t2 -c32 -d$DURATION): requests/s, p99 | $(for S in $SCALES; do printf '%s, %s | ' "$(rps "inbox-$S")" "$(p99 "inbox-$S")"; done)"
+  echo "| active members of the probed community (members, posts, events) | $(for S in $SCALES; do printf '%s | ' "${members_scn[$S]}"; done)"
   echo "| documents generated | $(for S in $SCALES; do printf '%s | ' "${docs[$S]}"; done)"
   echo "| generation (\`scripts/scenario\`) | $(for S in $SCALES; do printf '%s s | ' "${gen_s[$S]}"; done)"
   echo "| start to ready (\`/readyz\`) | $(for S in $SCALES; do printf '%s | ' "$(secs "${ready_scn[$S]}")"; done)"
