@@ -67,6 +67,11 @@ func checkPassword(v interface{ Add(string, string) }, field, password, email st
 	}
 }
 
+// HashPassword returns a hash of password that sign-in accepts, for data
+// written without the API (the scenario generator hashes one password once
+// and gives it to every generated user).
+func HashPassword(password string) (string, error) { return hashPassword(password) }
+
 // hashPassword returns an argon2id hash in the PHC string format.
 func hashPassword(password string) (string, error) {
 	salt := make([]byte, argonSaltLen)

@@ -12,11 +12,21 @@
 # how long seeding took. Writes the table, the machine and the command to
 # OUT (docs/performance.md). Traffic goes to 127.0.0.1 only.
 #
+# That is the part "suggest". The part "scenario" generates a year of a
+# 2,000-member community at each scale of SCALES (scripts/scenario), starts
+# the server on it and measures every per-user read and the RSVP write with
+# sequential requests (scripts/bench/seqprobe, SEQ_N each), the inbox with
+# wrk, and at the first scale 200 users the process has never seen asking
+# GET /v1/me at once (scripts/bench/freshprobe, across a restart). Each part
+# rewrites only its own section of OUT (between its marker comments).
+# See scripts/bench/README.md for how long each takes.
+#
 # Seeding uses scripts/benchseed (bulk inserts into fresh embedded data
 # directories): 100,000 mentors take a while (see the report).
 # With PIN=1 the server runs on CPU 0 (GOMAXPROCS=1) and wrk on CPU 1.
 #
-#   scripts/bench/report.sh                  # DURATION=10s PORT=18490 PIN=0 OUT=docs/performance.md
+#   scripts/bench/report.sh                  # DURATION=10s PORT=18490 PIN=0 OUT=docs/performance.md PARTS="suggest scenario"
+#   PARTS=scenario SCALES="1 5" scripts/bench/report.sh
 set -euo pipefail
 # shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -25,6 +35,9 @@ DURATION=${DURATION:-10s}
 PORT=${PORT:-18490}
 PIN=${PIN:-0}
 OUT=${OUT:-docs/performance.md}
+PARTS=${PARTS:-suggest scenario}
+SCALES=${SCALES:-1 5 25}
+SEQ_N=${SEQ_N:-200}
 BASE="http://127.0.0.1:$PORT"
 pin_cpus
 
@@ -38,6 +51,28 @@ started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "== build"
 go build -o "$work/kizuna" ./api
 go build -o "$work/benchseed" ./scripts/benchseed
+go build -o "$work/scenario" ./scripts/scenario
+go build -o "$work/seqprobe" ./scripts/bench/seqprobe
+go build -o "$work/freshprobe" ./scripts/bench/freshprobe
+
+has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+# write_section PART FILE puts FILE's text into OUT between PART's markers:
+# in place of the previous run's section, or at the end; other parts'
+# sections and anything else in OUT stay as they are.
+write_section() {
+  local begin="<!-- report.sh part $1: begin -->" end="<!-- report.sh part $1: end -->"
+  mkdir -p "$(dirname "$OUT")"
+  [ -f "$OUT" ] || printf '# Performance\n' >"$OUT"
+  if grep -qF "$begin" "$OUT"; then
+    awk -v b="$begin" -v e="$end" -v f="$2" '
+      $0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
+      $0 == e { skip = 0 }
+      !skip { print }' "$OUT" >"$OUT.tmp"
+    mv "$OUT.tmp" "$OUT"
+  else
+    { echo; echo "$begin"; cat "$2"; echo "$end"; } >>"$OUT"
+  fi
+}
 
 # The suggestions mix signs its founders' tokens with the server's secret.
 export KIZUNA_JWT_SECRET
@@ -49,20 +84,18 @@ seed() { # mentors -> prints seconds
   t1=$(date +%s%N)
   awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }'
 }
-echo "== seed 10,000 and 100,000 mentors"
-seed10=$(seed 10000)
-seed100=$(seed 100000)
-
-start() { # mentors; sets pid and ready_ms
-  local t0 t1
+start() { # data name [log name]; sets pid and ready_ms
+  local t0 t1 log="$work/server-${2:-$1}.log"
   t0=$(date +%s%N)
   # One founder posts requests as fast as wrk can: the per-user write limit
-  # is lifted (it is tested on its own).
+  # is lifted (it is tested on its own). The scenario's probes sign in and
+  # refresh hundreds of times from one address: the sign-in limits too.
   KIZUNA_DATA_DIR="$work/data-$1" KIZUNA_HTTP_ADDR="127.0.0.1:$PORT" KIZUNA_LOG_LEVEL=warn \
-    KIZUNA_WRITE_RATE_PER_MINUTE=1000000 "${server_pin[@]}" "$work/kizuna" >"$work/server-$1.log" 2>&1 &
+    KIZUNA_WRITE_RATE_PER_MINUTE=1000000 KIZUNA_AUTH_RATE_PER_MINUTE=100000 KIZUNA_AUTH_EMAIL_RATE_PER_MINUTE=100000 \
+    "${server_pin[@]}" "$work/kizuna" >"$log" 2>&1 &
   pid=$!
   until curl -sf "$BASE/readyz" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/server-$1.log"; exit 1; }
+    kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
     sleep 0.02
   done
   t1=$(date +%s%N)
@@ -117,6 +150,25 @@ bench_mix() {
   if grep -q "Non-2xx" "$work/$1.txt"; then cat "$work/$1.txt"; echo "$1: non-2xx responses" >&2; exit 1; fi
 }
 
+ratio() { awk -v a="$(rps "$1")" -v h="$(rps healthz)" 'BEGIN { r = 100 * a / h; printf (r < 1 ? "%.2f%%" : "%.1f%%"), r }'; }
+secs() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+pinning="unpinned (server and wrk share the cores)"
+[ "$PIN" = 1 ] && pinning="server on CPU 0 (GOMAXPROCS=1), wrk on CPU 1"
+# noisy prints a warning when other work competed for the cores.
+noisy() {
+  if awk -v l="${load_before%% *}" 'BEGIN { exit !(l >= 1.0) }'; then
+    echo "**Noisy (shared machine):** the load average was $load_before before the run and $(cut -d' ' -f1-3 /proc/loadavg) after it, so other work competed for the cores; compare ratios, not absolute numbers, and rerun on a quiet machine."
+  fi
+}
+
+# ---- part "suggest" ---------------------------------------------------------
+if has_part suggest; then
+echo "== seed 10,000 and 100,000 mentors"
+seed10=$(seed 10000)
+seed100=$(seed 100000)
+
+
 echo "== 10,000 mentors"
 start 10000
 ready10=$ready_ms
@@ -142,8 +194,6 @@ bench_mix suggest100k 100000
 rss100=$(peak_rss_mib)
 stop
 
-ratio() { awk -v a="$(rps "$1")" -v h="$(rps healthz)" 'BEGIN { r = 100 * a / h; printf (r < 1 ? "%.2f%%" : "%.1f%%"), r }'; }
-secs() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
 row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(rps "$3")" "$(p99 "$3")" "$(ratio "$3")" "$(timeouts "$3")"; }
 table=$(
   echo "| endpoint | mentors indexed | requests/s | p99 | of /healthz | timeouts (>10 s) |"
@@ -154,14 +204,7 @@ table=$(
   row "GET /v1/match-suggestions (mix)" "100,000" suggest100k
   row "POST /v1/match-requests" "10,000" match-request
 )
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-pinning="unpinned (server and wrk share the cores)"
-[ "$PIN" = 1 ] && pinning="server on CPU 0 (GOMAXPROCS=1), wrk on CPU 1"
-noisy=""
-if awk -v l="${load_before%% *}" 'BEGIN { exit !(l >= 1.0) }'; then
-  noisy="**Noisy (shared machine):** the load average was $load_before before the run and $load_after after it, so other work competed for the cores; compare ratios, not absolute numbers, and rerun on a quiet machine."
-fi
+noisy=$(noisy)
 
 echo
 echo "$table"
@@ -170,9 +213,8 @@ echo "start to ready /readyz with 10,000 mentors: $(secs "$restart10") on restar
 echo "peak RSS (VmHWM): ${rss100} MiB with 100,000 mentors (${rss10} MiB with 10,000)"
 echo "seeding: 10,000 mentors ${seed10} s, 100,000 mentors ${seed100} s"
 
-mkdir -p "$(dirname "$OUT")"
-cat >"$OUT" <<MD
-# Performance
+cat >"$work/section-suggest.md" <<MD
+## Suggestions, the signed-in user and start-up (part \`suggest\`)
 
 Measured $started_at by \`scripts/bench/report.sh\` (wrk -t2 -c32, $DURATION per row, all rows in one run,
 server and wrk on the same machine, $pinning). The ratio compares each endpoint with the bare
@@ -208,7 +250,137 @@ $startdb100
 Reproduce:
 
 \`\`\`sh
-scripts/bench/report.sh                      # DURATION=10s; PIN=1 puts the server and wrk on separate cores
+PARTS=suggest scripts/bench/report.sh       # DURATION=10s; PIN=1 puts the server and wrk on separate cores
 \`\`\`
 MD
-echo "wrote $OUT"
+write_section suggest "$work/section-suggest.md"
+echo "wrote the suggest part of $OUT"
+fi
+# ---- end of part "suggest" --------------------------------------------------
+
+
+# ---- part "scenario" --------------------------------------------------------
+if has_part scenario; then
+login_token() { # data name, email -> access token
+  curl -sf "$BASE/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$2\",\"password\":\"$(jq_str password "$work/data-$1/scenario.json")\"}" |
+    sed -E 's/.*"accessToken":"([^"]+)".*/\1/'
+}
+# jq_str KEY FILE prints a top-level string of a manifest (no jq needed).
+jq_str() { sed -nE "s/^  \"$1\": \"([^\"]*)\".*/\1/p" "$2" | head -1; }
+declare -A gen_s docs ready_scn rss_scn members_scn
+busy_total=0
+seq_failed=""
+fresh_line="" fresh_busy="" fresh_scale=""
+for S in $SCALES; do
+  name="scn$S"
+  echo "== scenario at ${S}x: generate"
+  t0=$(date +%s%N)
+  "$work/scenario" -data "$work/data-$name" -scale "$S" >"$work/gen-$S.log"
+  t1=$(date +%s%N)
+  gen_s[$S]=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')
+  docs[$S]=$(awk '/documents in/ && $1 == "scale" { print $3 }' "$work/gen-$S.log")
+  tail -1 "$work/gen-$S.log"
+  members_scn[$S]=$(sed -nE 's/^  "communityMembers": ([0-9]+).*/\1/p' "$work/data-$name/scenario.json")
+  start "$name"
+  ready_scn[$S]=$ready_ms
+  echo "== scenario at ${S}x: $SEQ_N sequential requests per endpoint"
+  "$work/seqprobe" -base "$BASE" -manifest "$work/data-$name/scenario.json" -n "$SEQ_N" -tsv "$work/seq-$S.tsv" >"$work/seq-$S.md" ||
+    seq_failed="$seq_failed ${S}x"
+  cat "$work/seq-$S.md"
+  founder_email=$(sed -n '/"founder"/,/}/p' "$work/data-$name/scenario.json" | sed -nE 's/.*"email": "([^"]+)".*/\1/p')
+  token=$(login_token "$name" "$founder_email")
+  bench "inbox-$S" "$BASE/v1/notifications" -H "Authorization: Bearer $token"
+  rss_scn[$S]=$(peak_rss_mib)
+  if [ -z "$fresh_scale" ]; then
+    # Users the next process has never seen: signed in here, then a restart.
+    fresh_scale=$S
+    echo "== scenario at ${S}x: 200 fresh users at once"
+    "$work/freshprobe" -phase login -base "$BASE" -manifest "$work/data-$name/scenario.json" -tokens "$work/fresh.tokens"
+    stop
+    start "$name" "$name-fresh"
+    "$work/freshprobe" -phase fire -base "$BASE" -tokens "$work/fresh.tokens" -c 32 >"$work/fresh.txt" || true
+    cat "$work/fresh.txt"
+    sleep 1 # let any write-behind land in the log too
+    fresh_line=$(sed -E 's/^fresh users [0-9]+, connections [0-9]+: //' "$work/fresh.txt")
+    fresh_busy=$(grep -c SQLITE_BUSY "$work/server-$name-fresh.log" || true)
+  fi
+  stop
+  for f in "$work"/server-"$name"*.log; do
+    busy_total=$((busy_total + $(grep -c SQLITE_BUSY "$f" || true)))
+  done
+  rm -rf "$work/data-$name" # 25x is a gigabyte or two
+done
+
+# One row per endpoint, one column per scale: p50 / p95 (failures if any).
+first=${SCALES%% *}
+scn_header="| endpoint |"
+scn_rule="| --- |"
+for S in $SCALES; do scn_header="$scn_header ${S}× p50 / p95 |"; scn_rule="$scn_rule ---: |"; done
+scn_table=$(
+  echo "$scn_header"
+  echo "$scn_rule"
+  cut -f1 "$work/seq-$first.tsv" | while IFS= read -r ep; do
+    line="| $ep |"
+    for S in $SCALES; do
+      cell=$(awk -F'\t' -v ep="$ep" '$1 == ep { printf "%.1f / %.1f ms", $2, $3; if ($4 > 0) printf " (%d of %d failed)", $4, $5 }' "$work/seq-$S.tsv")
+      line="$line ${cell:-–} |"
+    done
+    echo "$line"
+  done
+)
+scn_more=$(
+  echo "| | $(for S in $SCALES; do printf '%s× | ' "$S"; done)"
+  echo "| --- | $(for S in $SCALES; do printf -- '---: | '; done)"
+  echo "| wrk GET /v1/notifications (-t2 -c32 -d$DURATION): requests/s, p99 | $(for S in $SCALES; do printf '%s, %s | ' "$(rps "inbox-$S")" "$(p99 "inbox-$S")"; done)"
+  echo "| active members of the probed community (members, posts, events) | $(for S in $SCALES; do printf '%s | ' "${members_scn[$S]}"; done)"
+  echo "| documents generated | $(for S in $SCALES; do printf '%s | ' "${docs[$S]}"; done)"
+  echo "| generation (\`scripts/scenario\`) | $(for S in $SCALES; do printf '%s s | ' "${gen_s[$S]}"; done)"
+  echo "| start to ready (\`/readyz\`) | $(for S in $SCALES; do printf '%s | ' "$(secs "${ready_scn[$S]}")"; done)"
+  echo "| peak RSS (VmHWM) after the probes | $(for S in $SCALES; do printf '%s MiB | ' "${rss_scn[$S]}"; done)"
+)
+scn_more=$(echo "$scn_more" | sed 's/ *$//')
+echo
+echo "$scn_table"
+echo
+echo "$scn_more"
+echo "$fresh_line; SQLITE_BUSY in that server's log: $fresh_busy (all scenario servers' logs: $busy_total)"
+failed_note=""
+[ -n "$seq_failed" ] && failed_note="**Some sequential requests failed** (at$seq_failed): see the failures in the table."
+cat >"$work/section-scenario.md" <<MD
+## Per-user reads as the community grows (part \`scenario\`)
+
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') by \`scripts/bench/report.sh\` (\`PARTS=scenario\`), on the embedded default.
+\`scripts/scenario\` wrote a year of a 2,000-member community at each scale (1× is 2,000 users, 2 communities,
+10,000 notifications, 2,000 posts, 200 events with 5,000 RSVPs, 2,000 match requests, 4,000 introductions,
+1,000 mentorships with touchpoints and 20,000 refresh tokens; 5× and 25× multiply everything), then
+\`scripts/bench/seqprobe\` sent $SEQ_N sequential requests per endpoint over one connection as the manifest's
+subjects (a founder with 30 notifications, a mentor with introductions, the organizer of the probed community;
+the RSVP alternates going and not going, the refresh uses each returned token for the next call).
+Server and client on the same machine, $pinning.
+
+$(noisy)
+
+$failed_note
+
+$scn_table
+
+$scn_more
+
+200 users the process had never seen (signed in before a restart), each sending \`GET /v1/me\` at the same
+moment over 32 connections, at ${fresh_scale}×: $fresh_line. \`SQLITE_BUSY\` in that server's log:
+**$fresh_busy** (in all the scenario servers' logs: $busy_total).
+
+Machine: $(nproc) cores, $cpu; $(go version | cut -d' ' -f3-).
+
+Reproduce:
+
+\`\`\`sh
+PARTS=scenario scripts/bench/report.sh                 # SCALES="1 5 25" SEQ_N=200 DURATION=10s
+go run ./scripts/scenario -data ./data-scn -scale 5    # the data alone (then start the API on it)
+\`\`\`
+MD
+write_section scenario "$work/section-scenario.md"
+echo "wrote the scenario part of $OUT"
+fi
+# ---- end of part "scenario" -------------------------------------------------
