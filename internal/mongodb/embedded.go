@@ -68,9 +68,9 @@ func startEmbedded(dataDir, addr string, logger *slog.Logger) (*embeddedServer, 
 // startLocked starts the server once this process holds the directory. The
 // databases' quick_check runs beside the rest of the start once the server
 // has opened them (it only reads, and at 100,000 mentors it takes about as
-// long as loading the indexes); the app
-// waits for its verdict (DB.Checked) before it serves, so a damaged file
-// stops the start instead of serving errors, or wrong answers, later.
+// long as loading the indexes); the app waits for its verdict (DB.Checked)
+// before it serves, so a damaged file stops the start instead of serving
+// errors, or wrong answers, later.
 func startLocked(dataDir, addr string, logger *slog.Logger) (*embeddedServer, error) {
 	dir, err := filepath.Abs(filepath.Join(dataDir, "db"))
 	if err != nil {
@@ -120,6 +120,7 @@ func startLocked(dataDir, addr string, logger *slog.Logger) (*embeddedServer, er
 func (s *embeddedServer) stop() {
 	s.cancel()
 	<-s.done
+	<-s.checked // nothing reads the files once the directory is released
 	s.lock.release()
 }
 
