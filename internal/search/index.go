@@ -203,7 +203,9 @@ func (ix *Index) Len() int {
 // the account and mentorship fields already indexed are kept.
 func (ix *Index) Upsert(m Mentor) {
 	m.Topics = slices.Clone(m.Topics)
-	e := &entry{Mentor: m}
+	// Folded outside the lock: at start several loaders upsert at once, and
+	// folding is most of an upsert's work.
+	e := &entry{Mentor: m, text: ix.searchText(&m)}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if i, ok := ix.byID[m.ID]; ok {
@@ -223,9 +225,9 @@ func (ix *Index) Upsert(m Mentor) {
 	ix.set(len(ix.items)-1, e)
 }
 
-// set stores e at position i with its derived fields; the caller holds mu.
+// set stores e, its search text already folded, at position i with its
+// other derived fields; the caller holds mu.
 func (ix *Index) set(i int, e *entry) {
-	e.text = ix.searchText(&e.Mentor)
 	e.Summary, e.Place = nil, nil
 	if ix.summarize != nil {
 		// Encoded in a reused buffer and copied to its size: 100,000 of
@@ -321,6 +323,7 @@ func (ix *Index) update(id bson.ObjectID, change func(*Mentor)) {
 	}
 	cp := *ix.items[i]
 	change(&cp.Mentor)
+	cp.text = ix.searchText(&cp.Mentor)
 	ix.set(i, &cp)
 }
 
