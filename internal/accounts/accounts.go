@@ -471,25 +471,17 @@ func (s *Service) revokeFamily(ctx context.Context, familyID string, userID bson
 	return nil
 }
 
-// revokeOtherSessions revokes every token family of the user but keep.
+// revokeOtherSessions revokes every active session of the user but keep.
 func (s *Service) revokeOtherSessions(ctx context.Context, userID bson.ObjectID, keep, reason string) error {
-	// A find rather than distinct: the embedded read path answers finds.
-	cur, err := s.tokens.Find(ctx, bson.D{{Key: "userId", Value: userID}}, options.Find().SetProjection(bson.D{{Key: "familyId", Value: 1}}))
+	sessions, err := s.Sessions(ctx, Principal{UserID: userID})
 	if err != nil {
-		return fmt.Errorf("list sessions: %w", err)
+		return err
 	}
-	var tokens []refreshToken
-	if err := cur.All(ctx, &tokens); err != nil {
-		return fmt.Errorf("list sessions: %w", err)
-	}
-	seen := map[string]bool{keep: true}
-	for _, t := range tokens {
-		f := t.FamilyID
-		if seen[f] {
+	for _, ss := range sessions {
+		if ss.ID == keep {
 			continue
 		}
-		seen[f] = true
-		if err := s.revokeFamily(ctx, f, userID, reason); err != nil {
+		if err := s.revokeFamily(ctx, ss.ID, userID, reason); err != nil {
 			return err
 		}
 	}
@@ -497,8 +489,7 @@ func (s *Service) revokeOtherSessions(ctx context.Context, userID bson.ObjectID,
 }
 
 // ChangePassword replaces the caller's password and signs out every other
-// session (their refresh tokens stop working; their access tokens expire
-// within AccessTokenTTL).
+// session (their refresh and access tokens stop working at once).
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
 	unlock := s.db.Lock(colUsers, p.UserID)
 	defer unlock()
