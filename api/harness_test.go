@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi2"
-	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -302,34 +300,25 @@ func (ta *testApp) delete(path, token string) *response {
 	return ta.do(req{method: http.MethodDelete, path: path, token: token})
 }
 
-// loadedSpec is the generated Swagger document as OpenAPI 3, and a router over it.
+// loadedSpec is the served OpenAPI 3 document, and a router over it.
 type loadedSpec struct {
 	doc    *openapi3.T
 	router routers.Router
 }
 
-// spec is docs/swagger.json, loaded once, with every object schema closed
-// (see closeObjectSchemas).
+// spec is docs/openapi.json (what /openapi.json serves), loaded once, with
+// every object schema closed (see closeObjectSchemas).
 var spec = sync.OnceValues(func() (loadedSpec, error) {
-	raw, err := os.ReadFile("../docs/swagger.json")
+	doc, err := openapi3.NewLoader().LoadFromFile("../docs/openapi.json")
 	if err != nil {
 		return loadedSpec{}, err
 	}
-	var doc2 openapi2.T
-	if err := json.Unmarshal(raw, &doc2); err != nil {
-		return loadedSpec{}, err
-	}
-	doc3, err := openapi2conv.ToV3(&doc2)
-	if err != nil {
-		return loadedSpec{}, err
-	}
-	doc3.Servers = openapi3.Servers{{URL: "/"}}
-	closeObjectSchemas(doc3)
-	if err := doc3.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
+	closeObjectSchemas(doc)
+	if err := doc.Validate(context.Background(), openapi3.DisableExamplesValidation()); err != nil {
 		return loadedSpec{}, fmt.Errorf("spec invalid: %w", err)
 	}
-	router, err := gorillamux.NewRouter(doc3)
-	return loadedSpec{doc: doc3, router: router}, err
+	router, err := gorillamux.NewRouter(doc)
+	return loadedSpec{doc: doc, router: router}, err
 })
 
 // validateAgainstSpec checks the status and body of a response to a documented
@@ -387,7 +376,9 @@ func validateAgainstSpec(t testing.TB, hr *http.Request, body []byte, res *respo
 			if media := r.Value.Content.Get("application/json"); media != nil {
 				var body any
 				if json.Unmarshal(res.Body, &body) == nil {
-					contract.sawFields(media.Schema, body)
+					if missing := contract.sawFields(media.Schema, body); len(missing) > 0 {
+						t.Fatalf("%s %s -> %d lacks required fields %v\nbody: %s", hr.Method, hr.URL.Path, res.Code, missing, res.Body)
+					}
 				}
 			}
 		}

@@ -82,6 +82,26 @@ func TestSwaggerServed(t *testing.T) {
 	}
 	ta.get("/swagger/index.html", "").want(http.StatusOK)
 	ta.get("/metrics", "").want(http.StatusOK)
+
+	// The OpenAPI 3 document, with a bearer scheme (a bare token works), is
+	// the one Swagger UI loads.
+	var doc struct {
+		OpenAPI    string `json:"openapi"`
+		Components struct {
+			SecuritySchemes map[string]struct{ Type, Scheme string } `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	ta.get("/openapi.json", "").want(http.StatusOK).decode(&doc)
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("/openapi.json is OpenAPI %q, want 3.x", doc.OpenAPI)
+	}
+	if s := doc.Components.SecuritySchemes["BearerAuth"]; s.Type != "http" || s.Scheme != "bearer" {
+		t.Errorf("BearerAuth is %+v, want http bearer", s)
+	}
+	init := ta.get("/swagger/swagger-initializer.js", "").want(http.StatusOK)
+	if !strings.Contains(string(init.Body), "/openapi.json") {
+		t.Errorf("Swagger UI does not load /openapi.json:\n%s", init.Body)
+	}
 }
 
 // Data survives a restart on the same data directory: sign up, stop the app,

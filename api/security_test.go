@@ -179,6 +179,7 @@ func routeRules() map[string]routeRule {
 		"GET /readyz":               {public: true, path: fixed("/readyz")},
 		"GET /metrics":              {public: true, path: fixed("/metrics")}, // exposed to the monitoring network only (README)
 		"GET /swagger/*any":         {public: true, path: fixed("/swagger/index.html")},
+		"GET /openapi.json":         {public: true, path: fixed("/openapi.json")},
 		"POST /v1/auth/register":    {public: true, path: fixed("/v1/auth/register")},
 		"POST /v1/auth/login":       {public: true, path: fixed("/v1/auth/login")},
 		"POST /v1/auth/refresh":     {public: true, path: fixed("/v1/auth/refresh")},

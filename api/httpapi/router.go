@@ -19,7 +19,7 @@ import (
 	ginswagger "github.com/swaggo/gin-swagger"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	_ "github.com/kizuna-dev/kizuna/docs" // registers the generated Swagger spec
+	"github.com/kizuna-dev/kizuna/docs"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
@@ -153,7 +153,10 @@ func NewHandler(d Deps) http.Handler {
 	if !d.HideMetrics {
 		r.GET("/metrics", gin.WrapH(MetricsHandler(reg)))
 	}
-	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
+	// Swagger UI shows the OpenAPI 3 document (its bearer scheme takes the
+	// bare token); /swagger/doc.json stays the Swagger 2.0 one.
+	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", docs.OpenAPI) })
+	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler, ginswagger.URL("/openapi.json")))
 
 	v1 := r.Group("/v1", limitQuery())
 	byAddress := newKeyedLimiter(d.AuthPerMinute, d.AuthBurst, defaultAuthPerMinute,
