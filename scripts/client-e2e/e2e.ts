@@ -1,4 +1,4 @@
-// One mentorship, end to end, through a client generated from docs/swagger.json.
+// One mentorship, end to end, through a client generated from docs/openapi.json.
 // Every call is typed by the generated schema (gen/schema.d.ts), so a spec
 // change that breaks a client breaks `tsc --noEmit` before this even runs.
 // Usage: node dist/e2e.js http://127.0.0.1:PORT
@@ -33,16 +33,16 @@ function expect<T>(label: string, res: { data?: T; error?: unknown; response: Re
 const run = Date.now().toString(36);
 const password = "kizuna-e2e-passphrase";
 
-async function register(name: string, role: "mentor" | "founder"): Promise<Schemas["httpapi.AuthResponse"]> {
-  const body: Schemas["httpapi.RegisterRequest"] = {
+async function register(name: string, role: "mentor" | "founder"): Promise<Schemas["AuthResponse"]> {
+  const body: Schemas["RegisterRequest"] = {
     email: `${role}-${run}@example.jp`,
     password,
     displayName: name,
     roles: [role],
   };
   const out = expect(`register the ${role}`, await api.POST("/v1/auth/register", { body }), 201);
-  check(out.user?.roles?.includes(role), `${role} lacks the role`, out.user);
-  check(out.tokens?.accessToken, `${role} got no access token`, out.tokens);
+  check(out.user.roles.includes(role), `${role} lacks the role`, out.user);
+  check(out.tokens.accessToken, `${role} got no access token`, out.tokens);
   return out;
 }
 
@@ -52,10 +52,10 @@ async function main(): Promise<void> {
 
   const mentor = await register("佐藤 由紀", "mentor");
   const founder = await register("田中 健", "founder");
-  const m = auth(mentor.tokens!.accessToken!);
-  const f = auth(founder.tokens!.accessToken!);
+  const m = auth(mentor.tokens.accessToken);
+  const f = auth(founder.tokens.accessToken);
 
-  const mentorProfile: Schemas["httpapi.MentorProfileRequest"] = {
+  const mentorProfile: Schemas["MentorProfileRequest"] = {
     headline: "食品メーカーで20年、道外への販路開拓をしてきました",
     bio: "札幌を拠点に、道内の小さな食品メーカーの営業と採用を手伝っています。",
     topics: ["sales", "hiring"],
@@ -72,13 +72,13 @@ async function main(): Promise<void> {
     independent: true,
   };
   const mp = expect("fill the mentor profile", await api.PUT("/v1/me/mentor-profile", { headers: m, body: mentorProfile }), 201);
-  check(mp.location?.municipalityJa === "札幌市中央区", "mentor location not resolved", mp.location);
+  check(mp.location.municipalityJa === "札幌市中央区", "mentor location not resolved", mp.location);
   check(mp.version === 1, "mentor profile version", mp.version);
 
   const me = expect("the mentor shares a phone number", await api.PATCH("/v1/me", { headers: m, body: { phone: "011-000-0000" } }), 200);
   check(me.phone === "011-000-0000", "phone not kept", me);
 
-  const founderProfile: Schemas["httpapi.FounderProfileRequest"] = {
+  const founderProfile: Schemas["FounderProfileRequest"] = {
     companyName: "十勝チーズ工房",
     stage: "seed",
     industry: "食品製造",
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     bio: "帯広でチーズを作っています。",
   };
   const fp = expect("fill the founder profile", await api.PUT("/v1/me/founder-profile", { headers: f, body: founderProfile }), 201);
-  check(fp.location?.municipalityJa === "帯広市", "founder location not resolved", fp.location);
+  check(fp.location.municipalityJa === "帯広市", "founder location not resolved", fp.location);
 
   const created = expect(
     "create a match request",
@@ -97,10 +97,10 @@ async function main(): Promise<void> {
     }),
     201,
   );
-  const requestId = created.request?.id;
+  const requestId = created.request.id;
   check(requestId, "match request without id", created);
-  check(created.request?.status === "open", "match request not open", created.request);
-  const suggested = created.suggestions?.find((s) => s.mentor?.id === mentor.user?.id);
+  check(created.request.status === "open", "match request not open", created.request);
+  const suggested = created.suggestions.find((s) => s.mentor.id === mentor.user.id);
   check(suggested, "the mentor is not among the suggestions", created.suggestions);
   check((suggested.score ?? 0) > 0, "suggestion without a score", suggested);
 
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     await api.POST("/v1/match-requests/{id}/introductions", {
       headers: f,
       params: { path: { id: requestId } },
-      body: { mentorId: mentor.user!.id!, message: "よろしくお願いします" },
+      body: { mentorId: mentor.user.id, message: "よろしくお願いします" },
     }),
     201,
   );
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   const ms = expect("the founder reads the mentorship", await api.GET("/v1/mentorships/{id}", { headers: f, params: { path: { id: mentorshipId } } }), 200);
   check(ms.status === "active", "mentorship not active", ms);
   check(ms.counterpart?.phone === "011-000-0000", "the founder does not see the mentor's phone", ms.counterpart);
-  check(ms.counterpart?.email === mentor.user?.email, "the founder does not see the mentor's e-mail", ms.counterpart);
+  check(ms.counterpart.email === mentor.user.email, "the founder does not see the mentor's e-mail", ms.counterpart);
 
   const call = expect(
     "log a phone call",
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     }),
     201,
   );
-  check(call.kind === "call" && call.durationMinutes === 30 && call.authorId === founder.user?.id, "touchpoint", call);
+  check(call.kind === "call" && call.durationMinutes === 30 && call.authorId === founder.user.id, "touchpoint", call);
 
   const done = expect(
     "complete the mentorship",
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     await api.GET("/v1/notifications", { headers: f, params: { query: { unread: true } } }),
     200,
   );
-  const accept = founderInbox.items?.find((n) => n.kind === "introduction_accepted");
+  const accept = founderInbox.items.find((n) => n.kind === "introduction_accepted");
   check(accept?.refs?.mentorshipId === mentorshipId, "the founder was not told of the accept", founderInbox.items);
 
   // An error answer is typed too: the problem carries a stable code.

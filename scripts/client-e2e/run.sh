@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The contract from a client's side. Needs Go, Node 20 and npm only.
 #
-#   scripts/client-e2e/run.sh validate   # swagger-cli validates docs/swagger.json
+#   scripts/client-e2e/run.sh validate   # swagger-cli validates docs/swagger.json and docs/openapi.json
 #   scripts/client-e2e/run.sh            # validate, then generate the TypeScript client from
-#                                        # docs/swagger.json, type-check it (tsc --noEmit), build the
+#                                        # docs/openapi.json, type-check it (tsc --noEmit), build the
 #                                        # API, serve it on a fresh data directory on 127.0.0.1:$PORT
 #                                        # and drive one mentorship through the client
 #
@@ -20,17 +20,17 @@ cd "$here"
 echo "== npm ci (scripts/client-e2e)"
 npm ci --no-audit --no-fund --loglevel=error
 
-echo "== swagger-cli validate docs/swagger.json"
+echo "== swagger-cli validate docs/swagger.json (Swagger 2.0) and docs/openapi.json (OpenAPI 3)"
 npx --no-install swagger-cli validate "$root/docs/swagger.json"
+npx --no-install swagger-cli validate "$root/docs/openapi.json"
 if [ "${1:-}" = validate ]; then
   exit 0
 fi
 
-echo "== generate the client (swagger2openapi, openapi-typescript) and type-check it"
+echo "== generate the client (openapi-typescript) and type-check it"
 rm -rf gen dist
 mkdir -p gen
-npx --no-install swagger2openapi --patch --outfile gen/openapi.json "$root/docs/swagger.json"
-npx --no-install openapi-typescript gen/openapi.json --output gen/schema.d.ts >/dev/null
+npx --no-install openapi-typescript "$root/docs/openapi.json" --output gen/schema.d.ts >/dev/null
 npx --no-install tsc --noEmit
 npx --no-install tsc
 
