@@ -44,7 +44,7 @@ type SuggestionView struct {
 	// Requested topics the mentor covers, in the request's order.
 	MatchedTopics []string `json:"matchedTopics" example:"sales,hiring"`
 	// Weighted sum of the components, 0 to 1 (rounded to 3 decimals).
-	Score      float64         `json:"score" example:"0.912"`
+	Score      float64         `json:"score" example:"0.85"`
 	Components ScoreComponents `json:"components"`
 }
 

@@ -22,11 +22,11 @@ type Me struct {
 	CreatedAt   time.Time         `json:"createdAt" example:"2026-11-23T10:00:00Z"`
 	UpdatedAt   time.Time         `json:"updatedAt" example:"2026-11-23T10:00:00Z"`
 	// What to do next; only while the account has neither founder nor mentor.
-	NextSteps []string `json:"nextSteps,omitempty" example:"Choose what you are here for: POST /v1/me/roles {\"role\":\"founder\"} to find mentors, or {\"role\":\"mentor\"} to help founders"`
+	NextSteps []string `json:"nextSteps,omitempty" example:"Choose what you are here for: POST /v1/me/roles {\"role\":\"founder\"} to find mentors or {\"role\":\"mentor\"} to help founders"`
 }
 
 // noRoleNextStep tells an account without founder or mentor how to choose.
-const noRoleNextStep = `Choose what you are here for: POST /v1/me/roles {"role":"founder"} to find mentors, or {"role":"mentor"} to help founders`
+const noRoleNextStep = `Choose what you are here for: POST /v1/me/roles {"role":"founder"} to find mentors or {"role":"mentor"} to help founders`
 
 // NotificationPrefs are the caller's notification choices.
 type NotificationPrefs struct {

@@ -12,6 +12,8 @@
 //   - one example per error response, with the first code its description
 //     names (or the usual code of its status) and that code's real message,
 //     read from the apperr.New calls in the source;
+//   - a suggestion's score components with the real weights and the notes
+//     the matching package writes for one sample mentor;
 //   - schema names without the Go package prefix ("Me", not "httpapi.Me");
 //   - in the OpenAPI 3 document, an http bearer scheme, so a bare token works.
 package main
@@ -25,6 +27,7 @@ import (
 	"go/token"
 	"io/fs"
 	"log"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -38,6 +41,10 @@ import (
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/kizuna-dev/kizuna/internal/matching"
+	"github.com/kizuna-dev/kizuna/internal/search"
+	"github.com/kizuna-dev/kizuna/internal/topics"
 )
 
 const (
@@ -62,6 +69,9 @@ func main() {
 	defs := doc["definitions"].(map[string]any)
 	requests := requestTypes(doc)
 	for _, name := range sortedKeys(defs) {
+		if !strings.HasPrefix(name, typePrefix) {
+			log.Fatalf("%s: schema %s is not swag's output: run scripts/docs", swaggerFile, name)
+		}
 		st, ok := structs[strings.TrimPrefix(name, typePrefix)]
 		if !ok {
 			log.Fatalf("%s: no struct %s in %s", swaggerFile, name, typesDir)
@@ -69,6 +79,7 @@ func main() {
 		markRequired(defs[name].(map[string]any), st, structs, requests[name])
 	}
 	addProblemExamples(doc, messages)
+	defs[typePrefix+"ScoreComponents"].(map[string]any)["example"] = scoreExample()
 
 	out, err := json.MarshalIndent(doc, "", "    ")
 	check(err)
@@ -415,4 +426,38 @@ func addProblemExamples(doc map[string]any, messages map[string]string) {
 // examplePath fills a path template's parameters with example ids.
 func examplePath(path string) string {
 	return regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, "673f0c2b9d1e8a0012ab34cd")
+}
+
+// scoreExample explains one sample suggestion as the API does: a founder
+// asks for sales, hiring and fundraising, 50 km; a verified mentor 12.4 km
+// away covers the first two, travels 30 km, has 2 of 3 places free and
+// answered 4 of 5 recent introductions within a day (median 18 h).
+func scoreExample() map[string]any {
+	taxonomy := topics.New()
+	name := func(slug string) string { t, _ := taxonomy.Get(slug); return t.Ja }
+	req := &matching.Request{Topics: []string{"sales", "hiring", "fundraising"}, RadiusKm: 50}
+	s := &matching.Suggestion{DistanceKm: 12.4, WithinReach: true, MatchedTopics: []string{"sales", "hiring"}}
+	s.Mentor = search.Mentor{TravelKm: 30, Capacity: 3, Active: 1, Introductions: 5, Answered: 4, MedianAnswerHr: 18, Verified: true}
+	// The scores matching computes for these facts: topics weighted 3:2:1 by
+	// their order, full distance marks within reach, half free places and
+	// half the answered share, 0.6 for verification.
+	scores := map[matching.Part]float64{
+		matching.PartTopic:        5.0 / 6,
+		matching.PartDistance:     1,
+		matching.PartAvailability: 0.5*2/3 + 0.5*4/5,
+		matching.PartTrust:        0.6,
+	}
+	component := func(part matching.Part, weight float64) map[string]any {
+		return map[string]any{
+			"score":  math.Round(scores[part]*1000) / 1000,
+			"weight": weight,
+			"note":   string(matching.AppendNote(nil, req, s, name, "ja", part)),
+		}
+	}
+	return map[string]any{
+		"topic":        component(matching.PartTopic, matching.WeightTopic),
+		"distance":     component(matching.PartDistance, matching.WeightDistance),
+		"availability": component(matching.PartAvailability, matching.WeightAvailability),
+		"trust":        component(matching.PartTrust, matching.WeightTrust),
+	}
 }
