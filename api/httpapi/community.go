@@ -271,7 +271,7 @@ func (s *Server) createCommunity(c *gin.Context) {
 //	@Security		BearerAuth
 //	@Param			prefecture	query		string	false	"Prefecture code (e.g. 01)"
 //	@Param			near		query		string	false	"Municipality code, prefecture code or lat,lon"
-//	@Param			limit		query		int		false	"1 to 100, default 20"
+//	@Param			limit		query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string	false	"nextCursor of the previous page"
 //	@Success		200			{object}	CommunityList
 //	@Failure		400			{object}	Problem	"validation_failed"
@@ -407,8 +407,8 @@ func (s *Server) leaveCommunity(c *gin.Context) {
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			id		path		string	true	"Community id"
-//	@Param			status	query		string	false	"active or lapsed"	Enums(active, lapsed)
-//	@Param			limit	query		int		false	"1 to 100, default 20"
+//	@Param			status	query		string	false	"active or lapsed"		Enums(active, lapsed)
+//	@Param			limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	MemberList
 //	@Failure		400		{object}	Problem	"validation_failed"
@@ -464,7 +464,7 @@ func (s *Server) postViews(c *gin.Context, posts []community.Post) []PostView {
 //	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Param		id		path		string	true	"Community id"
-//	@Param		limit	query		int		false	"1 to 100, default 20"
+//	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	PostList
 //	@Failure	400		{object}	Problem	"validation_failed"
@@ -726,12 +726,12 @@ func (s *Server) createEvent(c *gin.Context) {
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			near		query		string	false	"Municipality code, prefecture code or lat,lon (e.g. 01207)"
-//	@Param			radiusKm	query		number	false	"With near: 1 to 3000, default 100"
+//	@Param			radiusKm	query		number	false	"With near: 1 to 3000, default 100"	minimum(1)	maximum(3000)	default(100)
 //	@Param			from		query		string	false	"RFC 3339 time, default now"
 //	@Param			to			query		string	false	"RFC 3339 time"
 //	@Param			tag			query		string	false	"Only events with this tag"	Enums(free, online, short, beginner)
 //	@Param			communityId	query		string	false	"Only this community's events"
-//	@Param			limit		query		int		false	"1 to 100, default 20"
+//	@Param			limit		query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string	false	"nextCursor of the previous page"
 //	@Success		200			{object}	EventList
 //	@Failure		400			{object}	Problem	"validation_failed"
@@ -749,6 +749,8 @@ func (s *Server) listEvents(c *gin.Context) {
 		if f.RadiusKm == 0 {
 			f.RadiusKm = 100
 		}
+	} else if q.str("radiusKm") != "" {
+		q.v.Add("radiusKm", "needs near") // as /v1/mentors: a radius around nothing is a mistake
 	}
 	if cid := q.str("communityId"); cid != "" {
 		id, ok := parseObjectID(cid)

@@ -132,8 +132,8 @@ func (s *Server) fileConductReport(c *gin.Context) {
 //	@Tags		reports
 //	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		status	query		string	false	"open or resolved"	Enums(open, resolved)
-//	@Param		limit	query		int		false	"1 to 100, default 20"
+//	@Param		status	query		string	false	"open or resolved"		Enums(open, resolved)
+//	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	ConductReportList
 //	@Failure	400		{object}	Problem	"validation_failed"

@@ -91,7 +91,7 @@ type CoverageReport struct {
 //	@Produce		json,text/csv,application/problem+json
 //	@Security		BearerAuth
 //	@Param			prefecture	query		string	true	"Prefecture code, 2 digits (e.g. 01)"
-//	@Param			radiusKm	query		int		false	"1 to 200, default 30"
+//	@Param			radiusKm	query		int		false	"1 to 200, default 30"	minimum(1)	maximum(200)	default(30)
 //	@Param			topic		query		string	false	"One topic slug, e.g. sales (default: every topic)"
 //	@Success		200			{object}	CoverageReport
 //	@Failure		400			{object}	Problem	"validation_failed"

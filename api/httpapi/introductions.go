@@ -199,9 +199,9 @@ func (s *Server) introduce(c *gin.Context) {
 //	@Tags			introductions
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			as		query		string	false	"founder (default) or mentor"	Enums(founder, mentor)
+//	@Param			as		query		string	false	"founder (default) or mentor"	Enums(founder, mentor)	default(founder)
 //	@Param			status	query		string	false	"Only this status"				Enums(pending, accepted, declined, withdrawn, expired)
-//	@Param			limit	query		int		false	"1 to 100, default 20"
+//	@Param			limit	query		int		false	"1 to 100, default 20"			minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	IntroductionList
 //	@Failure		400		{object}	Problem	"validation_failed"

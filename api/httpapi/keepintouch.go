@@ -61,7 +61,7 @@ type CadenceView struct {
 //	@Tags			keep-in-touch
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
-//	@Param			staleDays	query		int	false	"1 to 365, default 60"
+//	@Param			staleDays	query		int	false	"1 to 365, default 60"	minimum(1)	maximum(365)	default(60)
 //	@Success		200			{object}	KeepInTouchList
 //	@Failure		400			{object}	Problem	"validation_failed"
 //	@Failure		401			{object}	Problem

@@ -148,10 +148,10 @@ func (s *Server) matchRequestView(r mentorships.MatchRequest) MatchRequestView {
 //	@Security		BearerAuth
 //	@Param			topic			query		[]string	true	"1 to 5 topic slugs, most important first; repeat or comma-separate"	collectionFormat(multi)
 //	@Param			near			query		string		false	"Municipality code, prefecture code or lat,lon; default: your founder profile's location (e.g. 01207)"
-//	@Param			radiusKm		query		int			false	"How far you can travel, 1 to 500 (default 50)"
-//	@Param			mode			query		[]string	false	"Ways you accept to meet (default all)"	collectionFormat(multi)
+//	@Param			radiusKm		query		int			false	"How far you can travel, 1 to 500 (default 50)"	minimum(1)				maximum(500)	default(50)
+//	@Param			mode			query		[]string	false	"Ways you accept to meet (default all)"			collectionFormat(multi)	Enums(in_person, online, phone)
 //	@Param			independentOnly	query		bool		false	"Only mentors who declare no stake"
-//	@Param			limit			query		int			false	"1 to 50, default 10"
+//	@Param			limit			query		int			false	"1 to 50, default 10"	minimum(1)	maximum(50)	default(10)
 //	@Success		200				{object}	SuggestionsResponse
 //	@Failure		400				{object}	Problem	"validation_failed"
 //	@Failure		401				{object}	Problem
@@ -227,7 +227,7 @@ func (s *Server) createMatchRequest(c *gin.Context) {
 //	@Tags		matching
 //	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		limit	query		int		false	"1 to 100, default 20"
+//	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	MatchRequestList
 //	@Failure	400		{object}	Problem	"validation_failed"

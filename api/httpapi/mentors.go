@@ -83,11 +83,11 @@ func (s *Server) mentorSummary(m search.Mentor) MentorSummary {
 //	@Security		BearerAuth
 //	@Param			topic		query		[]string	false	"Topic slug; repeat or comma-separate for several (up to 10)"	collectionFormat(multi)
 //	@Param			near		query		string		false	"Municipality code, prefecture code or lat,lon (e.g. 01204)"
-//	@Param			radiusKm	query		number		false	"With near: 1 to 3000, default 50"
-//	@Param			mode		query		string		false	"Only mentors meeting this way"	Enums(in_person, online, phone)
+//	@Param			radiusKm	query		number		false	"With near: 1 to 3000, default 50"	minimum(1)	maximum(3000)	default(50)
+//	@Param			mode		query		string		false	"Only mentors meeting this way"		Enums(in_person, online, phone)
 //	@Param			accepting	query		bool		false	"Only mentors accepting requests with a free place"
 //	@Param			q			query		string		false	"Free text in name, headline, tags, industries and topic names"
-//	@Param			limit		query		int			false	"1 to 100, default 20"
+//	@Param			limit		query		int			false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string		false	"nextCursor of the previous page"
 //	@Success		200			{object}	MentorSearchResponse
 //	@Failure		400			{object}	Problem	"validation_failed"

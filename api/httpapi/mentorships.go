@@ -137,8 +137,8 @@ func (s *Server) mentorshipView(c *gin.Context, d mentorships.MentorshipDetail) 
 //	@Tags		mentorships
 //	@Produce	json,application/problem+json
 //	@Security	BearerAuth
-//	@Param		status	query		string	false	"Only this status"	Enums(active, completed, ended)
-//	@Param		limit	query		int		false	"1 to 100, default 20"
+//	@Param		status	query		string	false	"Only this status"		Enums(active, completed, ended)
+//	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	MentorshipList
 //	@Failure	400		{object}	Problem	"validation_failed"
@@ -247,7 +247,7 @@ func touchpointView(t mentorships.Touchpoint) TouchpointView {
 //	@Produce	json,application/problem+json
 //	@Security	BearerAuth
 //	@Param		id		path		string	true	"Mentorship id"
-//	@Param		limit	query		int		false	"1 to 100, default 20"
+//	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	TouchpointList
 //	@Failure	400		{object}	Problem	"validation_failed"

@@ -87,7 +87,7 @@ func hexOrEmpty(id bson.ObjectID) string {
 //	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			unread	query		bool	false	"Only unread notifications"
-//	@Param			limit	query		int		false	"1 to 100, default 20"
+//	@Param			limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	NotificationListResponse
 //	@Failure		400		{object}	Problem	"validation_failed (unread, limit, cursor)"

@@ -180,7 +180,7 @@ func (s *Server) getMunicipality(c *gin.Context) {
 //	@Tags			reference
 //	@Produce		json,application/problem+json
 //	@Param			q		query		string	true	"Name, reading or romaji (e.g. さっぽろ)"
-//	@Param			limit	query		int		false	"1 to 100, default 20"
+//	@Param			limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Success		200		{object}	MunicipalitiesResponse
 //	@Failure		400		{object}	Problem	"validation_failed"
 //	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
