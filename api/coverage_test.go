@@ -268,8 +268,7 @@ func TestCoverageReport(t *testing.T) {
 	})
 
 	t.Run("csv", func(t *testing.T) {
-		res := ta.do(req{method: http.MethodGet, path: "/v1/reports/coverage?prefecture=01&topic=sales", token: org.Access,
-			headers: map[string]string{"Accept": "text/csv"}}).want(http.StatusOK)
+		res := ta.get("/v1/reports/coverage.csv?prefecture=01&topic=sales", org.Access).want(http.StatusOK)
 		if ct := res.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 			t.Fatalf("content type %q", ct)
 		}
@@ -327,9 +326,16 @@ func TestCoverageReport(t *testing.T) {
 				t.Errorf("Accept %q: content type %q", accept, ct)
 			}
 		}
+		// Negotiated CSV is the .csv operation's.
+		negotiated := ta.do(req{method: http.MethodGet, path: "/v1/reports/coverage?prefecture=01&topic=sales", token: org.Access,
+			headers: map[string]string{"Accept": "text/csv"}}).want(http.StatusOK)
+		if !bytes.Equal(negotiated.Body, res.Body) {
+			t.Errorf("Accept: text/csv differs from coverage.csv")
+		}
 		// Problems stay JSON.
 		ta.do(req{method: http.MethodGet, path: "/v1/reports/coverage?prefecture=99", token: org.Access,
 			headers: map[string]string{"Accept": "text/csv"}}).wantProblem(http.StatusBadRequest, "validation_failed")
+		ta.get("/v1/reports/coverage.csv?prefecture=99", org.Access).wantProblem(http.StatusBadRequest, "validation_failed")
 	})
 
 	t.Run("roles", func(t *testing.T) {

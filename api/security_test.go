@@ -257,6 +257,7 @@ func routeRules() map[string]routeRule {
 		"GET /v1/reports":              {role: outsiderToken, path: fixed("/v1/reports")},
 		"POST /v1/reports/:id/resolve": {role: outsiderToken, owned: true, path: func(w *secWorld) string { return "/v1/reports/" + w.reportID + "/resolve" }, body: map[string]any{"resolution": "対応しました", "action": "none"}},
 		"GET /v1/reports/coverage":     {role: outsiderToken, path: fixed("/v1/reports/coverage?prefecture=01")},
+		"GET /v1/reports/coverage.csv": {role: outsiderToken, path: fixed("/v1/reports/coverage.csv?prefecture=01")},
 
 		"POST /v1/admin/users/:id/roles":         {role: organizerToken, path: user("/v1/admin/users/", "/roles"), body: map[string]any{"role": "organizer"}},
 		"DELETE /v1/admin/users/:id/roles/:role": {role: organizerToken, path: user("/v1/admin/users/", "/roles/organizer")},

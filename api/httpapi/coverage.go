@@ -85,10 +85,10 @@ type CoverageReport struct {
 // coverageReport godoc
 //
 //	@Summary		Mentor coverage report (mentor deserts)
-//	@Description	Per area of a prefecture and topic: mentors within reach in person, of those accepting, mentors available remotely, and distinct founders who asked in the last 90 days. A gap is founders asking with no mentor within reach. In Hokkaido also one row per subprefecture (振興局) and topic. Send `Accept: text/csv` for CSV (UTF-8, header row; columns area_kind, code, name_ja, name_en, subprefecture_ja, topic, mentors_in_reach, mentors_accepting, mentors_remote, founders_asking, gap). For organizers and admins.
+//	@Description	Per area of a prefecture and topic: mentors within reach in person, of those accepting, mentors available remotely, and distinct founders who asked in the last 90 days. A gap is founders asking with no mentor within reach. In Hokkaido also one row per subprefecture (振興局) and topic. The same rows as CSV: GET /v1/reports/coverage.csv (this operation also answers CSV to `Accept: text/csv`, which a spec cannot describe next to JSON). For organizers and admins.
 //	@ID				coverageReport
 //	@Tags			reports
-//	@Produce		json,text/csv,application/problem+json
+//	@Produce		json,application/problem+json
 //	@Security		BearerAuth
 //	@Param			prefecture	query		string	true	"Prefecture code, 2 digits (e.g. 01)"
 //	@Param			radiusKm	query		int		false	"1 to 200, default 30"	minimum(1)	maximum(200)	default(30)
@@ -101,18 +101,8 @@ type CoverageReport struct {
 //	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/reports/coverage [get]
 func (s *Server) coverageReport(c *gin.Context) {
-	q := newQuery(c)
-	in := coverage.Query{
-		PrefectureCode: q.str("prefecture"),
-		RadiusKm:       q.integer("radiusKm", 0, coverage.MinRadiusKm, coverage.MaxRadiusKm),
-		Topic:          q.str("topic"),
-	}
-	s.coverage.Check(&q.v, in)
-	if failIf(c, q.err()) {
-		return
-	}
-	rep, err := s.coverage.Report(c, in)
-	if failIf(c, err) {
+	rep, ok := s.readCoverage(c)
+	if !ok {
 		return
 	}
 	c.Header("Vary", "Accept")
@@ -121,6 +111,46 @@ func (s *Server) coverageReport(c *gin.Context) {
 		return
 	}
 	writeJSON(c, http.StatusOK, coverageReportView(rep))
+}
+
+// coverageReportCSV godoc
+//
+//	@Summary		Mentor coverage report as CSV
+//	@Description	The rows of GET /v1/reports/coverage as CSV (RFC 4180, UTF-8 without BOM, a header row; columns area_kind, code, name_ja, name_en, subprefecture_ja, topic, mentors_in_reach, mentors_accepting, mentors_remote, founders_asking, gap), as an attachment named coverage-{prefecture}-{radiusKm}km[-{topic}].csv. For organizers and admins.
+//	@ID				coverageReportCSV
+//	@Tags			reports
+//	@Produce		text/csv,application/problem+json
+//	@Security		BearerAuth
+//	@Param			prefecture	query		string	true	"Prefecture code, 2 digits (e.g. 01)"
+//	@Param			radiusKm	query		int		false	"1 to 200, default 30"	minimum(1)	maximum(200)	default(30)
+//	@Param			topic		query		string	false	"One topic slug, e.g. sales (default: every topic)"
+//	@Success		200			{string}	string	"area_kind,code,name_ja,name_en,subprefecture_ja,topic,mentors_in_reach,mentors_accepting,mentors_remote,founders_asking,gap"
+//	@Failure		400			{object}	Problem	"validation_failed"
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem	"forbidden (not an organizer or admin), account_suspended"
+//	@Failure		500			{object}	Problem
+//	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
+//	@Router			/v1/reports/coverage.csv [get]
+func (s *Server) coverageReportCSV(c *gin.Context) {
+	if rep, ok := s.readCoverage(c); ok {
+		writeCoverageCSV(c, rep)
+	}
+}
+
+// readCoverage computes the report the query asks for, or answers the problem.
+func (s *Server) readCoverage(c *gin.Context) (coverage.Report, bool) {
+	q := newQuery(c)
+	in := coverage.Query{
+		PrefectureCode: q.str("prefecture"),
+		RadiusKm:       q.integer("radiusKm", 0, coverage.MinRadiusKm, coverage.MaxRadiusKm),
+		Topic:          q.str("topic"),
+	}
+	s.coverage.Check(&q.v, in)
+	if failIf(c, q.err()) {
+		return coverage.Report{}, false
+	}
+	rep, err := s.coverage.Report(c, in)
+	return rep, !failIf(c, err)
 }
 
 func coverageRowView(r coverage.Row) CoverageRow {

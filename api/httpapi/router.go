@@ -251,6 +251,7 @@ func NewHandler(d Deps) http.Handler {
 	admin.POST("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), noBody, s.verifyMentor)
 	admin.DELETE("/mentors/:id/verify", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), noBody, s.unverifyMentor)
 	authed.GET("/reports/coverage", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.coverageReport)
+	authed.GET("/reports/coverage.csv", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.coverageReportCSV)
 
 	return r
 }
