@@ -79,6 +79,8 @@ func (o specOperation) exampleBody() any {
 	return exampleOf(media.Schema.Value)
 }
 
+// exampleOf builds the example a schema documents, as Swagger UI shows it:
+// the schema's own example, else one built from its properties' and items'.
 func exampleOf(s *openapi3.Schema) any {
 	if s == nil {
 		return nil
@@ -105,11 +107,6 @@ func exampleOf(s *openapi3.Schema) any {
 			if v := exampleOf(p.Value); v != nil {
 				out[name] = v
 			}
-		}
-		if out["municipalityCode"] != nil {
-			// A location gives a code or coordinates, not both.
-			delete(out, "lat")
-			delete(out, "lon")
 		}
 		return out
 	}

@@ -59,7 +59,7 @@ type MentorshipList struct {
 type TouchpointRequest struct {
 	Kind string `json:"kind" enums:"call,meeting,online,message,event" example:"call" validate:"max=20"`
 	// When it happened; default now. Not in the future.
-	At              *time.Time `json:"at,omitempty" example:"2026-12-10T19:00:00Z"`
+	At              *time.Time `json:"at,omitempty" example:"2026-11-24T19:00:00Z"`
 	DurationMinutes int        `json:"durationMinutes,omitempty" example:"30"`
 	// Private to the two of you (up to 2,000 characters).
 	Summary string `json:"summary,omitempty" example:"道外の展示会の選び方を相談。次回は価格表を見てもらう" validate:"max=2000"`

@@ -80,6 +80,9 @@ func main() {
 	}
 	addProblemExamples(doc, messages)
 	defs[typePrefix+"ScoreComponents"].(map[string]any)["example"] = scoreExample()
+	// A location is a municipality or a point, never both: the example of
+	// each field alone would make a request the API refuses.
+	defs[typePrefix+"LocationRequest"].(map[string]any)["example"] = map[string]any{"municipalityCode": "01101"}
 
 	out, err := json.MarshalIndent(doc, "", "    ")
 	check(err)
