@@ -7,7 +7,7 @@
 //	@title						Kizuna API
 //	@version					1.0
 //	@description				Kizuna (絆) connects founders in Japan's regions with mentors near them: mentor profiles by topic and area, explained matching, introductions, mentorships carried to a good ending, and a free regional community.
-//	@description				Errors are RFC 9457 problem details (application/problem+json) with a stable `code`. Lists take `limit` (1–100, default 20) and an opaque `cursor` and answer `{items, nextCursor}`, `nextCursor` absent on the last page. Times are RFC 3339 UTC; ids are 24-hex strings.
+//	@description				Errors are RFC 9457 problem details (application/problem+json) with a stable `code`. Lists take `limit` (1–100, default 20) and an opaque `cursor` and answer `{items, nextCursor}`, `nextCursor` absent on the last page; a cursor is valid only with the filters it was made with (the limit may change): others get 400 cursor_mismatch. Times are RFC 3339 UTC; ids are 24-hex strings.
 //	@description				Area data: 市区町村・都道府県の名称、読み、位置 — code4fukui/localgovjp (CC0), originally from 国土地理院 and 地方公共団体情報システム機構; 出典：「全国地方公共団体コード」（総務省）を加工して作成; English names: Wikidata (CC0); 出典：国土地理院「全国都道府県市区町村別面積調」（令和7年10月1日時点）を加工して作成（振興局の所属）; 双葉町の位置: 「Geolonia 住所データ」株式会社Geolonia, CC BY 4.0.
 //	@contact.name				Kizuna developers
 //	@license.name				Proprietary

@@ -19,7 +19,7 @@ func TestEveryListPages(t *testing.T) {
 	m1 := ta.newMentor("頁一", "01207", "sales")
 	m2 := ta.newMentor("頁二", "01207", "sales")
 	ms1 := ta.mentorship(f, m1, "sales")
-	ta.mentorship(f, m2, "sales")
+	ms2 := ta.mentorship(f, m2, "sales")
 	ta.touch(f, ms1)
 	ta.touch(m1, ms1)
 	c1 := ta.newCommunity(org, "十勝一", "01207")
@@ -30,14 +30,16 @@ func TestEveryListPages(t *testing.T) {
 		ta.post("/v1/reports", f.Access, map[string]string{"subjectUserId": m1.ID, "communityId": c1.ID, "reason": reason, "detail": "頁"}).want(http.StatusCreated)
 	}
 
-	for _, tc := range []struct{ path, token string }{
-		{"/v1/match-requests", f.Access},
-		{"/v1/introductions?as=founder", f.Access},
-		{"/v1/mentorships", f.Access},
-		{"/v1/mentorships/" + ms1 + "/touchpoints", f.Access},
-		{"/v1/communities?near=01207", f.Access},
-		{"/v1/events?near=01207", f.Access},
-		{"/v1/reports", admin.Access},
+	// other: the same cursor sent there (other filters, or another list)
+	// is refused with cursor_mismatch.
+	for _, tc := range []struct{ path, token, other string }{
+		{"/v1/match-requests", f.Access, "/v1/mentorships?"},
+		{"/v1/introductions?as=founder", f.Access, "/v1/introductions?as=founder&status=pending&"},
+		{"/v1/mentorships", f.Access, "/v1/mentorships?status=active&"},
+		{"/v1/mentorships/" + ms1 + "/touchpoints", f.Access, "/v1/mentorships/" + ms2 + "/touchpoints?"},
+		{"/v1/communities?near=01207", f.Access, "/v1/communities?near=01101&"},
+		{"/v1/events?near=01207", f.Access, "/v1/events?near=01207&tag=free&"},
+		{"/v1/reports", admin.Access, "/v1/reports?status=open&"},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			ta := ta.in(t)
@@ -68,6 +70,7 @@ func TestEveryListPages(t *testing.T) {
 					t.Fatalf("page %d: %d items, nextCursor %q", page, len(body.Items), *body.NextCursor)
 				}
 				cursor = *body.NextCursor
+				ta.get(tc.other+"limit=1&cursor="+url.QueryEscape(cursor), tc.token).wantProblem(http.StatusBadRequest, "cursor_mismatch")
 				if page > 10 {
 					t.Fatal("more than 10 pages of one")
 				}

@@ -203,7 +203,7 @@ func (s *Server) communityView(c *gin.Context, l community.Listed, mine map[bson
 
 // offsetCursor reads a list cursor for small, in-memory sorted lists.
 func offsetCursor(q *query) int {
-	cur := q.str("cursor")
+	cur := q.cursor()
 	if cur == "" {
 		return 0
 	}
@@ -274,7 +274,7 @@ func (s *Server) createCommunity(c *gin.Context) {
 //	@Param			limit		query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string	false	"nextCursor of the previous page"
 //	@Success		200			{object}	CommunityList
-//	@Failure		400			{object}	Problem	"validation_failed"
+//	@Failure		400			{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		500			{object}	Problem
@@ -297,7 +297,7 @@ func (s *Server) listCommunities(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	resp := CommunityList{Items: make([]CommunityView, len(cs)), NextCursor: nextOffset(f.Offset, f.Limit, more)}
+	resp := CommunityList{Items: make([]CommunityView, len(cs)), NextCursor: q.nextCursor(nextOffset(f.Offset, f.Limit, more))}
 	for i, cm := range cs {
 		resp.Items[i] = s.communityView(c, cm, mine)
 	}
@@ -411,7 +411,7 @@ func (s *Server) leaveCommunity(c *gin.Context) {
 //	@Param			limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	MemberList
-//	@Failure		400		{object}	Problem	"validation_failed"
+//	@Failure		400		{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem	"forbidden: not an organizer of this community"
 //	@Failure		404		{object}	Problem	"not_found"
@@ -424,7 +424,7 @@ func (s *Server) listMembers(c *gin.Context) {
 		return
 	}
 	q := newQuery(c)
-	f := community.MemberFilter{Status: q.str("status"), Limit: q.limit(), Cursor: q.str("cursor")}
+	f := community.MemberFilter{Status: q.str("status"), Limit: q.limit(), Cursor: q.cursor()}
 	if failIf(c, q.err()) {
 		return
 	}
@@ -432,7 +432,7 @@ func (s *Server) listMembers(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	resp := MemberList{Items: make([]MemberView, len(ms)), NextCursor: next}
+	resp := MemberList{Items: make([]MemberView, len(ms)), NextCursor: q.nextCursor(next)}
 	for i, m := range ms {
 		resp.Items[i] = MemberView{
 			UserID: m.UserID.Hex(), DisplayName: m.User.DisplayName, Role: m.Role, Source: m.Source, Alumni: m.Alumni,
@@ -467,7 +467,7 @@ func (s *Server) postViews(c *gin.Context, posts []community.Post) []PostView {
 //	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	PostList
-//	@Failure	400		{object}	Problem	"validation_failed"
+//	@Failure	400		{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem	"not_a_member"
 //	@Failure	404		{object}	Problem	"not_found"
@@ -480,7 +480,7 @@ func (s *Server) listPosts(c *gin.Context) {
 		return
 	}
 	q := newQuery(c)
-	limit, cursor := q.limit(), q.str("cursor")
+	limit, cursor := q.limit(), q.cursor()
 	if failIf(c, q.err()) {
 		return
 	}
@@ -488,7 +488,7 @@ func (s *Server) listPosts(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	writeJSON(c, http.StatusOK, PostList{Items: s.postViews(c, posts), NextCursor: next})
+	writeJSON(c, http.StatusOK, PostList{Items: s.postViews(c, posts), NextCursor: q.nextCursor(next)})
 }
 
 // createPost godoc
@@ -734,7 +734,7 @@ func (s *Server) createEvent(c *gin.Context) {
 //	@Param			limit		query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string	false	"nextCursor of the previous page"
 //	@Success		200			{object}	EventList
-//	@Failure		400			{object}	Problem	"validation_failed"
+//	@Failure		400			{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem
 //	@Failure		500			{object}	Problem
@@ -764,7 +764,7 @@ func (s *Server) listEvents(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	resp := EventList{Items: make([]EventView, len(es)), NextCursor: nextOffset(f.Offset, f.Limit, more)}
+	resp := EventList{Items: make([]EventView, len(es)), NextCursor: q.nextCursor(nextOffset(f.Offset, f.Limit, more))}
 	for i, e := range es {
 		resp.Items[i] = s.eventView(e)
 	}

@@ -136,7 +136,7 @@ func (s *Server) fileConductReport(c *gin.Context) {
 //	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	ConductReportList
-//	@Failure	400		{object}	Problem	"validation_failed"
+//	@Failure	400		{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem	"forbidden"
 //	@Failure	500		{object}	Problem
@@ -144,7 +144,7 @@ func (s *Server) fileConductReport(c *gin.Context) {
 //	@Router		/v1/reports [get]
 func (s *Server) listConductReports(c *gin.Context) {
 	q := newQuery(c)
-	limit, cursor := q.limit(), q.str("cursor")
+	limit, cursor := q.limit(), q.cursor()
 	if failIf(c, q.err()) {
 		return
 	}
@@ -152,7 +152,7 @@ func (s *Server) listConductReports(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	resp := ConductReportList{Items: make([]ConductReportView, len(rs)), NextCursor: next}
+	resp := ConductReportList{Items: make([]ConductReportView, len(rs)), NextCursor: q.nextCursor(next)}
 	for i, r := range rs {
 		resp.Items[i] = conductReportView(r)
 	}

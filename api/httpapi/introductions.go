@@ -204,7 +204,7 @@ func (s *Server) introduce(c *gin.Context) {
 //	@Param			limit	query		int		false	"1 to 100, default 20"			minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	IntroductionList
-//	@Failure		400		{object}	Problem	"validation_failed"
+//	@Failure		400		{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem
 //	@Failure		500		{object}	Problem
@@ -212,7 +212,7 @@ func (s *Server) introduce(c *gin.Context) {
 //	@Router			/v1/introductions [get]
 func (s *Server) listIntroductions(c *gin.Context) {
 	q := newQuery(c)
-	f := mentorships.IntroductionFilter{Status: q.str("status"), Limit: q.limit(), Cursor: q.str("cursor")}
+	f := mentorships.IntroductionFilter{Status: q.str("status"), Limit: q.limit(), Cursor: q.cursor()}
 	switch q.str("as") {
 	case "", "founder":
 	case "mentor":
@@ -227,7 +227,7 @@ func (s *Server) listIntroductions(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	writeJSON(c, http.StatusOK, IntroductionList{Items: s.introductionViews(c, ins), NextCursor: next})
+	writeJSON(c, http.StatusOK, IntroductionList{Items: s.introductionViews(c, ins), NextCursor: q.nextCursor(next)})
 }
 
 // getIntroduction godoc

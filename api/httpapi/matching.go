@@ -230,7 +230,7 @@ func (s *Server) createMatchRequest(c *gin.Context) {
 //	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	MatchRequestList
-//	@Failure	400		{object}	Problem	"validation_failed"
+//	@Failure	400		{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem
 //	@Failure	500		{object}	Problem
@@ -238,7 +238,7 @@ func (s *Server) createMatchRequest(c *gin.Context) {
 //	@Router		/v1/match-requests [get]
 func (s *Server) listMatchRequests(c *gin.Context) {
 	q := newQuery(c)
-	limit, cursor := q.limit(), q.str("cursor")
+	limit, cursor := q.limit(), q.cursor()
 	if failIf(c, q.err()) {
 		return
 	}
@@ -246,7 +246,7 @@ func (s *Server) listMatchRequests(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	resp := MatchRequestList{Items: make([]MatchRequestView, len(rs)), NextCursor: next}
+	resp := MatchRequestList{Items: make([]MatchRequestView, len(rs)), NextCursor: q.nextCursor(next)}
 	for i, r := range rs {
 		resp.Items[i] = s.matchRequestView(r)
 	}

@@ -90,7 +90,7 @@ func (s *Server) mentorSummary(m search.Mentor) MentorSummary {
 //	@Param			limit		query		int			false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor		query		string		false	"nextCursor of the previous page"
 //	@Success		200			{object}	MentorSearchResponse
-//	@Failure		400			{object}	Problem	"validation_failed"
+//	@Failure		400			{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem	"account_suspended"
 //	@Failure		503			{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
@@ -103,7 +103,7 @@ func (s *Server) searchMentors(c *gin.Context) {
 		AcceptingOnly: q.boolean("accepting"),
 		Text:          q.str("q"),
 		Limit:         q.limit(),
-		Cursor:        q.str("cursor"),
+		Cursor:        q.cursor(),
 	}
 	if p := q.place(s.areas, "near"); p != nil {
 		sq.Near = &p.Point
@@ -120,7 +120,7 @@ func (s *Server) searchMentors(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	resp := MentorSearchResponse{Items: make([]MentorSearchItem, len(res.Hits)), NextCursor: res.NextCursor}
+	resp := MentorSearchResponse{Items: make([]MentorSearchItem, len(res.Hits)), NextCursor: q.nextCursor(res.NextCursor)}
 	for i, h := range res.Hits {
 		resp.Items[i] = MentorSearchItem{MentorSummary: s.mentorSummary(h.Mentor), DistanceKm: roundKm(h.DistanceKm), MatchedTopics: h.MatchedTopics}
 	}

@@ -141,7 +141,7 @@ func (s *Server) mentorshipView(c *gin.Context, d mentorships.MentorshipDetail) 
 //	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	MentorshipList
-//	@Failure	400		{object}	Problem	"validation_failed"
+//	@Failure	400		{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem
 //	@Failure	500		{object}	Problem
@@ -149,7 +149,7 @@ func (s *Server) mentorshipView(c *gin.Context, d mentorships.MentorshipDetail) 
 //	@Router		/v1/mentorships [get]
 func (s *Server) listMentorships(c *gin.Context) {
 	q := newQuery(c)
-	f := mentorships.MentorshipFilter{Status: q.str("status"), Limit: q.limit(), Cursor: q.str("cursor")}
+	f := mentorships.MentorshipFilter{Status: q.str("status"), Limit: q.limit(), Cursor: q.cursor()}
 	if failIf(c, q.err()) {
 		return
 	}
@@ -157,7 +157,7 @@ func (s *Server) listMentorships(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	writeJSON(c, http.StatusOK, MentorshipList{Items: s.mentorshipViews(c, ds), NextCursor: next})
+	writeJSON(c, http.StatusOK, MentorshipList{Items: s.mentorshipViews(c, ds), NextCursor: q.nextCursor(next)})
 }
 
 // getMentorship godoc
@@ -250,7 +250,7 @@ func touchpointView(t mentorships.Touchpoint) TouchpointView {
 //	@Param		limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param		cursor	query		string	false	"nextCursor of the previous page"
 //	@Success	200		{object}	TouchpointList
-//	@Failure	400		{object}	Problem	"validation_failed"
+//	@Failure	400		{object}	Problem	"validation_failed, cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure	401		{object}	Problem
 //	@Failure	403		{object}	Problem
 //	@Failure	404		{object}	Problem	"not_found"
@@ -263,7 +263,7 @@ func (s *Server) listTouchpoints(c *gin.Context) {
 		return
 	}
 	q := newQuery(c)
-	limit, cursor := q.limit(), q.str("cursor")
+	limit, cursor := q.limit(), q.cursor()
 	if failIf(c, q.err()) {
 		return
 	}
@@ -271,7 +271,7 @@ func (s *Server) listTouchpoints(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	resp := TouchpointList{Items: make([]TouchpointView, len(tps)), NextCursor: next}
+	resp := TouchpointList{Items: make([]TouchpointView, len(tps)), NextCursor: q.nextCursor(next)}
 	for i, t := range tps {
 		resp.Items[i] = touchpointView(t)
 	}

@@ -90,7 +90,7 @@ func hexOrEmpty(id bson.ObjectID) string {
 //	@Param			limit	query		int		false	"1 to 100, default 20"	minimum(1)	maximum(100)	default(20)
 //	@Param			cursor	query		string	false	"nextCursor of the previous page"
 //	@Success		200		{object}	NotificationListResponse
-//	@Failure		400		{object}	Problem	"validation_failed (unread, limit, cursor)"
+//	@Failure		400		{object}	Problem	"validation_failed (unread, limit, cursor), cursor_mismatch (a cursor sent with other filters than it was made with)"
 //	@Failure		401		{object}	Problem	"unauthenticated"
 //	@Failure		403		{object}	Problem	"account_suspended"
 //	@Failure		500		{object}	Problem
@@ -100,7 +100,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 	q := newQuery(c)
 	unread := q.boolean("unread")
 	limit := q.limit()
-	cursor := q.str("cursor")
+	cursor := q.cursor()
 	if failIf(c, q.err()) {
 		return
 	}
@@ -113,7 +113,7 @@ func (s *Server) listNotifications(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
-	resp := NotificationListResponse{Items: make([]NotificationView, len(items)), NextCursor: next, UnreadCount: unreadCount}
+	resp := NotificationListResponse{Items: make([]NotificationView, len(items)), NextCursor: q.nextCursor(next), UnreadCount: unreadCount}
 	for i, n := range items {
 		resp.Items[i] = notificationView(n)
 	}

@@ -1,8 +1,12 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +23,8 @@ import (
 type query struct {
 	c *gin.Context
 	v apperr.Validation
+	// mismatch: the cursor belongs to another list (see cursor).
+	mismatch bool
 }
 
 func newQuery(c *gin.Context) *query { return &query{c: c} }
@@ -115,7 +121,66 @@ func (q *query) time(name string) time.Time {
 // limit reads the page size: default 20, at most 100.
 func (q *query) limit() int { return q.integer("limit", 20, 1, 100) }
 
-func (q *query) err() error { return q.v.Err() }
+func (q *query) err() error {
+	if q.mismatch {
+		return errCursorMismatch
+	}
+	return q.v.Err()
+}
+
+// Cursors: a list's nextCursor is the domain's position behind a fingerprint
+// of the list it pages (the path and every parameter but cursor and limit),
+// so a cursor sent with other filters is refused rather than answering a page
+// of some other list.
+var errCursorMismatch = apperr.New(apperr.Invalid, "cursor_mismatch",
+	"this cursor belongs to the same list with other filters (or another list); send the filters it was made with, or start again without cursor")
+
+const fingerprintLen = 8 // base64url characters (48 bits)
+
+// fingerprint identifies the list the request asks for.
+func (q *query) fingerprint() string {
+	h := sha256.New()
+	h.Write([]byte(q.c.Request.URL.Path))
+	params := q.c.Request.URL.Query()
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if name == "cursor" || name == "limit" {
+			continue
+		}
+		h.Write([]byte{0})
+		h.Write([]byte(name))
+		for _, v := range params[name] {
+			h.Write([]byte{1})
+			h.Write([]byte(strings.TrimSpace(v)))
+		}
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:fingerprintLen]
+}
+
+// cursor returns the domain's position from the cursor parameter, checking
+// that it was made for this list.
+func (q *query) cursor() string {
+	raw := q.str("cursor")
+	switch {
+	case raw == "":
+		return ""
+	case len(raw) <= fingerprintLen+1 || raw[fingerprintLen] != '.':
+		q.v.Add("cursor", "is not a cursor returned by this endpoint")
+		return ""
+	case raw[:fingerprintLen] != q.fingerprint():
+		q.mismatch = true
+		return ""
+	}
+	return raw[fingerprintLen+1:]
+}
+
+// nextCursor makes the cursor of the page after this one from the domain's
+// position ("" on the last page).
+func (q *query) nextCursor(position string) string {
+	if position == "" {
+		return ""
+	}
+	return q.fingerprint() + "." + position
+}
 
 // parseObjectID parses a 24-hex id from a query or body.
 func parseObjectID(s string) (bson.ObjectID, bool) { return mongodb.ParseID(s) }
