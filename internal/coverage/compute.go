@@ -145,10 +145,10 @@ func Compute(in Input) Result {
 	}
 
 	na, ng := len(in.Areas), len(in.Groups)
-	pos := make([]unitVector, na)
+	pos := make([]geo.Vector, na)
 	areaIdx := make(map[string]int, na)
 	for i, a := range in.Areas {
-		pos[i] = toUnit(a.Point)
+		pos[i] = a.Point.Vector()
 		areaIdx[a.Code] = i
 	}
 	groupOf := make([]int, na)
@@ -162,7 +162,7 @@ func Compute(in Input) Result {
 			}
 		}
 	}
-	center, spreadKm := enclosingCap(pos)
+	center, spreadKm := geo.EnclosingCap(pos)
 	// The areas by latitude: a mentor's reach in km bounds the latitudes it
 	// can reach (a difference of latitude is never more than the
 	// great-circle angle), so each mentor tests only a band of areas.
@@ -202,20 +202,20 @@ func Compute(in Input) Result {
 			continue
 		}
 		reachKm := max(in.RadiusKm, m.TravelKm)
-		p := toUnit(m.Point)
+		p := m.Point.Vector()
 		// No area lies farther than spreadKm from the center, so a mentor
 		// farther than reach+spread from it reaches none (the margin
 		// absorbs rounding).
-		if p.chord2(center) > search.ChordSquared(reachKm+spreadKm+0.001) {
+		if p.Chord2(center) > geo.ChordSquared(reachKm+spreadKm+0.001) {
 			continue
 		}
-		reach2 := search.ChordSquared(reachKm)
+		reach2 := geo.ChordSquared(reachKm)
 		band := reachKm/geo.EarthRadiusKm*180/math.Pi + 1e-6 // degrees of latitude
 		stamp := mi + 1
 		first, _ := slices.BinarySearch(lats, m.Point.Lat-band)
 		for k := first; k < na && lats[k] <= m.Point.Lat+band; k++ {
 			a := byLat[k]
-			if pos[a].chord2(p) > reach2 {
+			if pos[a].Chord2(p) > reach2 {
 				continue
 			}
 			cells := inReach[a*nt : (a+1)*nt]
@@ -337,43 +337,4 @@ func Compute(in Input) Result {
 		}
 	}
 	return res
-}
-
-// unitVector is a point on the unit sphere.
-type unitVector struct{ x, y, z float64 }
-
-func toUnit(p geo.Point) unitVector {
-	lat, lon := p.Lat*math.Pi/180, p.Lon*math.Pi/180
-	return unitVector{math.Cos(lat) * math.Cos(lon), math.Cos(lat) * math.Sin(lon), math.Sin(lat)}
-}
-
-// chord2 is the squared straight-line distance between two unit vectors;
-// it grows monotonically with the great-circle distance, and
-// search.ChordSquared converts a distance in km to it.
-func (u unitVector) chord2(v unitVector) float64 {
-	dx, dy, dz := u.x-v.x, u.y-v.y, u.z-v.z
-	return dx*dx + dy*dy + dz*dz
-}
-
-// enclosingCap returns a center and a radius in km such that every point
-// lies within the radius: the normalized mean of the points and the
-// distance to the farthest. Not the smallest such cap, but close for a
-// prefecture, and only used to skip mentors far away.
-func enclosingCap(ps []unitVector) (unitVector, float64) {
-	var c unitVector
-	for _, p := range ps {
-		c.x, c.y, c.z = c.x+p.x, c.y+p.y, c.z+p.z
-	}
-	n := math.Sqrt(c.x*c.x + c.y*c.y + c.z*c.z)
-	if n < 1e-9 {
-		// Empty, or points spread around the globe: a cap that holds
-		// everything.
-		return unitVector{z: 1}, math.Pi * geo.EarthRadiusKm
-	}
-	c = unitVector{c.x / n, c.y / n, c.z / n}
-	far := 0.0
-	for _, p := range ps {
-		far = max(far, p.chord2(c))
-	}
-	return c, 2 * geo.EarthRadiusKm * math.Asin(min(math.Sqrt(far)/2, 1))
 }

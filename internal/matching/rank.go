@@ -10,6 +10,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/kizuna-dev/kizuna/internal/geo"
 	"github.com/kizuna-dev/kizuna/internal/search"
 )
 
@@ -74,7 +75,7 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 	best := search.NewTopK(k, compare)
 	total := 0
 	var out []Suggestion
-	ix.View(search.Prepare(req.Origin), func(v *search.View) {
+	ix.View(geo.Prepare(req.Origin), func(v *search.View) {
 		filter := search.Filter{Topics: p.mask, Modes: p.modes, IndependentOnly: req.IndependentOnly, Exclude: req.FounderID, Radius2: p.radius2}
 		total = v.Count(filter, func(c search.Candidate) bool {
 			return eligibility(p, c.Facts, withinReach(p, c.Chord2, c.TravelChord2)) == Eligible
@@ -182,7 +183,7 @@ func newGroups(p *prepared, v *search.View) *groups {
 	// band does not reach the origin. Chords add no more than their distances
 	// do (the triangle inequality), so comparing sums of chords keeps a cell
 	// near whenever there is doubt, with no trigonometry per cell.
-	radiusChord, bandChord := math.Sqrt(p.radius2), math.Sqrt(search.ChordSquared(floorBandKm+farMarginKm))
+	radiusChord, bandChord := math.Sqrt(p.radius2), math.Sqrt(geo.ChordSquared(floorBandKm+farMarginKm))
 	g.near = v.Regions(p.mask, func(r search.Region) bool {
 		reach := max(radiusChord, r.MaxTravelChord) + bandChord
 		return !levels || r.MinChord2 <= reach*reach
@@ -230,8 +231,8 @@ func Check(ix *search.Index, req Request, mentorID bson.ObjectID) (Suggestion, R
 		return Suggestion{}, Suspended
 	}
 	p := prepare(ix, req)
-	d := search.Prepare(req.Origin).DistanceTo(point)
-	within := withinReach(p, search.ChordSquared(d), search.ChordSquared(f.TravelKm))
+	d := geo.Prepare(req.Origin).DistanceTo(point)
+	within := withinReach(p, geo.ChordSquared(d), geo.ChordSquared(f.TravelKm))
 	if r := eligibility(p, &f, within); r != Eligible {
 		return Suggestion{}, r
 	}
@@ -249,7 +250,7 @@ func rankDistanceScore(p *prepared, c *search.Candidate, within bool) float64 {
 	// Eligible and out of reach: the mentor meets remotely.
 	floor2 := p.floor2
 	if c.TravelKm > p.RadiusKm {
-		floor2 = search.ChordSquared(c.TravelKm + floorBandKm)
+		floor2 = geo.ChordSquared(c.TravelKm + floorBandKm)
 	}
 	if c.Chord2 > floor2 {
 		return RemoteFloor

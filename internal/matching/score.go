@@ -90,8 +90,8 @@ type prepared struct {
 	mask    uint64      // bits of the requested topics
 	weights [64]float64 // per bit: the topic's share of topicScore
 	modes   search.Mode // accepted modes, 0 resolved to all
-	radius2 float64     // search.ChordSquared(RadiusKm)
-	floor2  float64     // search.ChordSquared(RadiusKm + floorBandKm)
+	radius2 float64     // geo.ChordSquared(RadiusKm)
+	floor2  float64     // geo.ChordSquared(RadiusKm + floorBandKm)
 }
 
 // prepare computes the masks of req with the index's taxonomy: the i-th of n
@@ -100,7 +100,7 @@ type prepared struct {
 func prepare(ix *search.Index, req Request) *prepared {
 	p := &prepared{
 		Request: req, mask: ix.TopicMask(req.Topics), modes: req.Modes,
-		radius2: search.ChordSquared(req.RadiusKm), floor2: search.ChordSquared(req.RadiusKm + floorBandKm),
+		radius2: geo.ChordSquared(req.RadiusKm), floor2: geo.ChordSquared(req.RadiusKm + floorBandKm),
 	}
 	if p.modes == 0 {
 		p.modes = search.ModeInPerson | search.ModeOnline | search.ModePhone

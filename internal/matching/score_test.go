@@ -154,7 +154,7 @@ func TestEligibility(t *testing.T) {
 		tc.edit(&m, &r)
 		f := facts(m)
 		p := prep(r)
-		if got := eligibility(p, &f, withinReach(p, search.ChordSquared(tc.d), search.ChordSquared(f.TravelKm))); got != tc.want {
+		if got := eligibility(p, &f, withinReach(p, geo.ChordSquared(tc.d), geo.ChordSquared(f.TravelKm))); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

@@ -8,7 +8,6 @@
 package search
 
 import (
-	"math"
 	"math/bits"
 	"slices"
 	"strings"
@@ -147,7 +146,7 @@ type hot struct {
 // an array of their own: distance tests run over many mentors whose facts
 // are never read, 32 bytes each instead of a cache line or two of facts.
 type where struct {
-	pos          unitVector
+	pos          geo.Vector
 	travelChord2 float64 // ChordSquared of TravelKm
 }
 
@@ -238,7 +237,7 @@ func (ix *Index) set(i int, e *entry) {
 	ix.items[i] = e
 	old := ix.hot[i]
 	h := hot{Facts: ix.facts(&e.Mentor)}
-	w := where{pos: toUnit(e.Point), travelChord2: ChordSquared(e.TravelKm)}
+	w := where{pos: e.Point.Vector(), travelChord2: geo.ChordSquared(e.TravelKm)}
 	ix.place(i, &old, &h, &w, e.Point)
 	ix.hot[i], ix.where[i] = h, w
 	ix.cellAt[i] = h.cell
@@ -361,7 +360,7 @@ type Candidate struct {
 }
 
 // DistanceKm is the great-circle distance to the scan's origin.
-func (c *Candidate) DistanceKm() float64 { return chordToKm(c.Chord2) }
+func (c *Candidate) DistanceKm() float64 { return geo.ChordKm(c.Chord2) }
 
 // TopicMask returns the bit mask of the given slugs; unknown slugs are ignored.
 func (ix *Index) TopicMask(slugs []string) uint64 {
@@ -385,47 +384,4 @@ func (ix *Index) searchText(m *Mentor) string {
 		}
 	}
 	return textnorm.Fold(strings.Join(parts, "\n"))
-}
-
-// Prepared is a point ready for many distance computations.
-type Prepared struct {
-	Point geo.Point
-	v     unitVector
-}
-
-// Prepare readies p for many distance computations.
-func Prepare(p geo.Point) Prepared { return Prepared{Point: p, v: toUnit(p)} }
-
-// DistanceTo is the great-circle distance from the prepared point to q.
-func (p Prepared) DistanceTo(q geo.Point) float64 { return chordToKm(toUnit(q).chord2(p.v)) }
-
-// unitVector is a point on the unit sphere (x toward 0°N 0°E, z toward the
-// North Pole).
-type unitVector struct{ x, y, z float64 }
-
-func toUnit(p geo.Point) unitVector {
-	lat, lon := p.Lat*math.Pi/180, p.Lon*math.Pi/180
-	return unitVector{math.Cos(lat) * math.Cos(lon), math.Cos(lat) * math.Sin(lon), math.Sin(lat)}
-}
-
-// chord2 is the squared straight-line distance between two unit vectors.
-// Differences of coordinates keep it exact for nearby points (a dot product
-// would cancel), and it grows monotonically with the great-circle distance.
-func (u unitVector) chord2(v unitVector) float64 {
-	dx, dy, dz := u.x-v.x, u.y-v.y, u.z-v.z
-	return dx*dx + dy*dy + dz*dz
-}
-
-// ChordSquared is the squared chord of a great-circle distance of km, so
-// "distance <= km" is "Chord2 <= ChordSquared(km)" with no trigonometry per
-// mentor.
-func ChordSquared(km float64) float64 {
-	c := 2 * math.Sin(min(km, math.Pi*geo.EarthRadiusKm)/(2*geo.EarthRadiusKm))
-	return c * c
-}
-
-// chordToKm is the great-circle distance of a squared chord:
-// d = 2R·asin(chord/2), the haversine formula in another form.
-func chordToKm(chord2 float64) float64 {
-	return 2 * geo.EarthRadiusKm * math.Asin(min(math.Sqrt(chord2)/2, 1))
 }

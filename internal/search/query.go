@@ -75,10 +75,10 @@ func (ix *Index) Search(q Query) (Result, error) {
 		return Result{}, err
 	}
 	wantMask := ix.TopicMask(q.Topics)
-	var near Prepared
+	var near geo.Prepared
 	radius2 := 0.0
 	if q.Near != nil {
-		near, radius2 = Prepare(*q.Near), ChordSquared(q.RadiusKm)
+		near, radius2 = geo.Prepare(*q.Near), geo.ChordSquared(q.RadiusKm)
 	}
 	// Keep the best Limit+1 in a bounded heap: one more than the page tells
 	// whether there is a next page.
@@ -106,7 +106,7 @@ func (ix *Index) Search(q Query) (Result, error) {
 		// km); only the hits of the page are converted.
 		d := 0.0
 		if q.Near != nil {
-			if d = ix.where[i].pos.chord2(near.v); d > radius2 {
+			if d = ix.where[i].pos.Chord2(near.Vector); d > radius2 {
 				return
 			}
 		}
@@ -136,7 +136,7 @@ func (ix *Index) Search(q Query) (Result, error) {
 		m := ix.items[k.pos].Mentor
 		h := Hit{Mentor: m, MatchedTopics: matchedTopics(q.Topics, m.Topics)}
 		if q.Near != nil {
-			d := chordToKm(k.distance)
+			d := geo.ChordKm(k.distance)
 			h.DistanceKm = &d
 		}
 		res.Hits = append(res.Hits, h)

@@ -38,7 +38,7 @@ func keyOf(p geo.Point) cellKey {
 // leaves them as they were): an upper bound that is a little loose is still
 // a bound, and the next restart tightens it.
 type cell struct {
-	center unitVector
+	center geo.Vector
 	// byTopic[t] are the members who cover topic t, in no order: a ranking
 	// reads the lists of the requested topics only (each a few percent of
 	// the cell), not every member.
@@ -128,7 +128,7 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 		c = int32(len(ix.cells))
 		ix.cellOf[key] = c
 		center := geo.Point{Lat: (float64(key.lat) + 0.5) * cellDegrees, Lon: (float64(key.lon) + 0.5) * cellDegrees}
-		ix.cells = append(ix.cells, cell{center: toUnit(center)})
+		ix.cells = append(ix.cells, cell{center: center.Vector()})
 	}
 	h.cell = c + 1
 	if old.cell != h.cell || old.TopicMask != h.TopicMask {
@@ -138,7 +138,7 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 		ix.cells[c].add(int32(i), h.TopicMask)
 	}
 	cl := &ix.cells[c]
-	cl.spread = max(cl.spread, math.Sqrt(w.pos.chord2(cl.center)))
+	cl.spread = max(cl.spread, math.Sqrt(w.pos.Chord2(cl.center)))
 	if h.TravelKm > cl.maxTravelKm {
 		cl.maxTravelKm, cl.travelChord = h.TravelKm, math.Sqrt(w.travelChord2)
 	}
@@ -191,12 +191,12 @@ type Region struct {
 // that handed it out.
 type View struct {
 	ix     *Index
-	origin Prepared
+	origin geo.Prepared
 }
 
 // View calls fn under the read lock with a view from origin. Nothing may be
 // kept past fn.
-func (ix *Index) View(origin Prepared, fn func(v *View)) {
+func (ix *Index) View(origin geo.Prepared, fn func(v *View)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	fn(&View{ix: ix, origin: origin})
@@ -278,7 +278,7 @@ func (v *View) reachOfCells(radius2 float64) []uint8 {
 	radius := math.Sqrt(radius2)
 	for k := range v.ix.cells {
 		c := &v.ix.cells[k]
-		d := math.Sqrt(c.center.chord2(v.origin.v))
+		d := math.Sqrt(c.center.Chord2(v.origin.Vector))
 		switch {
 		case d-c.spread > max(radius, c.travelChord)+1e-9:
 			out[k] = reachNone
@@ -302,7 +302,7 @@ func (v *View) Regions(mask uint64, keep func(Region) bool, out []Region) []Regi
 		// Triangle inequality on chords: a member is at least the distance
 		// to the center less the cell's spread. The small slack keeps the
 		// bound below any rounding of a member's own chord.
-		nearest := max(math.Sqrt(c.center.chord2(v.origin.v))-c.spread-1e-9, 0)
+		nearest := max(math.Sqrt(c.center.Chord2(v.origin.Vector))-c.spread-1e-9, 0)
 		r := Region{MinChord2: nearest * nearest, MaxTravelKm: c.maxTravelKm, MaxTravelChord: c.travelChord, Topics: c.topics, Cell: k}
 		if keep(r) {
 			out = append(out, r)
@@ -396,9 +396,5 @@ func (v *View) Mentor(c Candidate) Mentor { return v.ix.items[c.pos].Mentor }
 
 func (v *View) candidate(i int) Candidate {
 	w := &v.ix.where[i]
-	return Candidate{Facts: &v.ix.hot[i].Facts, Chord2: w.pos.chord2(v.origin.v), TravelChord2: w.travelChord2, pos: i}
+	return Candidate{Facts: &v.ix.hot[i].Facts, Chord2: w.pos.Chord2(v.origin.Vector), TravelChord2: w.travelChord2, pos: i}
 }
-
-// Chord2ToKm is the great-circle distance of a squared chord (see
-// ChordSquared).
-func Chord2ToKm(chord2 float64) float64 { return chordToKm(chord2) }

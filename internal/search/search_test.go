@@ -2,7 +2,6 @@ package search
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -12,36 +11,6 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/geo"
 	"github.com/kizuna-dev/kizuna/internal/topics"
 )
-
-func TestPreparedDistanceMatchesGeo(t *testing.T) {
-	points := []geo.Point{
-		{Lat: 43.055386, Lon: 141.340967}, {Lat: 43.770833, Lon: 142.365}, {Lat: 24.34, Lon: 123.0},
-		{Lat: 45.42, Lon: 145.58}, {Lat: 35.68, Lon: 139.76}, {Lat: 35.6801, Lon: 139.7601},
-	}
-	for _, a := range points {
-		pa := Prepare(a)
-		for _, b := range points {
-			got, want := pa.DistanceTo(b), geo.DistanceKm(a, b)
-			if math.Abs(got-want) > 1e-6 {
-				t.Errorf("%v-%v: %.9f vs geo %.9f", a, b, got, want)
-			}
-		}
-	}
-}
-
-func TestChordSquaredIsMonotonicAndInverts(t *testing.T) {
-	prev := -1.0
-	for km := 0.0; km <= 3000; km += 0.5 {
-		c := ChordSquared(km)
-		if c <= prev && km > 0 {
-			t.Fatalf("not increasing at %v km", km)
-		}
-		prev = c
-		if back := chordToKm(c); math.Abs(back-km) > 1e-6 {
-			t.Fatalf("chordToKm(ChordSquared(%v)) = %v", km, back)
-		}
-	}
-}
 
 func TestSearchRanksAndFilters(t *testing.T) {
 	ix := New(topics.New())
