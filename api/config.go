@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kizuna-dev/kizuna/api/httpapi"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -94,16 +95,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.LapsedDays, err = envInt(getenv, "KIZUNA_LAPSED_DAYS", 90, 1, 3650); err != nil {
 		errs = append(errs, err)
 	}
-	if cfg.AuthPerMinute, err = envInt(getenv, "KIZUNA_AUTH_RATE_PER_MINUTE", 20, 1, 100000); err != nil {
+	if cfg.AuthPerMinute, err = envInt(getenv, "KIZUNA_AUTH_RATE_PER_MINUTE", httpapi.DefaultAuthPerMinute, 1, 100000); err != nil {
 		errs = append(errs, err)
 	}
-	if cfg.AuthEmailPerMinute, err = envInt(getenv, "KIZUNA_AUTH_EMAIL_RATE_PER_MINUTE", 10, 1, 100000); err != nil {
+	if cfg.AuthEmailPerMinute, err = envInt(getenv, "KIZUNA_AUTH_EMAIL_RATE_PER_MINUTE", httpapi.DefaultAuthEmailPerMinute, 1, 100000); err != nil {
 		errs = append(errs, err)
 	}
-	if cfg.PasswordPerMinute, err = envInt(getenv, "KIZUNA_PASSWORD_RATE_PER_MINUTE", 6, 1, 100000); err != nil {
+	if cfg.PasswordPerMinute, err = envInt(getenv, "KIZUNA_PASSWORD_RATE_PER_MINUTE", httpapi.DefaultPasswordPerMinute, 1, 100000); err != nil {
 		errs = append(errs, err)
 	}
-	if cfg.WritePerMinute, err = envInt(getenv, "KIZUNA_WRITE_RATE_PER_MINUTE", 120, 1, 1000000); err != nil {
+	if cfg.WritePerMinute, err = envInt(getenv, "KIZUNA_WRITE_RATE_PER_MINUTE", httpapi.DefaultWritePerMinute, 1, 1000000); err != nil {
 		errs = append(errs, err)
 	}
 	if cfg.MaxConns, err = envInt(getenv, "KIZUNA_MAX_CONNS", defaultMaxConns(), 2, 1000000); err != nil {

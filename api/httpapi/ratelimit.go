@@ -14,12 +14,13 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 )
 
-// Default rates per minute (see Deps); bursts are half of each, at least 1.
+// Default rates per minute (see Deps; the configuration's defaults are
+// these); bursts are half of each, at least 1.
 const (
-	defaultAuthPerMinute      = 20
-	defaultAuthEmailPerMinute = 10
-	defaultPasswordPerMinute  = 6
-	defaultWritePerMinute     = 120
+	DefaultAuthPerMinute      = 20
+	DefaultAuthEmailPerMinute = 10
+	DefaultPasswordPerMinute  = 6
+	DefaultWritePerMinute     = 120
 )
 
 // keyedLimiter is a token bucket per key (a client address, an e-mail, a
@@ -122,7 +123,7 @@ const accountFactor = 10
 
 func newEmailLimits(perMinute float64) emailLimits {
 	if perMinute <= 0 {
-		perMinute = defaultAuthEmailPerMinute
+		perMinute = DefaultAuthEmailPerMinute
 	}
 	msg := "too many attempts for this e-mail address; wait a little and try again"
 	return emailLimits{

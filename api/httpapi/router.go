@@ -159,7 +159,7 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler, ginswagger.URL("/openapi.json")))
 
 	v1 := r.Group("/v1", limitQuery())
-	byAddress := newKeyedLimiter(d.AuthPerMinute, d.AuthBurst, defaultAuthPerMinute,
+	byAddress := newKeyedLimiter(d.AuthPerMinute, d.AuthBurst, DefaultAuthPerMinute,
 		"too many attempts from your address; wait a little and try again")
 	limited := v1.Group("", byAddress.byAddress)
 	limited.POST("/auth/register", s.idempotent, s.register)
@@ -173,8 +173,8 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/areas/municipalities", s.searchMunicipalities)
 	v1.GET("/areas/municipalities/:code", s.getMunicipality)
 
-	writes := newKeyedLimiter(d.WritePerMinute, 0, defaultWritePerMinute, "too many changes in a short time; wait a little and try again")
-	passwords := newKeyedLimiter(d.PasswordPerMinute, 0, defaultPasswordPerMinute, "too many password changes; wait a little and try again")
+	writes := newKeyedLimiter(d.WritePerMinute, 0, DefaultWritePerMinute, "too many changes in a short time; wait a little and try again")
+	passwords := newKeyedLimiter(d.PasswordPerMinute, 0, DefaultPasswordPerMinute, "too many password changes; wait a little and try again")
 	authed := v1.Group("", s.authenticate, writes.writesByUser)
 	authed.GET("/me", s.getMe)
 	authed.PATCH("/me", s.updateMe)

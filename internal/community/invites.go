@@ -2,11 +2,11 @@ package community
 
 import (
 	"context"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
+	"github.com/kizuna-dev/kizuna/internal/jst"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
 )
 
@@ -42,8 +42,8 @@ func (s *Service) InviteLapsed(ctx context.Context, p accounts.Principal, eventI
 		return InviteResult{}, err
 	}
 	var res InviteResult
-	when := e.StartsAt.In(jst).Format("1月2日 15:04")
-	whenEn := e.StartsAt.In(jst).Format("Jan 2, 15:04 JST")
+	when := e.StartsAt.In(jst.Zone).Format("1月2日 15:04")
+	whenEn := e.StartsAt.In(jst.Zone).Format("Jan 2, 15:04 JST")
 	for _, m := range members {
 		res.Lapsed++
 		if !m.User.Preferences.Invitations {
@@ -68,9 +68,6 @@ func (s *Service) InviteLapsed(ctx context.Context, p accounts.Principal, eventI
 	}
 	return res, nil
 }
-
-// jst is Japan Standard Time (no daylight saving), for texts to people.
-var jst = time.FixedZone("JST", 9*60*60)
 
 // NameOrJa is the English name, or the Japanese one when there is none.
 func (c Community) NameOrJa() string {

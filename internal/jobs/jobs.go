@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kizuna-dev/kizuna/internal/jst"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -183,11 +184,8 @@ func Each(d time.Duration) Slot {
 	return func(t time.Time) string { return t.UTC().Truncate(d).Format(time.RFC3339) }
 }
 
-// jst is Japan Standard Time: daily jobs follow the users' calendar day.
-var jst = time.FixedZone("JST", 9*60*60)
-
 // DailyJST is a Slot per calendar day in Japan.
-func DailyJST(t time.Time) string { return t.In(jst).Format("2006-01-02") }
+func DailyJST(t time.Time) string { return t.In(jst.Zone).Format("2006-01-02") }
 
 // Every checks at every tick of interval until ctx ends, and runs fn when the
 // tick's slot has not run yet. fn gets the tick's time.

@@ -36,6 +36,9 @@ const (
 	maxCadenceDays = 365
 )
 
+// cadenceBound is the message for a number of days outside 1..maxCadenceDays.
+var cadenceBound = fmt.Sprintf("must be between 1 and %d", maxCadenceDays)
+
 // Suggestion kinds, most personal first among what is possible.
 const (
 	SuggestEvent   = "event"
@@ -127,7 +130,7 @@ type Suggestion struct {
 func (s *Service) List(ctx context.Context, p accounts.Principal, staleDays int) ([]Item, error) {
 	if staleDays < 1 || staleDays > maxCadenceDays {
 		var v apperr.Validation
-		v.Add("staleDays", "must be between 1 and 365")
+		v.Add("staleDays", cadenceBound)
 		return nil, v.Err()
 	}
 	conns, err := s.latestPerPerson(ctx, p.UserID)
@@ -257,7 +260,7 @@ func (s *Service) locate(id bson.ObjectID, c mentorships.MentorshipDetail) (geo.
 func (s *Service) SetCadence(ctx context.Context, p accounts.Principal, otherID bson.ObjectID, everyDays int) (Cadence, error) {
 	if everyDays < 1 || everyDays > maxCadenceDays {
 		var v apperr.Validation
-		v.Add("everyDays", "must be between 1 and 365")
+		v.Add("everyDays", cadenceBound)
 		return Cadence{}, v.Err()
 	}
 	conns, err := s.latestPerPerson(ctx, p.UserID)
