@@ -2,13 +2,13 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/community"
+	"github.com/kizuna-dev/kizuna/internal/cursor"
 )
 
 // CommunityRequest creates a community.
@@ -201,25 +201,31 @@ func (s *Server) communityView(c *gin.Context, l community.Listed, mine map[bson
 	return v
 }
 
-// offsetCursor reads a list cursor for small, in-memory sorted lists.
+// offsetKey is the position in a small list sorted in memory (communities,
+// events): how many items came before.
+type offsetKey struct {
+	Offset int `json:"o"`
+}
+
+// offsetCursor reads the position of such a list.
 func offsetCursor(q *query) int {
 	cur := q.cursor()
 	if cur == "" {
 		return 0
 	}
-	n, err := strconv.Atoi(cur)
-	if err != nil || n < 0 {
+	var k offsetKey
+	if !cursor.Decode(cur, &k) || k.Offset < 0 {
 		q.v.Add("cursor", "is not a cursor returned by this endpoint")
 		return 0
 	}
-	return n
+	return k.Offset
 }
 
 func nextOffset(offset, limit int, more bool) string {
 	if !more {
 		return ""
 	}
-	return strconv.Itoa(offset + limit)
+	return cursor.Encode(offsetKey{Offset: offset + limit})
 }
 
 // createCommunity godoc

@@ -132,8 +132,11 @@ func (q *query) err() error {
 // of the list it pages (the path and every parameter but cursor and limit),
 // so a cursor sent with other filters is refused rather than answering a page
 // of some other list.
-var errCursorMismatch = apperr.New(apperr.Invalid, "cursor_mismatch",
-	"this cursor belongs to the same list with other filters (or another list); send the filters it was made with, or start again without cursor")
+var errCursorMismatch = &apperr.Error{
+	Kind: apperr.Invalid, Code: "cursor_mismatch",
+	Message: "this cursor belongs to the same list with other filters (or another list); send the filters it was made with, or start again without cursor",
+	Fields:  []apperr.FieldError{{Field: "cursor", Message: "was made for other filters"}},
+}
 
 const fingerprintLen = 8 // base64url characters (48 bits)
 

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/cursor"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -87,7 +86,7 @@ func (s *Service) Members(ctx context.Context, p accounts.Principal, communityID
 	if len(ms) > f.Limit {
 		ms = ms[:f.Limit]
 		last := ms[len(ms)-1]
-		next = encodeMemberCursor(last.ActiveAt, last.ID)
+		next = cursor.Encode(memberKey{At: last.ActiveAt.UnixMilli(), ID: last.ID})
 	}
 	members, err := s.withAccounts(ctx, ms, cutoff)
 	if err != nil {
@@ -152,18 +151,19 @@ func (s *Service) activeAt(ctx context.Context, userID bson.ObjectID) (time.Time
 	return u.ActiveAt(), nil
 }
 
-func encodeMemberCursor(at time.Time, id bson.ObjectID) string {
-	return strconv.FormatInt(at.UnixMilli(), 10) + "." + id.Hex()
+// memberKey is a membership's position: least recently active first (at,
+// in Unix milliseconds, as stored), then by id.
+type memberKey struct {
+	At int64         `json:"t"`
+	ID bson.ObjectID `json:"i"`
 }
 
 func decodeMemberCursor(s string) (time.Time, bson.ObjectID, bool) {
-	ms, hex, ok := strings.Cut(s, ".")
-	n, err := strconv.ParseInt(ms, 10, 64)
-	id, okID := mongodb.ParseID(hex)
-	if !ok || err != nil || !okID || n < 0 {
+	var k memberKey
+	if !cursor.Decode(s, &k) || k.At < 0 {
 		return time.Time{}, bson.ObjectID{}, false
 	}
-	return time.UnixMilli(n).UTC(), id, true
+	return time.UnixMilli(k.At).UTC(), k.ID, true
 }
 
 // NoteActivity records users' latest activity (as written to their accounts)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/cursor"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -68,7 +69,7 @@ func (s *Service) CreatePost(ctx context.Context, p accounts.Principal, communit
 
 // ListPosts returns a page of a community's posts: pinned first, then newest
 // first. Removed posts are left out.
-func (s *Service) ListPosts(ctx context.Context, p accounts.Principal, communityID bson.ObjectID, limit int, cursor string) ([]Post, string, error) {
+func (s *Service) ListPosts(ctx context.Context, p accounts.Principal, communityID bson.ObjectID, limit int, after string) ([]Post, string, error) {
 	c, err := s.Get(ctx, communityID)
 	if err != nil {
 		return nil, "", err
@@ -77,8 +78,8 @@ func (s *Service) ListPosts(ctx context.Context, p accounts.Principal, community
 		return nil, "", err
 	}
 	filter := bson.D{{Key: "communityId", Value: c.ID}, {Key: "removed", Value: false}}
-	if cursor != "" {
-		pinned, id, ok := decodePostCursor(cursor)
+	if after != "" {
+		pinned, id, ok := decodePostCursor(after)
 		if !ok {
 			var v apperr.Validation
 			v.Add("cursor", "is not a cursor returned by this endpoint")
@@ -102,18 +103,23 @@ func (s *Service) ListPosts(ctx context.Context, p accounts.Principal, community
 	if len(posts) > limit {
 		posts = posts[:limit]
 		last := posts[limit-1]
-		next = fmt.Sprintf("%d.%s", last.Pinned, last.ID.Hex())
+		next = cursor.Encode(postKey{Pinned: last.Pinned, ID: last.ID})
 	}
 	return posts, next, nil
 }
 
+// postKey is a post's position: pinned first, then newest first.
+type postKey struct {
+	Pinned int           `json:"p"`
+	ID     bson.ObjectID `json:"i"`
+}
+
 func decodePostCursor(s string) (int, bson.ObjectID, bool) {
-	pin, hex, ok := strings.Cut(s, ".")
-	id, okID := mongodb.ParseID(hex)
-	if !ok || !okID || (pin != "0" && pin != "1") {
+	var k postKey
+	if !cursor.Decode(s, &k) || (k.Pinned != 0 && k.Pinned != 1) {
 		return 0, bson.ObjectID{}, false
 	}
-	return int(pin[0] - '0'), id, true
+	return k.Pinned, k.ID, true
 }
 
 func (s *Service) findPost(ctx context.Context, id bson.ObjectID) (Post, Community, error) {

@@ -67,6 +67,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	pagecursor "github.com/kizuna-dev/kizuna/internal/cursor"
 )
 
 // Config says which database to use.
@@ -250,18 +251,18 @@ func lockKey(id any) string {
 }
 
 // FindPage returns one page of documents, newest first (by _id, descending),
-// after cursor (the _id of the last document of the previous page, as
+// after cursor (naming the _id of the last document of the previous page, as
 // returned in next; empty for the first page). A malformed cursor is a
 // validation_failed error on the field "cursor".
 func FindPage[T any](ctx context.Context, coll *Collection, filter bson.D, cursor string, limit int, idOf func(T) bson.ObjectID) (items []T, next string, err error) {
 	if cursor != "" {
-		id, ok := ParseID(cursor)
-		if !ok {
+		var after idKey
+		if !pagecursor.Decode(cursor, &after) {
 			var v apperr.Validation
 			v.Add("cursor", "is not a cursor returned by this endpoint")
 			return nil, "", v.Err()
 		}
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: id}}})
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: after.ID}}})
 	}
 	cur, err := coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit+1)))
 	if err != nil {
@@ -272,9 +273,14 @@ func FindPage[T any](ctx context.Context, coll *Collection, filter bson.D, curso
 	}
 	if len(items) > limit {
 		items = items[:limit]
-		next = idOf(items[limit-1]).Hex()
+		next = pagecursor.Encode(idKey{ID: idOf(items[limit-1])})
 	}
 	return items, next, nil
+}
+
+// idKey is the position of a list sorted by _id.
+type idKey struct {
+	ID bson.ObjectID `json:"i"`
 }
 
 // IsDuplicateKey reports whether err is a unique-index violation (E11000).

@@ -20,7 +20,6 @@ package notifications
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -220,34 +219,18 @@ func checkInput(in Input) error {
 func (s *Service) List(ctx context.Context, userID bson.ObjectID, unreadOnly bool, limit int, cursor string) (items []Notification, nextCursor string, err error) {
 	var v apperr.Validation
 	v.Check(limit >= 1 && limit <= MaxLimit, "limit", fmt.Sprintf("must be an integer between 1 and %d", MaxLimit))
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
 	filter := bson.D{{Key: "userId", Value: userID}}
 	if unreadOnly {
 		filter = append(filter, bson.E{Key: "read", Value: false})
 	}
-	if cursor != "" {
-		after, ok := decodeCursor(cursor)
-		v.Check(ok, "cursor", "is not a cursor returned by this endpoint")
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: after}}})
+	items, nextCursor, err = mongodb.FindPage(ctx, s.items, filter, cursor, limit, func(n Notification) bson.ObjectID { return n.ID })
+	if items == nil && err == nil {
+		items = []Notification{}
 	}
-	if err := v.Err(); err != nil {
-		return nil, "", err
-	}
-	// One more than the page tells whether there is a next page.
-	cur, err := s.items.Find(ctx, filter, options.Find().
-		SetSort(bson.D{{Key: "_id", Value: -1}}).
-		SetLimit(int64(limit)+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("find notifications: %w", err)
-	}
-	items = []Notification{}
-	if err := cur.All(ctx, &items); err != nil {
-		return nil, "", fmt.Errorf("find notifications: %w", err)
-	}
-	if len(items) > limit {
-		items = items[:limit]
-		nextCursor = encodeCursor(items[limit-1].ID)
-	}
-	return items, nextCursor, nil
+	return items, nextCursor, err
 }
 
 // UnreadCount returns how many of the user's notifications are unread.
@@ -301,24 +284,4 @@ func (s *Service) MarkAllRead(ctx context.Context, userID bson.ObjectID) (int64,
 		return 0, fmt.Errorf("mark notifications read: %w", err)
 	}
 	return res.ModifiedCount, nil
-}
-
-// encodeCursor makes the opaque cursor of a page's last notification: its id,
-// base64url-encoded.
-func encodeCursor(id bson.ObjectID) string {
-	return base64.RawURLEncoding.EncodeToString(id[:])
-}
-
-func decodeCursor(s string) (bson.ObjectID, bool) {
-	var id bson.ObjectID
-	if len(s) != base64.RawURLEncoding.EncodedLen(len(id)) {
-		// The decoder skips CR and LF; one id has one cursor.
-		return bson.ObjectID{}, false
-	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	if err != nil || len(b) != len(id) {
-		return bson.ObjectID{}, false
-	}
-	copy(id[:], b)
-	return id, true
 }

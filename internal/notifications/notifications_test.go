@@ -7,35 +7,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-func TestCursorRoundTrip(t *testing.T) {
-	for range 100 {
-		id := bson.NewObjectID()
-		c := encodeCursor(id)
-		got, ok := decodeCursor(c)
-		if !ok || got != id {
-			t.Fatalf("cursor %q of %s decoded to %s, %v", c, id.Hex(), got.Hex(), ok)
-		}
-		if len(c) != 16 || strings.ContainsAny(c, "+/=") {
-			t.Fatalf("cursor %q is not 16 URL-safe characters", c)
-		}
-	}
-}
-
-func TestDecodeCursorRejects(t *testing.T) {
-	valid := encodeCursor(bson.NewObjectID())
-	for _, s := range []string{
-		"", "!!", "bm90IGFuIGlk", // 9 bytes
-		valid + "=",    // padded
-		valid[:15],     // short
-		valid + "AAAA", // 15 bytes
-		strings.ToUpper(valid[:8]) + "+/" + valid[10:], // standard alphabet
-	} {
-		if _, ok := decodeCursor(s); ok {
-			t.Errorf("decodeCursor(%q) accepted", s)
-		}
-	}
-}
-
 func TestCheckInput(t *testing.T) {
 	ok := Input{UserID: bson.NewObjectID(), Kind: KindKeepInTouch, TextJa: "お元気ですか", TextEn: "How are you?", Key: "k"}
 	if err := checkInput(ok); err != nil {

@@ -3,8 +3,6 @@ package search
 import (
 	"bytes"
 	"cmp"
-	"encoding/base64"
-	"encoding/json"
 	"math/bits"
 	"slices"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/cursor"
 	"github.com/kizuna-dev/kizuna/internal/geo"
 	"github.com/kizuna-dev/kizuna/internal/textnorm"
 )
@@ -59,11 +58,11 @@ type sortKey struct {
 	pos      int // position in the index while the read lock is held
 }
 
-// cursorJSON is a sortKey as carried, base64url-encoded, in a cursor.
-type cursorJSON struct {
-	Matched  int     `json:"m"`
-	Distance float64 `json:"d"`
-	ID       string  `json:"i"`
+// cursorKey is a sortKey as carried in a cursor.
+type cursorKey struct {
+	Matched  int           `json:"m"`
+	Distance float64       `json:"d"`
+	ID       bson.ObjectID `json:"i"`
 }
 
 // Search returns the mentors matching q: ranked by how many of the requested
@@ -213,19 +212,11 @@ func (ix *Index) normalize(q Query) (Query, *sortKey, error) {
 }
 
 func encodeCursor(k sortKey) string {
-	b, _ := json.Marshal(cursorJSON{Matched: k.matched, Distance: k.distance, ID: k.id.Hex()})
-	return base64.RawURLEncoding.EncodeToString(b)
+	return cursor.Encode(cursorKey{Matched: k.matched, Distance: k.distance, ID: k.id})
 }
 
 func decodeCursor(s string) (sortKey, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return sortKey{}, false
-	}
-	var c cursorJSON
-	if json.Unmarshal(b, &c) != nil {
-		return sortKey{}, false
-	}
-	id, err := bson.ObjectIDFromHex(c.ID)
-	return sortKey{matched: c.Matched, distance: c.Distance, id: id}, err == nil && c.Matched >= 0 && c.Distance >= 0
+	var c cursorKey
+	ok := cursor.Decode(s, &c) && c.Matched >= 0 && c.Distance >= 0
+	return sortKey{matched: c.Matched, distance: c.Distance, id: c.ID}, ok
 }

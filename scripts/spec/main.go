@@ -418,7 +418,7 @@ func addProblemExamples(doc map[string]any, messages map[string]string) {
 					"requestId": "3f1c9a0e8b7d4e21",
 				}
 				if code == "validation_failed" {
-					example["errors"] = []any{map[string]any{"field": "limit", "message": "must be between 1 and 100"}}
+					example["errors"] = []any{map[string]any{"field": "limit", "message": "must be an integer between 1 and 100"}}
 				}
 				resp["examples"] = map[string]any{"application/problem+json": example}
 			}
