@@ -13,7 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
-	"github.com/kizuna-dev/kizuna/internal/mongodb"
+	"github.com/kizuna-dev/kizuna/internal/ids"
 )
 
 // admin signs up the configured admin e-mail (see openTestApp).
@@ -489,7 +489,7 @@ func TestActivityIsWrittenHourly(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
 	a := ta.signUp("busy", "founder")
-	id, _ := mongodb.ParseID(a.ID)
+	id, _ := ids.Parse(a.ID)
 	lastActive := func() time.Time {
 		u, err := ta.app.accounts.Get(context.Background(), id)
 		must(t, err)
@@ -661,7 +661,7 @@ func TestMemberCountKeptAndRepaired(t *testing.T) {
 	if n := count(); n != 2 {
 		t.Fatalf("member count %d, want 2 (organizer and b)", n)
 	}
-	id, _ := mongodb.ParseID(c.ID)
+	id, _ := ids.Parse(c.ID)
 	_, err := ta.app.db.Collection("communities").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "memberCount", Value: 40}}}})
 	must(t, err)
 	n, err := ta.app.community.RecountMembers(context.Background(), false)

@@ -8,8 +8,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/kizuna-dev/kizuna/internal/ids"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
-	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
 // mentorship runs request -> introduction -> accept for f and m and returns
@@ -245,7 +245,7 @@ func TestClosureRecordedButNotAppliedIsRepairedByRetry(t *testing.T) {
 
 func mustID(t *testing.T, hex string) bson.ObjectID {
 	t.Helper()
-	id, ok := mongodb.ParseID(hex)
+	id, ok := ids.Parse(hex)
 	if !ok {
 		t.Fatalf("not an id: %q", hex)
 	}

@@ -9,8 +9,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/ids"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
-	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
 // IntroduceRequest asks a mentor for an introduction.
@@ -178,7 +178,7 @@ func (s *Server) introduce(c *gin.Context) {
 	if !s.decodeJSON(c, &req) {
 		return
 	}
-	mentorID, ok := mongodb.ParseID(req.MentorID)
+	mentorID, ok := ids.Parse(req.MentorID)
 	if !ok {
 		fail(c, apperr.NotFoundf("no mentor with id %q", req.MentorID))
 		return

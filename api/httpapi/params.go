@@ -16,7 +16,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/areas"
-	"github.com/kizuna-dev/kizuna/internal/mongodb"
+	"github.com/kizuna-dev/kizuna/internal/ids"
 )
 
 // query reads query parameters, collecting every problem before failing.
@@ -186,12 +186,12 @@ func (q *query) nextCursor(position string) string {
 }
 
 // parseObjectID parses a 24-hex id from a query or body.
-func parseObjectID(s string) (bson.ObjectID, bool) { return mongodb.ParseID(s) }
+func parseObjectID(s string) (bson.ObjectID, bool) { return ids.Parse(s) }
 
 // pathID parses the ObjectID path parameter "id"; a malformed id is simply
 // not found. what names the resource in the problem ("mentor").
 func pathID(c *gin.Context, what string) (bson.ObjectID, bool) {
-	id, ok := mongodb.ParseID(c.Param("id"))
+	id, ok := ids.Parse(c.Param("id"))
 	if !ok {
 		fail(c, apperr.NotFoundf("no %s with id %q", what, c.Param("id")))
 	}

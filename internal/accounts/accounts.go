@@ -26,6 +26,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/ids"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -669,7 +670,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if err != nil {
 		return Principal{}, apperr.ErrUnauthenticated
 	}
-	id, ok := mongodb.ParseID(claims.Subject)
+	id, ok := ids.Parse(claims.Subject)
 	if !ok {
 		return Principal{}, apperr.ErrUnauthenticated
 	}

@@ -56,7 +56,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -297,14 +296,4 @@ func IsUnavailable(err error) bool {
 // IsNotFound reports whether err says that no document matched.
 func IsNotFound(err error) bool {
 	return errors.Is(err, mongo.ErrNoDocuments)
-}
-
-// ParseID parses a 24-hex ObjectID; ok is false for anything else.
-func ParseID(s string) (bson.ObjectID, bool) {
-	if len(s) != 24 || strings.ToLower(s) != s {
-		// Only canonical lower-case hex: one id, one spelling.
-		return bson.ObjectID{}, false
-	}
-	id, err := bson.ObjectIDFromHex(s)
-	return id, err == nil
 }

@@ -98,21 +98,6 @@ func TestLockSerializesUpdates(t *testing.T) {
 	}
 }
 
-func TestParseID(t *testing.T) {
-	for s, ok := range map[string]bool{
-		"673f0c2b9d1e8a0012ab34cd":  true,
-		"673F0C2B9D1E8A0012AB34CD":  false, // one spelling per id
-		"673f0c2b9d1e8a0012ab34c":   false,
-		"673f0c2b9d1e8a0012ab34cdd": false,
-		"zzzf0c2b9d1e8a0012ab34cd":  false,
-		"":                          false,
-	} {
-		if _, got := mongodb.ParseID(s); got != ok {
-			t.Errorf("ParseID(%q) = %v, want %v", s, got, ok)
-		}
-	}
-}
-
 // Writes must be acknowledged: "majority" or a positive number of members.
 func TestParseWriteConcern(t *testing.T) {
 	for in, want := range map[string]any{"": "majority", "majority": "majority", "1": 1, "3": 3} {
