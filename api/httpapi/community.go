@@ -751,10 +751,7 @@ func (s *Server) listEvents(c *gin.Context) {
 	f := community.EventFilter{Tag: q.str("tag"), Limit: q.limit(), Offset: offsetCursor(q), From: q.time("from"), To: q.time("to")}
 	if p := q.place(s.areas, "near"); p != nil {
 		f.Near = &p.Point
-		f.RadiusKm = q.number("radiusKm", 1, 3000)
-		if f.RadiusKm == 0 {
-			f.RadiusKm = 100
-		}
+		f.RadiusKm = q.number("radiusKm", 1, 3000) // 0: the domain's default
 	} else if q.str("radiusKm") != "" {
 		q.v.Add("radiusKm", "needs near") // as /v1/mentors: a radius around nothing is a mistake
 	}

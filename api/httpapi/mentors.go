@@ -5,8 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/profiles"
 	"github.com/kizuna-dev/kizuna/internal/search"
 )
 
@@ -159,8 +159,8 @@ func (s *Server) getMentor(c *gin.Context) {
 	if !ok {
 		return
 	}
-	m, ok := s.mentors.Get(id)
-	if !ok || m.Suspended {
+	m, ok := s.mentors.Listed(id)
+	if !ok {
 		fail(c, apperr.NotFoundf("no mentor with id %s", id.Hex()))
 		return
 	}
@@ -169,7 +169,7 @@ func (s *Server) getMentor(c *gin.Context) {
 		return
 	}
 	v := MentorPublicView{MentorSummary: s.mentorSummary(m), Bio: p.Bio, Industries: p.Industries}
-	if caller := principal(c); caller.Has(accounts.RoleOrganizer) || caller.Has(accounts.RoleAdmin) {
+	if profiles.StakesVisibleTo(principal(c)) {
 		v.Stakes = p.Stakes
 	}
 	writeJSON(c, http.StatusOK, v)

@@ -1,6 +1,7 @@
 package community
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -155,13 +156,17 @@ func (s *Service) GetEvent(ctx context.Context, id bson.ObjectID) (Event, error)
 // EventFilter selects upcoming events.
 type EventFilter struct {
 	Near        *geo.Point // nearest first; online events count as 0 km
-	RadiusKm    float64    // with Near: in-person events within this (online ones always)
+	RadiusKm    float64    // with Near: in-person events within this (online ones always); 0: DefaultEventRadiusKm
 	From, To    time.Time  // zero From: now
 	Tag         string
 	CommunityID bson.ObjectID
 	Limit       int
 	Offset      int
 }
+
+// DefaultEventRadiusKm is how far from a place events are listed unless the
+// caller says: about a day trip by car or train in the regions.
+const DefaultEventRadiusKm = 100
 
 // Located is an event with its distance from the filter's point.
 type Located struct {
@@ -212,7 +217,7 @@ func (s *Service) ListEvents(ctx context.Context, f EventFilter) ([]Located, boo
 			if !e.Online && e.Venue != nil {
 				d = geo.DistanceKm(*f.Near, e.Venue.Point)
 			}
-			if f.RadiusKm > 0 && d > f.RadiusKm {
+			if d > cmp.Or(f.RadiusKm, DefaultEventRadiusKm) {
 				continue
 			}
 			l.DistanceKm = &d

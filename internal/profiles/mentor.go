@@ -78,6 +78,13 @@ type MentorInput struct {
 	Independent       bool
 }
 
+// StakesVisibleTo reports whether p may see the stakes mentors declare:
+// organizers and admins weigh conflicts of interest; other members see only
+// whether a mentor is independent.
+func StakesVisibleTo(p accounts.Principal) bool {
+	return p.Has(accounts.RoleOrganizer) || p.Has(accounts.RoleAdmin)
+}
+
 // GetMentor returns a mentor's profile.
 func (s *Service) GetMentor(ctx context.Context, id bson.ObjectID) (MentorProfile, error) {
 	var p MentorProfile

@@ -337,6 +337,13 @@ func (ix *Index) Get(id bson.ObjectID) (Mentor, bool) {
 	return ix.items[i].Mentor, true
 }
 
+// Listed returns the mentor as others may see them: indexed and not
+// suspended (a suspended mentor is simply not found).
+func (ix *Index) Listed(id bson.ObjectID) (Mentor, bool) {
+	m, ok := ix.Get(id)
+	return m, ok && !m.Suspended
+}
+
 // IDs returns the ids of every indexed mentor.
 func (ix *Index) IDs() []bson.ObjectID {
 	ix.mu.RLock()
