@@ -268,6 +268,7 @@ func (a *app) init(ctx context.Context) error {
 		// user, written behind in batches (see runBackground).
 		OnActivity:         acc.Touch,
 		Ready:              db.Ready, // answers, and the write probe succeeds
+		ClassifyError:      mongodb.Classify,
 		Logger:             log,
 		Metrics:            reg,
 		HideMetrics:        cfg.MetricsAddr != "", // served on their own listener instead

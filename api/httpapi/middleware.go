@@ -21,6 +21,7 @@ import (
 // Gin context keys.
 const (
 	ctxLogger    = "kizuna.logger"
+	ctxClassify  = "kizuna.classify"
 	ctxRequestID = "kizuna.requestID"
 	ctxPrincipal = "kizuna.principal"
 )
@@ -33,7 +34,7 @@ const headerRequestID = "X-Request-ID"
 // to every line logged while serving the request, by this layer or a domain
 // package. gin-contrib/requestid is not used: it accepts any header value
 // unchecked (log injection, unbounded size).
-func withRequestID(base *slog.Logger) gin.HandlerFunc {
+func withRequestID(base *slog.Logger, classify ErrorClassifier) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader(headerRequestID)
 		if !validRequestID(id) {
@@ -43,6 +44,7 @@ func withRequestID(base *slog.Logger) gin.HandlerFunc {
 		}
 		c.Set(ctxRequestID, id)
 		c.Set(ctxLogger, base)
+		c.Set(ctxClassify, classify)
 		c.Request = c.Request.WithContext(logctx.WithRequestID(c.Request.Context(), id))
 		c.Header(headerRequestID, id)
 		c.Next()

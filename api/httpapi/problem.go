@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
-	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
 // Problem is an RFC 9457 problem details object, the body of every error.
@@ -73,16 +72,21 @@ func statusOf(k apperr.Kind) int {
 // logged with the request id and shown only as "internal error".
 func fail(c *gin.Context, err error) {
 	e, ok := apperr.As(err)
+	var storage *apperr.Error
+	var cause string
+	if !ok {
+		storage, cause = classify(c, err)
+	}
 	switch {
-	case !ok && mongodb.IsStorageFailure(err):
+	case storage != nil && storage.Code == apperr.ErrStorageUnavailable.Code:
 		// The storage refused a write: "disk full" in the log tells the
 		// operator what to do; the client may retry once it is fixed.
-		logger(c).ErrorContext(c.Request.Context(), "storage refused a write: "+mongodb.StorageFailure(err), "err", err)
-		e = apperr.ErrStorageUnavailable
-	case !ok && mongodb.IsUnavailable(err):
+		logger(c).ErrorContext(c.Request.Context(), cause, "err", err)
+		e = storage
+	case storage != nil:
 		// An outage, not a bug: the client may retry.
-		logger(c).WarnContext(c.Request.Context(), "database unavailable", "err", err)
-		e = apperr.ErrUnavailable
+		logger(c).WarnContext(c.Request.Context(), cause, "err", err)
+		e = storage
 	case !ok:
 		logger(c).ErrorContext(c.Request.Context(), "internal error", "err", err)
 		e = apperr.New(apperr.Internal, "internal", "internal error")
@@ -125,6 +129,18 @@ func failIf(c *gin.Context, err error) bool {
 		return true
 	}
 	return false
+}
+
+// ErrorClassifier maps an error of the storage to the problem a client gets
+// (an outage, a refused write) and what to log, or nil for other errors.
+type ErrorClassifier func(error) (*apperr.Error, string)
+
+// classify applies the request's classifier (see Deps.ClassifyError).
+func classify(c *gin.Context, err error) (*apperr.Error, string) {
+	if f, ok := c.Get(ctxClassify); ok && f.(ErrorClassifier) != nil {
+		return f.(ErrorClassifier)(err)
+	}
+	return nil, ""
 }
 
 func logger(c *gin.Context) *slog.Logger {

@@ -31,7 +31,6 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/logctx"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
-	"github.com/kizuna-dev/kizuna/internal/mongodb"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
 	"github.com/kizuna-dev/kizuna/internal/search"
@@ -56,11 +55,15 @@ type Deps struct {
 	// Idempotency-Key (nil: the header is ignored).
 	Idempotency *idempotency.Service
 
-	// Ready reports whether the database answers (GET /readyz).
-	Ready       func(context.Context) error
-	Logger      *slog.Logger
-	Metrics     *prometheus.Registry
-	CORSOrigins []string
+	// Ready reports whether the database answers (GET /readyz); an error
+	// with a Reason() string says why.
+	Ready func(context.Context) error
+	// ClassifyError tells storage outages and refused writes (503) from
+	// bugs (500).
+	ClassifyError ErrorClassifier
+	Logger        *slog.Logger
+	Metrics       *prometheus.Registry
+	CORSOrigins   []string
 	// CORSLocalOrigins also lets any http://localhost or 127.0.0.1 port call
 	// the API from a browser (the embedded default: a developer's machine).
 	CORSLocalOrigins bool
@@ -141,7 +144,7 @@ func NewHandler(d Deps) http.Handler {
 	r := gin.New()
 	r.ContextWithFallback = true // handlers pass c.Request.Context() on
 	r.RemoveExtraSlash = true
-	r.Use(withRequestID(log), observe(newHTTPMetrics(reg)), recoverPanics())
+	r.Use(withRequestID(log, d.ClassifyError), observe(newHTTPMetrics(reg)), recoverPanics())
 	r.Use(withCORS(corsPolicy{origins: d.CORSOrigins, local: d.CORSLocalOrigins}))
 	r.Use(limitBody())
 	r.NoRoute(func(c *gin.Context) { fail(c, errRouteNotFound) })
@@ -265,7 +268,7 @@ func NewUnavailableHandler(log *slog.Logger) http.Handler {
 	}
 	s := &Server{ready: func(context.Context) error { return apperr.ErrUnavailable }}
 	r := gin.New()
-	r.Use(withRequestID(log), recoverPanics())
+	r.Use(withRequestID(log, nil), recoverPanics())
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.NoRoute(func(c *gin.Context) { fail(c, apperr.ErrUnavailable) })
@@ -306,8 +309,9 @@ func (s *Server) readyz(c *gin.Context) {
 	if err := s.ready(ctx); err != nil {
 		logger(c).WarnContext(ctx, "not ready", "err", err)
 		reason := "database unreachable"
-		if errors.Is(err, mongodb.ErrWritesFail) {
-			reason = "storage refuses writes: " + mongodb.WriteFailureCause(err)
+		var why interface{ Reason() string }
+		if errors.As(err, &why) {
+			reason = why.Reason()
 		}
 		writeJSON(c, http.StatusServiceUnavailable, StatusResponse{Status: "unavailable", Reason: reason})
 		return

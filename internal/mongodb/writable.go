@@ -10,6 +10,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kizuna-dev/kizuna/internal/apperr"
 )
 
 // heartbeatCollection holds one document that ProbeWrites rewrites: the
@@ -53,7 +55,7 @@ func (d *DB) Ready(ctx context.Context) error {
 	err := d.probe.err
 	d.probe.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("%w (%s): %w", ErrWritesFail, WriteFailureCause(err), err)
+		return writesFail{cause: err}
 	}
 	return nil
 }
@@ -102,3 +104,27 @@ var storageFailures = []struct {
 func IsStorageFailure(err error) bool {
 	return StorageFailure(err) != "" && !errors.Is(err, context.Canceled)
 }
+
+// Classify maps an error from the database to the problem a client gets when
+// it is an outage or a refused write, with what to log (nil otherwise: a bug,
+// or not the database's doing). It is how the HTTP layer learns of storage
+// errors without knowing the storage.
+func Classify(err error) (problem *apperr.Error, cause string) {
+	switch {
+	case IsStorageFailure(err):
+		return apperr.ErrStorageUnavailable, "storage refused a write: " + StorageFailure(err)
+	case IsUnavailable(err):
+		return apperr.ErrUnavailable, "database unavailable"
+	}
+	return nil, ""
+}
+
+// writesFail is Ready's error while the write probe fails; Reason says why
+// for GET /readyz.
+type writesFail struct{ cause, err error }
+
+func (e writesFail) Error() string {
+	return fmt.Sprintf("%v (%s): %v", ErrWritesFail, WriteFailureCause(e.cause), e.cause)
+}
+func (e writesFail) Unwrap() []error { return []error{ErrWritesFail, e.cause} }
+func (e writesFail) Reason() string  { return "storage refuses writes: " + WriteFailureCause(e.cause) }
