@@ -5,7 +5,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,8 @@ type exampleRun struct {
 	ta      *testApp
 	doc     *openapi3.T
 	covered map[string]bool
+	// required counts requests sent without a required field.
+	required int
 }
 
 // send posts the example body of the operation at method and (spec) path,
@@ -41,6 +42,20 @@ func (r *exampleRun) send(method, path, token string, params map[string]string, 
 	for name, v := range params {
 		target = strings.ReplaceAll(target, "{"+name+"}", v)
 	}
+	// Without any field the spec says is required, the request is refused
+	// naming it.
+	for _, field := range op.RequestBody.Value.Content.Get("application/json").Schema.Value.Required {
+		without := maps.Clone(body)
+		delete(without, field)
+		res := r.ta.do(req{method: method, path: target, token: token, body: without})
+		// Signing in or refreshing without the secret is an invalid credential.
+		if code, ok := credentialCodes[path]; ok {
+			res.wantProblem(http.StatusUnauthorized, code)
+		} else if res.Code != http.StatusBadRequest || !res.problem().hasFieldUnder(field) {
+			r.t.Errorf("%s %s without its required %s: %d %s, want 400 naming it", method, path, field, res.Code, truncate(res.Body))
+		}
+		r.required++
+	}
 	res := r.ta.do(req{method: method, path: target, token: token, body: body})
 	if op.Responses.Status(res.Code) == nil || res.Code >= 300 {
 		r.t.Fatalf("%s %s with its documented example %s: %d %s", method, path, mustJSON(body), res.Code, truncate(res.Body))
@@ -52,6 +67,9 @@ func (r *exampleRun) send(method, path, token string, params map[string]string, 
 	}
 	return out
 }
+
+// credentialCodes: these operations answer a missing credential as a wrong one.
+var credentialCodes = map[string]string{"/v1/auth/login": "invalid_credentials", "/v1/auth/refresh": "invalid_refresh_token"}
 
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
@@ -124,7 +142,7 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	r.send(http.MethodPost, "/v1/admin/users/{id}/roles", ta.admin().Access, id(founder.ID), nil)
 
 	// Last, what ends 佐藤 由紀's sessions.
-	r.send(http.MethodPost, "/v1/auth/logout", "", nil, map[string]any{"refreshToken": str(refreshed, "tokens.refreshToken")})
+	r.send(http.MethodPost, "/v1/auth/logout", "", nil, map[string]any{"refreshToken": str(refreshed, "refreshToken")})
 	again := ta.login("yuki.sato@example.jp", "correct-horse-battery") // her token from before the clock moved has expired
 	r.send(http.MethodPost, "/v1/me/password", again.Access, nil, nil)
 
@@ -140,5 +158,5 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	for _, op := range missing {
 		t.Errorf("%s takes a body, but this test does not send its example: add it", op)
 	}
-	t.Logf("%s documented request examples accepted", strconv.Itoa(len(r.covered)))
+	t.Logf("%d documented request examples accepted; %d requests without a required field refused naming it", len(r.covered), r.required)
 }

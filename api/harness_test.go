@@ -205,6 +205,17 @@ func (p problemBody) hasField(field string) bool {
 	return false
 }
 
+// hasFieldUnder reports whether the problem names field or one of its
+// nested fields (location.municipalityCode).
+func (p problemBody) hasFieldUnder(field string) bool {
+	for _, e := range p.Errors {
+		if e.Field == field || strings.HasPrefix(e.Field, field+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // req describes a request.
 type req struct {
 	method  string

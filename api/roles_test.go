@@ -35,8 +35,11 @@ func TestSelfServiceRoles(t *testing.T) {
 	ta.post("/v1/me/roles", u.Access, map[string]string{"role": "mentor"}).want(http.StatusOK) // idempotent
 	ta.put("/v1/me/mentor-profile", u.Access, mentorProfile("01101")).want(http.StatusCreated)
 
-	for _, role := range []string{"organizer", "admin", ""} {
+	for _, role := range []string{"organizer", "admin"} {
 		ta.post("/v1/me/roles", u.Access, map[string]string{"role": role}).wantProblem(http.StatusBadRequest, "role_not_self_service")
+	}
+	if p := ta.post("/v1/me/roles", u.Access, map[string]string{"role": ""}).wantProblem(http.StatusBadRequest, "validation_failed"); !p.hasField("role") {
+		t.Errorf("no role: %+v, want role named", p)
 	}
 	ta.do(req{method: http.MethodDelete, path: "/v1/me/roles/admin", token: u.Access}).wantProblem(http.StatusBadRequest, "role_not_self_service")
 

@@ -12,7 +12,7 @@ import (
 // RoleRequest names a role to grant.
 type RoleRequest struct {
 	// Only organizer is granted here.
-	Role string `json:"role" enums:"organizer" example:"organizer" validate:"max=20"`
+	Role string `json:"role" enums:"organizer" example:"organizer" validate:"max=20" binding:"required"`
 }
 
 // AdminUserView is an account as admins see it.

@@ -7,14 +7,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
+	"github.com/kizuna-dev/kizuna/internal/apperr"
 )
 
 // RegisterRequest creates an account.
 type RegisterRequest struct {
-	Email    string `json:"email" example:"yuki.sato@example.jp" validate:"max=254"`
-	Password string `json:"password" example:"correct-horse-battery" validate:"max=128"`
+	Email    string `json:"email" example:"yuki.sato@example.jp" validate:"max=254" binding:"required"`
+	Password string `json:"password" example:"correct-horse-battery" validate:"max=128" binding:"required"`
 	// 1 to 50 characters.
-	DisplayName string `json:"displayName" example:"佐藤 由紀" validate:"max=50"`
+	DisplayName string `json:"displayName" example:"佐藤 由紀" validate:"max=50" binding:"required"`
 	// Any of founder and mentor (a person may be both); other roles are granted by admins.
 	Roles []string `json:"roles" enums:"founder,mentor" example:"mentor" validate:"max=10,dive,max=20"`
 	// ja (default) or en.
@@ -23,13 +24,13 @@ type RegisterRequest struct {
 
 // LoginRequest signs in.
 type LoginRequest struct {
-	Email    string `json:"email" example:"yuki.sato@example.jp" validate:"max=254"`
-	Password string `json:"password" example:"correct-horse-battery" validate:"max=128"`
+	Email    string `json:"email" example:"yuki.sato@example.jp" validate:"max=254" binding:"required"`
+	Password string `json:"password" example:"correct-horse-battery" validate:"max=128" binding:"required"`
 }
 
 // RefreshRequest carries a refresh token (for refresh and logout).
 type RefreshRequest struct {
-	RefreshToken string `json:"refreshToken" example:"q9V3x2m7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8" validate:"max=1024"`
+	RefreshToken string `json:"refreshToken" example:"q9V3x2m7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8" validate:"max=1024" binding:"required"`
 }
 
 // TokenPair is a fresh access token and its refresh token.
@@ -176,7 +177,7 @@ func (s *Server) refresh(c *gin.Context) {
 //	@Produce		json,application/problem+json
 //	@Param			body	body	RefreshRequest	true	"The refresh token to revoke"
 //	@Success		204
-//	@Failure		400	{object}	Problem	"malformed_json, unknown_field"
+//	@Failure		400	{object}	Problem	"validation_failed (no refreshToken), malformed_json, unknown_field"
 //	@Failure		413	{object}	Problem
 //	@Failure		415	{object}	Problem
 //	@Failure		500	{object}	Problem
@@ -185,6 +186,13 @@ func (s *Server) refresh(c *gin.Context) {
 func (s *Server) logout(c *gin.Context) {
 	var req RefreshRequest
 	if !s.decodeJSON(c, &req) {
+		return
+	}
+	if req.RefreshToken == "" {
+		// Nothing to sign out: a client mistake, not a signed-out session.
+		var v apperr.Validation
+		v.Add("refreshToken", "is required")
+		fail(c, v.Err())
 		return
 	}
 	if failIf(c, s.accounts.Logout(c, req.RefreshToken)) {

@@ -13,11 +13,11 @@ import (
 
 // CommunityRequest creates a community.
 type CommunityRequest struct {
-	Name        string `json:"name" example:"十勝起業者コミュニティ" validate:"max=80"`
+	Name        string `json:"name" example:"十勝起業者コミュニティ" validate:"max=80" binding:"required"`
 	NameEn      string `json:"nameEn,omitempty" example:"Tokachi Founders Community" validate:"max=80"`
 	Description string `json:"description,omitempty" example:"十勝で事業を営む人と、応援するメンターの集まりです。参加無料。" validate:"max=4000"`
 	// Prefectures it covers (1 or more).
-	PrefectureCodes []string `json:"prefectureCodes" example:"01" validate:"max=47,dive,max=2"`
+	PrefectureCodes []string `json:"prefectureCodes" example:"01" validate:"max=47,dive,max=2" binding:"required"`
 	// Optionally, only these municipalities of those prefectures.
 	MunicipalityCodes []string `json:"municipalityCodes,omitempty" example:"01207,01631" validate:"max=500,dive,max=5"`
 }
@@ -81,7 +81,7 @@ type MemberList struct {
 // PostRequest writes a post.
 type PostRequest struct {
 	// 1 to 4,000 characters.
-	Body string `json:"body" example:"来月、帯広で販路開拓の勉強会をします。初めての方も歓迎です。" validate:"max=4000"`
+	Body string `json:"body" example:"来月、帯広で販路開拓の勉強会をします。初めての方も歓迎です。" validate:"max=4000" binding:"required"`
 }
 
 // PostView is a post.
@@ -110,12 +110,12 @@ type VenueRequest struct {
 
 // EventRequest creates an event.
 type EventRequest struct {
-	Title       string `json:"title" example:"30分だけ、販路の悩み相談会" validate:"max=120"`
+	Title       string `json:"title" example:"30分だけ、販路の悩み相談会" validate:"max=120" binding:"required"`
 	Description string `json:"description,omitempty" example:"お茶を飲みながら、気軽に。途中参加・途中退出OK。" validate:"max=4000"`
 	// In the future, at most two years ahead.
-	StartsAt time.Time `json:"startsAt" example:"2026-12-05T10:00:00Z"`
+	StartsAt time.Time `json:"startsAt" example:"2026-12-05T10:00:00Z" binding:"required"`
 	// After startsAt, at most 7 days later.
-	EndsAt time.Time `json:"endsAt" example:"2026-12-05T10:30:00Z"`
+	EndsAt time.Time `json:"endsAt" example:"2026-12-05T10:30:00Z" binding:"required"`
 	Online bool      `json:"online" example:"false"`
 	// Required unless online.
 	Venue    *VenueRequest `json:"venue,omitempty"`
@@ -163,7 +163,7 @@ type EventList struct {
 
 // RSVPRequest answers an event.
 type RSVPRequest struct {
-	Status string `json:"status" enums:"going,maybe,not_going" example:"going" validate:"max=20"`
+	Status string `json:"status" enums:"going,maybe,not_going" example:"going" validate:"max=20" binding:"required"`
 }
 
 // RSVPView is the caller's standing for an event.

@@ -17,14 +17,14 @@ type ConductReportRequest struct {
 	PostID        string `json:"postId,omitempty" example:"673f0c2b9d1e8a0012ab3700" validate:"max=24"`
 	// For a report about a person: the community where it happened, so its organizers see it.
 	CommunityID string `json:"communityId,omitempty" example:"673f0c2b9d1e8a0012ab3600" validate:"max=24"`
-	Reason      string `json:"reason" enums:"harassment,spam,undisclosed_stake,inappropriate,other" example:"undisclosed_stake" validate:"max=30"`
+	Reason      string `json:"reason" enums:"harassment,spam,undisclosed_stake,inappropriate,other" example:"undisclosed_stake" validate:"max=30" binding:"required"`
 	Detail      string `json:"detail,omitempty" example:"紹介のたびに自社の会計サービスを勧められます" validate:"max=4000"`
 }
 
 // ResolveRequest resolves a report.
 type ResolveRequest struct {
 	Resolution string `json:"resolution" example:"本人と話し、利害関係をプロフィールに記載してもらいました" validate:"max=2000"`
-	Action     string `json:"action" enums:"none,warned,post_removed,suspended" example:"warned" validate:"max=20"`
+	Action     string `json:"action" enums:"none,warned,post_removed,suspended" example:"warned" validate:"max=20" binding:"required"`
 }
 
 // ConductReportView is a report.

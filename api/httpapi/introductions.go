@@ -16,7 +16,7 @@ import (
 // IntroduceRequest asks a mentor for an introduction.
 type IntroduceRequest struct {
 	// A mentor from the request's suggestions (or any candidate).
-	MentorID string `json:"mentorId" example:"673f0c2b9d1e8a0012ab34cd" validate:"max=24"`
+	MentorID string `json:"mentorId" example:"673f0c2b9d1e8a0012ab34cd" validate:"max=24" binding:"required"`
 	// A short personal word; it does more than a form letter (up to 1,000 characters).
 	Message string `json:"message,omitempty" example:"帯広でチーズ工房をしています。道外の販路について30分ほどお話を伺えませんか" validate:"max=1000"`
 }
@@ -176,6 +176,12 @@ func (s *Server) introduce(c *gin.Context) {
 	}
 	var req IntroduceRequest
 	if !s.decodeJSON(c, &req) {
+		return
+	}
+	if req.MentorID == "" {
+		var v apperr.Validation
+		v.Add("mentorId", "is required")
+		fail(c, v.Err())
 		return
 	}
 	mentorID, ok := ids.Parse(req.MentorID)

@@ -44,7 +44,7 @@ type KeepInTouchList struct {
 // CadenceRequest sets a reminder cadence.
 type CadenceRequest struct {
 	// Remind me when we have not been in touch for this many days (1 to 365).
-	EveryDays int `json:"everyDays" example:"30"`
+	EveryDays int `json:"everyDays" example:"30" binding:"required"`
 }
 
 // CadenceView is a reminder cadence.

@@ -21,6 +21,11 @@ import (
 // the spec as maxLength and maxItems. They bound what a client can make the
 // server hold, store and scan; the domain packages keep their own rules
 // (which may be stricter) and the messages for them.
+//
+// `binding:"required"` marks what a request must carry. The domain refuses a
+// request without it (with its own message, beside the request's other
+// mistakes); the tag only tells the spec (scripts/spec writes the required
+// lists from it; Gin's binding is not used here).
 
 // newLimitChecker returns the validator of request types, naming fields by
 // their JSON names.

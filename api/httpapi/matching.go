@@ -58,7 +58,7 @@ type SuggestionsResponse struct {
 // MatchRequestRequest creates a match request.
 type MatchRequestRequest struct {
 	// 1 to 5 topic slugs, most important first.
-	Topics []string `json:"topics" example:"sales,hiring" validate:"max=10,dive,max=40"`
+	Topics []string `json:"topics" example:"sales,hiring" validate:"max=10,dive,max=40" binding:"required"`
 	// Where to look from; default: your founder profile's location.
 	Location *LocationRequest `json:"location,omitempty"`
 	// How far you can travel to meet, 1 to 500 km (default 50).

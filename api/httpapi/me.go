@@ -53,8 +53,8 @@ type UpdatePrefsRequest struct {
 
 // ChangePasswordRequest replaces the caller's password.
 type ChangePasswordRequest struct {
-	CurrentPassword string `json:"currentPassword" example:"correct-horse-battery" validate:"max=128"`
-	NewPassword     string `json:"newPassword" example:"a-longer-passphrase-2026" validate:"max=128"`
+	CurrentPassword string `json:"currentPassword" example:"correct-horse-battery" validate:"max=128" binding:"required"`
+	NewPassword     string `json:"newPassword" example:"a-longer-passphrase-2026" validate:"max=128" binding:"required"`
 }
 
 func meView(u accounts.User) Me {

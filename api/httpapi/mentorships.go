@@ -57,7 +57,7 @@ type MentorshipList struct {
 
 // TouchpointRequest records a contact.
 type TouchpointRequest struct {
-	Kind string `json:"kind" enums:"call,meeting,online,message,event" example:"call" validate:"max=20"`
+	Kind string `json:"kind" enums:"call,meeting,online,message,event" example:"call" validate:"max=20" binding:"required"`
 	// When it happened; default now. Not in the future.
 	At              *time.Time `json:"at,omitempty" example:"2026-11-24T19:00:00Z"`
 	DurationMinutes int        `json:"durationMinutes,omitempty" example:"30"`
@@ -95,7 +95,7 @@ type CompleteRequest struct {
 // EndRequest ends a mentorship early.
 type EndRequest struct {
 	// Why (1 to 1,000 characters); shared with the other party.
-	Reason string `json:"reason" example:"事業の方向転換のため、いったん区切りにします" validate:"max=1000"`
+	Reason string `json:"reason" example:"事業の方向転換のため、いったん区切りにします" validate:"max=1000" binding:"required"`
 }
 
 func (s *Server) mentorshipViews(c *gin.Context, ds []mentorships.MentorshipDetail) []MentorshipView {

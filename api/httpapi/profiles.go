@@ -57,16 +57,16 @@ func (r *LocationRequest) input() *profiles.LocationInput {
 // MentorProfileRequest replaces the caller's mentor profile (all fields).
 type MentorProfileRequest struct {
 	// 1 to 120 characters.
-	Headline string `json:"headline" example:"元地銀の融資担当。創業期の資金繰りと補助金の相談に乗ります" validate:"max=120"`
+	Headline string `json:"headline" example:"元地銀の融資担当。創業期の資金繰りと補助金の相談に乗ります" validate:"max=120" binding:"required"`
 	// Up to 2,000 characters.
 	Bio string `json:"bio" example:"道内の地方銀行で20年、創業融資と事業承継を担当しました。" validate:"max=2000"`
 	// 1 to 10 topic slugs from GET /v1/topics, most important first.
-	Topics []string `json:"topics" example:"fundraising,public_grants,accounting" validate:"max=10,dive,max=40"`
+	Topics []string `json:"topics" example:"fundraising,public_grants,accounting" validate:"max=10,dive,max=40" binding:"required"`
 	// Free tags beside the taxonomy (up to 10, 30 characters each).
 	Tags []string `json:"tags" example:"創業融資,日本政策金融公庫" validate:"max=10,dive,max=30"`
 	// Up to 10 industries the mentor knows.
 	Industries []string        `json:"industries" example:"食品製造,観光" validate:"max=10,dive,max=50"`
-	Location   LocationRequest `json:"location"`
+	Location   LocationRequest `json:"location" binding:"required"`
 	// How far the mentor travels to meet in person, 0 to 500 km.
 	TravelKm int `json:"travelKm" example:"30"`
 	// One or more of in_person, online, phone.

@@ -10,7 +10,7 @@ import (
 
 // MyRoleRequest names a role the caller takes up.
 type MyRoleRequest struct {
-	Role string `json:"role" enums:"founder,mentor" example:"mentor" validate:"max=16"`
+	Role string `json:"role" enums:"founder,mentor" example:"mentor" validate:"max=16" binding:"required"`
 }
 
 // addMyRole godoc
@@ -24,7 +24,7 @@ type MyRoleRequest struct {
 //	@Security		BearerAuth
 //	@Param			body	body		MyRoleRequest	true	"The role"
 //	@Success		200		{object}	Me
-//	@Failure		400		{object}	Problem		"role_not_self_service, malformed_json, unknown_field"
+//	@Failure		400		{object}	Problem		"role_not_self_service, validation_failed (no role), malformed_json, unknown_field"
 //	@Failure		401		{object}	Problem		"unauthenticated"
 //	@Failure		403		{object}	Problem		"account_suspended"
 //	@Failure		413		{object}	Problem		"body_too_large"

@@ -19,6 +19,9 @@ func (s *Service) GrantRole(ctx context.Context, admin Principal, userID bson.Ob
 	if !admin.Has(RoleAdmin) {
 		return User{}, apperr.ErrForbidden
 	}
+	if err := roleGiven(role); err != nil {
+		return User{}, err
+	}
 	if role != RoleOrganizer {
 		return User{}, ErrRoleNotGrantable
 	}

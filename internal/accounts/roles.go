@@ -18,6 +18,9 @@ var selfService = []Role{RoleFounder, RoleMentor}
 
 // AddOwnRole gives the caller founder or mentor (idempotent).
 func (s *Service) AddOwnRole(ctx context.Context, p Principal, role Role) (User, error) {
+	if err := roleGiven(role); err != nil {
+		return User{}, err
+	}
 	if !slices.Contains(selfService, role) {
 		return User{}, ErrRoleNotSelfService
 	}
@@ -32,4 +35,11 @@ func (s *Service) RemoveOwnRole(ctx context.Context, p Principal, role Role) (Us
 		return User{}, ErrRoleNotSelfService
 	}
 	return s.changeRole(ctx, p.UserID, role, false)
+}
+
+// roleGiven refuses a request that names no role.
+func roleGiven(role Role) error {
+	var v apperr.Validation
+	v.Check(role != "", "role", "is required")
+	return v.Err()
 }

@@ -6,7 +6,7 @@
 // It adds:
 //   - required: every field of a response type whose JSON tag has no
 //     omitempty (the API always sends it), and every request field tagged
-//     validate:"required" (the API refuses a request without it), so
+//     binding:"required" (the API refuses a request without it), so
 //     generated clients type them as present;
 //   - x-nullable (OpenAPI 3: nullable) on pointer fields sent as null;
 //   - one example per error response, with the first code its description
@@ -143,7 +143,7 @@ type field struct {
 	embedded  string // the embedded struct's name
 	omitEmpty bool
 	pointer   bool
-	required  bool // validate:"required"
+	required  bool // binding:"required"
 }
 
 // parseStructs reads the struct types of the Go files in dir (tests excluded).
@@ -191,7 +191,7 @@ func structFields(st *ast.StructType) []field {
 		fd := field{
 			omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty"),
 			pointer:   isPointer,
-			required:  slices.Contains(strings.Split(tag.Get("validate"), ","), "required"),
+			required:  tag.Get("binding") == "required",
 		}
 		if len(f.Names) == 0 { // embedded
 			if id, ok := f.Type.(*ast.Ident); ok && name == "" {
