@@ -225,15 +225,7 @@ func (s *Service) Create(ctx context.Context, p accounts.Principal, in Community
 
 // Get returns a community.
 func (s *Service) Get(ctx context.Context, id bson.ObjectID) (Community, error) {
-	var c Community
-	err := s.communities.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
-	if mongodb.IsNotFound(err) {
-		return Community{}, apperr.NotFoundf("no community with id %s", id.Hex())
-	}
-	if err != nil {
-		return Community{}, fmt.Errorf("find community: %w", err)
-	}
-	return c, nil
+	return mongodb.FindByID[Community](ctx, s.communities, id, "community")
 }
 
 // CommunityFilter selects communities.
@@ -389,15 +381,8 @@ func (s *Service) Leave(ctx context.Context, p accounts.Principal, communityID b
 }
 
 func (s *Service) membership(ctx context.Context, communityID, userID bson.ObjectID) (Membership, error) {
-	var m Membership
-	err := s.members.FindOne(ctx, bson.D{{Key: "communityId", Value: communityID}, {Key: "userId", Value: userID}}).Decode(&m)
-	if mongodb.IsNotFound(err) {
-		return Membership{}, apperr.NotFoundf("not a member")
-	}
-	if err != nil {
-		return Membership{}, fmt.Errorf("find membership: %w", err)
-	}
-	return m, nil
+	return mongodb.FindOne[Membership](ctx, s.members, bson.D{{Key: "communityId", Value: communityID}, {Key: "userId", Value: userID}},
+		apperr.NotFoundf("not a member"))
 }
 
 // IsMember reports whether userID is an active member.

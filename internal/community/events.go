@@ -142,13 +142,9 @@ func (s *Service) CreateEvent(ctx context.Context, p accounts.Principal, communi
 
 // GetEvent returns an event.
 func (s *Service) GetEvent(ctx context.Context, id bson.ObjectID) (Event, error) {
-	var e Event
-	err := s.events.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
-	if mongodb.IsNotFound(err) {
-		return Event{}, apperr.NotFoundf("no event with id %s", id.Hex())
-	}
+	e, err := mongodb.FindByID[Event](ctx, s.events, id, "event")
 	if err != nil {
-		return Event{}, fmt.Errorf("find event: %w", err)
+		return Event{}, err
 	}
 	return e, nil
 }

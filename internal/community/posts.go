@@ -123,13 +123,10 @@ func decodePostCursor(s string) (int, bson.ObjectID, bool) {
 }
 
 func (s *Service) findPost(ctx context.Context, id bson.ObjectID) (Post, Community, error) {
-	var post Post
-	err := s.posts.FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "removed", Value: false}}).Decode(&post)
-	if mongodb.IsNotFound(err) {
-		return Post{}, Community{}, apperr.NotFoundf("no post with id %s", id.Hex())
-	}
+	post, err := mongodb.FindOne[Post](ctx, s.posts, bson.D{{Key: "_id", Value: id}, {Key: "removed", Value: false}},
+		apperr.NotFoundf("no post with id %s", id.Hex()))
 	if err != nil {
-		return Post{}, Community{}, fmt.Errorf("find post: %w", err)
+		return Post{}, Community{}, err
 	}
 	c, err := s.Get(ctx, post.CommunityID)
 	return post, c, err
@@ -214,11 +211,7 @@ func (s *Service) updatePost(ctx context.Context, id bson.ObjectID, set bson.D) 
 
 // PostCommunity returns the community of a post (for reports).
 func (s *Service) PostCommunity(ctx context.Context, postID bson.ObjectID) (bson.ObjectID, error) {
-	var post Post
-	err := s.posts.FindOne(ctx, bson.D{{Key: "_id", Value: postID}}).Decode(&post)
-	if mongodb.IsNotFound(err) {
-		return bson.ObjectID{}, apperr.NotFoundf("no post with id %s", postID.Hex())
-	}
+	post, err := mongodb.FindByID[Post](ctx, s.posts, postID, "post")
 	return post.CommunityID, err
 }
 

@@ -219,15 +219,7 @@ func (s *Service) GetIntroduction(ctx context.Context, p accounts.Principal, id 
 }
 
 func (s *Service) findIntro(ctx context.Context, id bson.ObjectID) (Introduction, error) {
-	var in Introduction
-	err := s.intros.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&in)
-	if mongodb.IsNotFound(err) {
-		return Introduction{}, apperr.NotFoundf("no introduction with id %s", id.Hex())
-	}
-	if err != nil {
-		return Introduction{}, fmt.Errorf("find introduction: %w", err)
-	}
-	return in, nil
+	return mongodb.FindByID[Introduction](ctx, s.intros, id, "introduction")
 }
 
 // partyIntro loads an introduction for an action only role may take: the

@@ -97,15 +97,7 @@ func (s *Service) startMentorship(ctx context.Context, in Introduction, at time.
 }
 
 func (s *Service) findMentorship(ctx context.Context, id bson.ObjectID) (Mentorship, error) {
-	var m Mentorship
-	err := s.mentorships.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
-	if mongodb.IsNotFound(err) {
-		return Mentorship{}, apperr.NotFoundf("no mentorship with id %s", id.Hex())
-	}
-	if err != nil {
-		return Mentorship{}, fmt.Errorf("find mentorship: %w", err)
-	}
-	return m, nil
+	return mongodb.FindByID[Mentorship](ctx, s.mentorships, id, "mentorship")
 }
 
 // MentorshipDetail is a mentorship as one viewer sees it.

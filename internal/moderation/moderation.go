@@ -159,13 +159,9 @@ func (s *Service) List(ctx context.Context, p accounts.Principal, status string,
 
 // Resolve closes an open report with a resolution.
 func (s *Service) Resolve(ctx context.Context, p accounts.Principal, id bson.ObjectID, resolution, action string) (Report, error) {
-	var r Report
-	err := s.reports.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
-	if mongodb.IsNotFound(err) {
-		return Report{}, apperr.NotFoundf("no report with id %s", id.Hex())
-	}
+	r, err := mongodb.FindByID[Report](ctx, s.reports, id, "report")
 	if err != nil {
-		return Report{}, fmt.Errorf("find report: %w", err)
+		return Report{}, err
 	}
 	if !p.Has(accounts.RoleAdmin) {
 		mine, err := s.communities.OrganizedBy(ctx, p.UserID)

@@ -249,6 +249,26 @@ func lockKey(id any) string {
 	}
 }
 
+// FindOne decodes the first document matching filter, or answers notFound
+// when there is none (other errors are wrapped with the collection's name).
+func FindOne[T any](ctx context.Context, coll *Collection, filter bson.D, notFound error) (T, error) {
+	var doc T
+	err := coll.FindOne(ctx, filter).Decode(&doc)
+	if IsNotFound(err) {
+		return doc, notFound
+	}
+	if err != nil {
+		return doc, fmt.Errorf("find in %s: %w", coll.Name(), err)
+	}
+	return doc, nil
+}
+
+// FindByID decodes the document with _id id, or answers not_found "no
+// <what> with id <id>".
+func FindByID[T any](ctx context.Context, coll *Collection, id bson.ObjectID, what string) (T, error) {
+	return FindOne[T](ctx, coll, bson.D{{Key: "_id", Value: id}}, apperr.NotFoundf("no %s with id %s", what, id.Hex()))
+}
+
 // FindPage returns one page of documents, newest first (by _id, descending),
 // after cursor (naming the _id of the last document of the previous page, as
 // returned in next; empty for the first page). A malformed cursor is a

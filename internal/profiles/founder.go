@@ -47,15 +47,8 @@ type FounderInput struct {
 
 // GetFounder returns a founder's profile.
 func (s *Service) GetFounder(ctx context.Context, id bson.ObjectID) (FounderProfile, error) {
-	var p FounderProfile
-	err := s.founders.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
-	if mongodb.IsNotFound(err) {
-		return FounderProfile{}, apperr.NotFoundf("no founder profile for user %s", id.Hex())
-	}
-	if err != nil {
-		return FounderProfile{}, fmt.Errorf("find founder profile: %w", err)
-	}
-	return p, nil
+	return mongodb.FindOne[FounderProfile](ctx, s.founders, bson.D{{Key: "_id", Value: id}},
+		apperr.NotFoundf("no founder profile for user %s", id.Hex()))
 }
 
 // PutFounder creates or replaces the caller's founder profile.

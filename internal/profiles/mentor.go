@@ -87,15 +87,8 @@ func StakesVisibleTo(p accounts.Principal) bool {
 
 // GetMentor returns a mentor's profile.
 func (s *Service) GetMentor(ctx context.Context, id bson.ObjectID) (MentorProfile, error) {
-	var p MentorProfile
-	err := s.mentors.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
-	if mongodb.IsNotFound(err) {
-		return MentorProfile{}, apperr.NotFoundf("no mentor profile for user %s", id.Hex())
-	}
-	if err != nil {
-		return MentorProfile{}, fmt.Errorf("find mentor profile: %w", err)
-	}
-	return p, nil
+	return mongodb.FindOne[MentorProfile](ctx, s.mentors, bson.D{{Key: "_id", Value: id}},
+		apperr.NotFoundf("no mentor profile for user %s", id.Hex()))
 }
 
 // PutMentor creates or replaces the caller's mentor profile. The caller must
