@@ -142,11 +142,7 @@ func (s *Service) CreateEvent(ctx context.Context, p accounts.Principal, communi
 
 // GetEvent returns an event.
 func (s *Service) GetEvent(ctx context.Context, id bson.ObjectID) (Event, error) {
-	e, err := mongodb.FindByID[Event](ctx, s.events, id, "event")
-	if err != nil {
-		return Event{}, err
-	}
-	return e, nil
+	return mongodb.FindByID[Event](ctx, s.events, id, "event")
 }
 
 // EventFilter selects upcoming events.
