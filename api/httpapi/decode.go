@@ -27,7 +27,7 @@ func (s *Server) decodeJSON(c *gin.Context, dst any) bool {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			fail(c, errNotJSON)
+			failTransport(c, errNotJSON)
 			return false
 		}
 	}
@@ -101,7 +101,7 @@ func readBody(c *gin.Context) (body []byte, ok bool) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		if isMaxBytes(err) {
-			fail(c, errBodyTooLarge)
+			failTransport(c, errBodyTooLarge)
 		} else {
 			fail(c, apperr.New(apperr.Invalid, "malformed_json", "the request body could not be read"))
 		}

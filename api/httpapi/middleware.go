@@ -147,7 +147,7 @@ func recoverPanics() gin.HandlerFunc {
 func limitBody() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > maxBodyBytes {
-			fail(c, errBodyTooLarge)
+			failTransport(c, errBodyTooLarge)
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)

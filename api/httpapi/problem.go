@@ -53,12 +53,6 @@ func statusOf(k apperr.Kind) int {
 		return http.StatusConflict
 	case apperr.PreconditionFailed:
 		return http.StatusPreconditionFailed
-	case apperr.RateLimited:
-		return http.StatusTooManyRequests
-	case apperr.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case apperr.UnsupportedMedia:
-		return http.StatusUnsupportedMediaType
 	case apperr.Unprocessable:
 		return http.StatusUnprocessableEntity
 	case apperr.Unavailable:
@@ -155,9 +149,21 @@ var (
 	errRouteNotFound = apperr.New(apperr.NotFound, "route_not_found", "no such endpoint; see /swagger/index.html")
 	// errMethodNotAllowed is answered with 405 and Allow (set by the router).
 	errMethodNotAllowed = apperr.New(apperr.Invalid, "method_not_allowed", "this endpoint does not take that method; the Allow header lists the ones it takes")
-	errBodyTooLarge     = apperr.New(apperr.TooLarge, "body_too_large", "the request body is larger than 1 MiB")
-	errNotJSON          = apperr.New(apperr.UnsupportedMedia, "unsupported_media_type", "send the body as application/json")
+	// Problems of a request's form rather than its meaning: the HTTP layer
+	// answers them itself, with their own status (see failTransport).
+	errBodyTooLarge = transportError{http.StatusRequestEntityTooLarge, apperr.New(apperr.Invalid, "body_too_large", "the request body is larger than 1 MiB")}
+	errNotJSON      = transportError{http.StatusUnsupportedMediaType, apperr.New(apperr.Invalid, "unsupported_media_type", "send the body as application/json")}
 )
+
+// transportError is a problem no domain raises (a body too large, in the
+// wrong format, too many requests), with the status it is answered with.
+type transportError struct {
+	status int
+	*apperr.Error
+}
+
+// failTransport writes a transport problem and aborts the request.
+func failTransport(c *gin.Context, e transportError) { writeProblem(c, e.status, e.Error) }
 
 // isMaxBytes reports whether err comes from http.MaxBytesReader.
 func isMaxBytes(err error) bool {

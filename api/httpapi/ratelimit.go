@@ -77,7 +77,7 @@ func (l *keyedLimiter) allow(c *gin.Context, key string) bool {
 	if delay := r.DelayFrom(now); delay > 0 {
 		r.CancelAt(now)
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(delay.Seconds()))))
-		fail(c, apperr.New(apperr.RateLimited, "rate_limited", l.message))
+		failTransport(c, transportError{http.StatusTooManyRequests, apperr.New(apperr.Invalid, "rate_limited", l.message)})
 		return false
 	}
 	return true

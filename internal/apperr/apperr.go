@@ -23,9 +23,6 @@ const (
 	NotFound                       // no such object (or not visible to the caller)
 	Conflict                       // the state of the object forbids the request
 	PreconditionFailed             // If-Match did not match the current version
-	RateLimited                    // too many requests
-	TooLarge                       // body over the limit
-	UnsupportedMedia               // body in a format the endpoint does not take
 	Unprocessable                  // well-formed, but cannot be processed as sent (a reused idempotency key)
 	Unavailable                    // a dependency (the database) is not reachable; retry later
 )
