@@ -209,7 +209,7 @@ func (s *Server) setVerified(c *gin.Context, verified bool) {
 	if !ok {
 		return
 	}
-	p, err := s.profiles.SetVerified(c, id, verified)
+	p, err := s.profiles.SetVerified(c, principal(c), id, verified)
 	if failIf(c, err) {
 		return
 	}

@@ -149,7 +149,7 @@ func (s *Server) readCoverage(c *gin.Context) (coverage.Report, bool) {
 	if failIf(c, q.err()) {
 		return coverage.Report{}, false
 	}
-	rep, err := s.coverage.Report(c, in)
+	rep, err := s.coverage.Report(c, principal(c), in)
 	return rep, !failIf(c, err)
 }
 

@@ -78,7 +78,7 @@ func BenchmarkCoverageHokkaido(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				rep, err := s.Report(ctx, Query{PrefectureCode: "01"})
+				rep, err := s.Report(ctx, organizer, Query{PrefectureCode: "01"})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/areas"
 	"github.com/kizuna-dev/kizuna/internal/geo"
@@ -109,7 +110,10 @@ func (s *Service) Check(v *apperr.Validation, q Query) {
 }
 
 // Report computes the coverage report of a prefecture.
-func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
+func (s *Service) Report(ctx context.Context, p accounts.Principal, q Query) (Report, error) {
+	if !p.Has(accounts.RoleOrganizer) && !p.Has(accounts.RoleAdmin) {
+		return Report{}, apperr.New(apperr.Forbidden, "forbidden", "the coverage report is for organizers and admins")
+	}
 	var v apperr.Validation
 	s.Check(&v, q)
 	if err := v.Err(); err != nil {

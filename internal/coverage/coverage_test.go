@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/areas"
 	"github.com/kizuna-dev/kizuna/internal/geo"
@@ -17,6 +18,9 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/search"
 	"github.com/kizuna-dev/kizuna/internal/topics"
 )
+
+// organizer is who reads coverage reports.
+var organizer = accounts.Principal{Roles: []accounts.Role{accounts.RoleOrganizer}}
 
 // fakeRequests serves match requests from memory, as the database would:
 // by prefecture and creation time.
@@ -102,7 +106,7 @@ func TestReportValidation(t *testing.T) {
 		{Query{PrefectureCode: "01", Topic: "sushi"}, []string{"topic"}},
 		{Query{RadiusKm: 500, Topic: "sushi"}, []string{"prefecture", "radiusKm", "topic"}},
 	} {
-		_, err := s.Report(context.Background(), tt.q)
+		_, err := s.Report(context.Background(), organizer, tt.q)
 		if got := fields(err); !slices.Equal(got, tt.want) {
 			t.Errorf("%+v: invalid fields %v (%v), want %v", tt.q, got, err, tt.want)
 		}
@@ -129,7 +133,7 @@ func TestReportHokkaido(t *testing.T) {
 		search.Mentor{Topics: []string{"sales"}, Point: geo.Point{Lat: 35.68, Lon: 139.77}, Modes: search.ModePhone, Capacity: 2, Active: 2, Accepting: true}, // full
 		search.Mentor{Topics: []string{"sales"}, Point: geo.Point{Lat: 35.68, Lon: 139.77}, Modes: search.ModeOnline, Capacity: 1, Accepting: true},
 	)
-	rep, err := s.Report(context.Background(), Query{PrefectureCode: "01", Topic: "sales"})
+	rep, err := s.Report(context.Background(), organizer, Query{PrefectureCode: "01", Topic: "sales"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +186,7 @@ func TestReportHokkaido(t *testing.T) {
 
 func TestReportOtherPrefecture(t *testing.T) {
 	s := newTestService(&fakeRequests{})
-	rep, err := s.Report(context.Background(), Query{PrefectureCode: "13", RadiusKm: 5})
+	rep, err := s.Report(context.Background(), organizer, Query{PrefectureCode: "13", RadiusKm: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +200,7 @@ func TestReportOtherPrefecture(t *testing.T) {
 		}
 	}
 	// 政令指定都市 elsewhere: 大阪市's wards stand for it.
-	rep, err = s.Report(context.Background(), Query{PrefectureCode: "27", Topic: "sales"})
+	rep, err = s.Report(context.Background(), organizer, Query{PrefectureCode: "27", Topic: "sales"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +214,21 @@ func TestReportOtherPrefecture(t *testing.T) {
 func TestReportRequestsError(t *testing.T) {
 	boom := errors.New("boom")
 	s := newTestService(&fakeRequests{err: boom})
-	if _, err := s.Report(context.Background(), Query{PrefectureCode: "01"}); !errors.Is(err, boom) {
+	if _, err := s.Report(context.Background(), organizer, Query{PrefectureCode: "01"}); !errors.Is(err, boom) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// Only organizers and admins read the report; the domain checks, not only
+// the router.
+func TestReportIsForOrganizers(t *testing.T) {
+	s := newTestService(&fakeRequests{})
+	founder := accounts.Principal{Roles: []accounts.Role{accounts.RoleFounder, accounts.RoleMentor}}
+	if _, err := s.Report(context.Background(), founder, Query{PrefectureCode: "01"}); apperr.KindOf(err) != apperr.Forbidden {
+		t.Fatalf("a founder and mentor got %v, want forbidden", err)
+	}
+	admin := accounts.Principal{Roles: []accounts.Role{accounts.RoleAdmin}}
+	if _, err := s.Report(context.Background(), admin, Query{PrefectureCode: "01"}); err != nil {
+		t.Fatalf("an admin: %v", err)
 	}
 }

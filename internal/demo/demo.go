@@ -219,7 +219,7 @@ func (s *seeder) mentorProfile(ctx context.Context, p person, spec mentorSpec) e
 		return fmt.Errorf("mentor profile %s: %w", p.Email, err)
 	}
 	if s.r.IntN(3) == 0 {
-		if _, err := s.Profiles.SetVerified(ctx, p.UserID, true); err != nil {
+		if _, err := s.Profiles.SetVerified(ctx, s.org.Principal, p.UserID, true); err != nil {
 			return err
 		}
 	}

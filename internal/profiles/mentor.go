@@ -109,8 +109,12 @@ func (s *Service) PutMentor(ctx context.Context, p accounts.Principal, in Mentor
 	return mp, created, err
 }
 
-// SetVerified records an organizer's verification of a mentor (or withdraws it).
-func (s *Service) SetVerified(ctx context.Context, mentorID bson.ObjectID, verified bool) (MentorProfile, error) {
+// SetVerified records an organizer's (or admin's) verification of a mentor,
+// or withdraws it.
+func (s *Service) SetVerified(ctx context.Context, p accounts.Principal, mentorID bson.ObjectID, verified bool) (MentorProfile, error) {
+	if !p.Has(accounts.RoleOrganizer) && !p.Has(accounts.RoleAdmin) {
+		return MentorProfile{}, apperr.New(apperr.Forbidden, "forbidden", "mentors are verified by organizers and admins")
+	}
 	return s.patchMentor(ctx, mentorID, bson.D{{Key: "verified", Value: verified}})
 }
 
