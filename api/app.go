@@ -41,10 +41,12 @@ type app struct {
 	secret    []byte
 	clock     clock
 	syncEvery time.Duration // how often read models follow other instances
-	db        *mongodb.DB
-	log       *slog.Logger
-	handler   *gate
-	metrics   *prometheus.Registry // served on /metrics, here or on KIZUNA_METRICS_ADDR
+	// idempotencyWait: how long a retry waits for the first (0: the default).
+	idempotencyWait time.Duration
+	db              *mongodb.DB
+	log             *slog.Logger
+	handler         *gate
+	metrics         *prometheus.Registry // served on /metrics, here or on KIZUNA_METRICS_ADDR
 
 	// Set by init before ready is closed.
 	accounts      *accounts.Service
@@ -69,7 +71,7 @@ type app struct {
 // MongoDB need not be reachable yet: the app then starts with a handler that
 // serves /healthz and answers 503 to the rest, and retries in the background
 // until the database answers (see waitReady).
-func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
+func newApp(ctx context.Context, cfg config, hooks testHooks, log *slog.Logger) (*app, error) {
 	log = logctx.Logger(log) // request ids on every line logged while serving a request
 	secret, err := jwtSecret(cfg)
 	if err != nil {
@@ -79,21 +81,21 @@ func newApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	db, err := mongodb.Open(ctx, mongodb.Config{
 		URI: cfg.MongoURI, Database: cfg.Database, DataDir: cfg.DataDir, Logger: log, Metrics: reg,
-		WriteConcern: cfg.WriteConcern, ServerSelectionTimeout: cfg.serverSelection,
+		WriteConcern: cfg.WriteConcern, ServerSelectionTimeout: hooks.serverSelection,
 	})
 	if err != nil {
 		return nil, err
 	}
-	clk := cfg.clock
+	clk := hooks.clock
 	if clk == nil {
 		clk = &travelClock{}
 	}
-	syncEvery := cfg.syncInterval
+	syncEvery := hooks.syncInterval
 	if syncEvery <= 0 {
 		syncEvery = 2 * time.Second
 	}
 	a := &app{
-		cfg: cfg, secret: secret, clock: clk, syncEvery: syncEvery, db: db, log: log, metrics: reg,
+		cfg: cfg, secret: secret, clock: clk, syncEvery: syncEvery, idempotencyWait: hooks.idempotencyWait, db: db, log: log, metrics: reg,
 		backups: newBackupMetrics(reg),
 		handler: newGate(httpapi.NewUnavailableHandler(log)),
 		ready:   make(chan struct{}), initDone: make(chan struct{}),
@@ -239,7 +241,7 @@ func (a *app) init(ctx context.Context) error {
 	if err := ms.SyncStats(ctx); err != nil {
 		return err
 	}
-	idem, err := idempotency.New(ctx, db, idempotency.Config{Now: now, Logger: log, Wait: cfg.idempotencyWait})
+	idem, err := idempotency.New(ctx, db, idempotency.Config{Now: now, Logger: log, Wait: a.idempotencyWait})
 	if err != nil {
 		return fmt.Errorf("idempotency: %w", err)
 	}

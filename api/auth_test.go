@@ -310,7 +310,7 @@ func TestAuthRequired(t *testing.T) {
 // Sign-in attempts from one address are limited; other endpoints are not.
 func TestAuthRateLimit(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t, func(c *config) { c.AuthPerMinute = 6 }) // bursts of 3
+	ta := newTestApp(t, func(c *appSetup) { c.AuthPerMinute = 6 }) // bursts of 3
 	for i := range 3 {
 		ta.post("/v1/auth/login", "", map[string]string{"email": "nobody@example.jp", "password": "wrong-password-" + strings.Repeat("x", i)}).
 			wantProblem(http.StatusUnauthorized, "invalid_credentials")

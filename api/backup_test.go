@@ -15,7 +15,7 @@ import (
 func TestScheduledBackupsKeepTheNewest(t *testing.T) {
 	t.Parallel()
 	backups := t.TempDir()
-	ta := newTestApp(t, func(c *config) { c.BackupDir, c.BackupKeep = backups, 2 })
+	ta := newTestApp(t, func(c *appSetup) { c.BackupDir, c.BackupKeep = backups, 2 })
 	ctx := context.Background()
 	var people []account
 	for i := range 3 {

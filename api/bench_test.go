@@ -73,7 +73,7 @@ func BenchmarkHealthzHandler(b *testing.B) {
 	}
 }
 
-func quietLogs(c *config) { c.LogLevel = slog.LevelWarn }
+func quietLogs(c *appSetup) { c.LogLevel = slog.LevelWarn }
 
 // benchGET serves one GET through the router per iteration, failing on any
 // status but 200, and reports the response size as bytes per operation.

@@ -46,8 +46,11 @@ type config struct {
 	BackupDir   string
 	BackupEvery time.Duration
 	BackupKeep  int
+}
 
-	// Set by tests only.
+// testHooks are what tests change beyond the configuration; a real run
+// leaves them zero.
+type testHooks struct {
 	clock           clock
 	syncInterval    time.Duration
 	serverSelection time.Duration                   // how long an operation waits for MongoDB (default 5 s)

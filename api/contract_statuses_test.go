@@ -67,7 +67,7 @@ func TestUnverifyMentorAndRevokeRole(t *testing.T) {
 
 func TestRefreshIsRateLimited(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t, func(c *config) { c.AuthPerMinute = 6 }) // bursts of 3
+	ta := newTestApp(t, func(c *appSetup) { c.AuthPerMinute = 6 }) // bursts of 3
 	a := ta.signUp("a")
 	for range 2 {
 		ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": "not-a-token"}).wantProblem(http.StatusUnauthorized, "invalid_refresh_token")

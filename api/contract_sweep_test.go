@@ -241,7 +241,7 @@ func (ta *testApp) in(t testing.TB) *testApp {
 func TestContractSweepAroundTheHandlers(t *testing.T) {
 	t.Parallel()
 	ops := specOperations(t)
-	ta := newTestApp(t, func(c *config) { c.idempotencyWait = time.Millisecond })
+	ta := newTestApp(t, func(c *appSetup) { c.idempotencyWait = time.Millisecond })
 	ta.post("/v1/auth/register", "", map[string]any{"email": "admin@kizuna.example", "password": testPassword,
 		"displayName": "管理者", "roles": []string{"founder", "mentor"}}).want(http.StatusCreated)
 	super := ta.login("admin@kizuna.example", testPassword)
@@ -302,7 +302,7 @@ func TestContractSweepAroundTheHandlers(t *testing.T) {
 	}
 
 	// 429: a user who has used up the writes of the minute.
-	limited := newTestApp(t, func(c *config) { c.WritePerMinute = 1 })
+	limited := newTestApp(t, func(c *appSetup) { c.WritePerMinute = 1 })
 	limited.post("/v1/auth/register", "", map[string]any{"email": "admin@kizuna.example", "password": testPassword,
 		"displayName": "管理者", "roles": []string{"founder", "mentor"}}).want(http.StatusCreated)
 	admin := limited.login("admin@kizuna.example", testPassword)
@@ -319,7 +319,7 @@ func TestContractSweepAroundTheHandlers(t *testing.T) {
 	}
 
 	// 503: an instance started while its MongoDB cannot be reached yet.
-	early := openTestApp(t, t.TempDir(), newFakeClock(), func(c *config) {
+	early := openTestApp(t, t.TempDir(), newFakeClock(), func(c *appSetup) {
 		c.MongoURI = "mongodb://" + freeAddr(t) + "/"
 		c.JWTSecret = testJWTSecret
 		c.serverSelection = 300 * time.Millisecond

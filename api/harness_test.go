@@ -75,7 +75,14 @@ func (ta *testApp) logBytes() []byte {
 	return bytes.Clone(ta.logs.Bytes())
 }
 
-type appOption func(*config)
+// appSetup is what an option may change: the configuration and the test
+// hooks (promoted fields, so an option writes c.AdminEmails or c.clock).
+type appSetup struct {
+	config
+	testHooks
+}
+
+type appOption func(*appSetup)
 
 // newTestApp starts the app on a fresh data directory (or on dir, to reopen one).
 func newTestApp(t testing.TB, opts ...appOption) *testApp {
@@ -85,26 +92,28 @@ func newTestApp(t testing.TB, opts ...appOption) *testApp {
 
 func openTestApp(t testing.TB, dir string, clock *fakeClock, opts ...appOption) *testApp {
 	t.Helper()
-	cfg := config{
-		DataDir:         dir,
-		Database:        "kizuna",
-		IntroExpiryDays: 14,
-		LapsedDays:      90,
-		AuthPerMinute:   100000, // tests sign many people up from one address; see TestAuthRateLimit
-		AdminEmails:     []string{"admin@kizuna.example"},
-		LogLevel:        slog.LevelInfo,
-		clock:           clock,
-		syncInterval:    time.Hour, // tests sync explicitly
+	setup := appSetup{
+		config: config{
+			DataDir:         dir,
+			Database:        "kizuna",
+			IntroExpiryDays: 14,
+			LapsedDays:      90,
+			AuthPerMinute:   100000, // tests sign many people up from one address; see TestAuthRateLimit
+			AdminEmails:     []string{"admin@kizuna.example"},
+			LogLevel:        slog.LevelInfo,
+		},
+		testHooks: testHooks{clock: clock, syncInterval: time.Hour}, // tests sync explicitly
 	}
 	// Tests sign the admin in again and again, and write fast; see TestRateLimits.
-	cfg.AuthEmailPerMinute, cfg.PasswordPerMinute, cfg.WritePerMinute = 100000, 100000, 1000000
+	setup.AuthEmailPerMinute, setup.PasswordPerMinute, setup.WritePerMinute = 100000, 100000, 1000000
 	for _, o := range opts {
-		o(&cfg)
+		o(&setup)
 	}
+	cfg := setup.config
 	logs := &bytes.Buffer{}
 	logMu := &lockedWriter{w: logs}
 	log := slog.New(slog.NewJSONHandler(logMu, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	a, err := newApp(context.Background(), cfg, log)
+	a, err := newApp(context.Background(), cfg, setup.testHooks, log)
 	if err != nil {
 		t.Fatalf("start app: %v\nlogs:\n%s", err, logs)
 	}

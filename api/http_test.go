@@ -160,7 +160,7 @@ func (ta *testApp) preflight(origin string) *response {
 // CORS answers the configured origins only; a refused preflight says why.
 func TestCORS(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t, func(c *config) { c.CORSOrigins = []string{"https://app.kizuna.example"} })
+	ta := newTestApp(t, func(c *appSetup) { c.CORSOrigins = []string{"https://app.kizuna.example"} })
 	res := ta.preflight("https://app.kizuna.example")
 	if res.Code != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "https://app.kizuna.example" {
 		t.Fatalf("preflight from the app: %d %v", res.Code, res.Header)

@@ -16,7 +16,7 @@ func (ta *testApp) secondInstance() *testApp {
 	ta.t.Helper()
 	secret, err := os.ReadFile(filepath.Join(ta.dataDir, "jwt-secret"))
 	must(ta.t, err)
-	return openTestApp(ta.t, ta.t.TempDir(), ta.clock, func(c *config) {
+	return openTestApp(ta.t, ta.t.TempDir(), ta.clock, func(c *appSetup) {
 		c.MongoURI = ta.app.db.EmbeddedURI()
 		c.JWTSecret = strings.TrimSpace(string(secret))
 	})

@@ -31,7 +31,7 @@ func freeAddr(t *testing.T) string {
 func TestStartsBeforeTheDatabase(t *testing.T) {
 	t.Parallel()
 	dbAddr := freeAddr(t)
-	ta := openTestApp(t, t.TempDir(), newFakeClock(), func(c *config) {
+	ta := openTestApp(t, t.TempDir(), newFakeClock(), func(c *appSetup) {
 		c.MongoURI = "mongodb://" + dbAddr + "/"
 		c.JWTSecret = strings.Repeat("x", 32)
 		c.serverSelection = 300 * time.Millisecond
@@ -84,7 +84,10 @@ func TestShutdownFinishesInFlightRequest(t *testing.T) {
 	listening := make(chan net.Addr, 1)
 	cfg := config{
 		HTTPAddr: "127.0.0.1:0", DataDir: dir, Database: "kizuna", IntroExpiryDays: 14, LapsedDays: 90,
-		AuthPerMinute: 100000, LogLevel: slog.LevelInfo, clock: newFakeClock(), syncInterval: time.Hour,
+		AuthPerMinute: 100000, LogLevel: slog.LevelInfo,
+	}
+	hooks := testHooks{
+		clock: newFakeClock(), syncInterval: time.Hour,
 		// Holds the marked request inside the server until the test releases it.
 		wrapHandler: func(h http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +104,7 @@ func TestShutdownFinishesInFlightRequest(t *testing.T) {
 	ctx, sigterm := context.WithCancel(context.Background())
 	defer sigterm()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil))) }()
+	go func() { served <- serve(ctx, cfg, hooks, slog.New(slog.NewJSONHandler(logs, nil))) }()
 	addr := (<-listening).String()
 
 	email := uniqueEmail("inflight")

@@ -87,14 +87,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cfg.Demo = cfg.Demo || *demo
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	gin.SetMode(gin.ReleaseMode)
-	return serve(ctx, cfg, log)
+	return serve(ctx, cfg, testHooks{}, log)
 }
 
 // serve runs the API on cfg until ctx is cancelled (SIGINT or SIGTERM), then
 // stops accepting, lets in-flight requests finish (up to shutdownTimeout),
 // stops the background jobs, closes the driver and the embedded server.
-func serve(ctx context.Context, cfg config, log *slog.Logger) error {
-	a, err := newApp(ctx, cfg, log)
+func serve(ctx context.Context, cfg config, hooks testHooks, log *slog.Logger) error {
+	a, err := newApp(ctx, cfg, hooks, log)
 	if err != nil {
 		return err
 	}
@@ -126,8 +126,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return errors.Join(fmt.Errorf("listen: %w", err), metrics.shutdown(context.Background()), a.close(context.Background()))
 	}
 	var handler http.Handler = a.handler
-	if cfg.wrapHandler != nil {
-		handler = cfg.wrapHandler(handler)
+	if hooks.wrapHandler != nil {
+		handler = hooks.wrapHandler(handler)
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -149,8 +149,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 	if a.db.Embedded() && len(cfg.CORSOrigins) == 0 {
 		log.Info("browsers may call the API from http://localhost and http://127.0.0.1 on any port (the embedded default, for development); set KIZUNA_CORS_ORIGINS for other origins")
 	}
-	if cfg.listening != nil {
-		cfg.listening(ln.Addr())
+	if hooks.listening != nil {
+		hooks.listening(ln.Addr())
 	}
 
 	select {

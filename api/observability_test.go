@@ -360,7 +360,7 @@ func TestRequestLogLinesCarryTheRequestID(t *testing.T) {
 // no password, token, JWT secret or Authorization header in the logs.
 func TestFullFlowLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t, func(c *config) { c.LogLevel = slog.LevelDebug })
+	ta := newTestApp(t, func(c *appSetup) { c.LogLevel = slog.LevelDebug })
 	secrets := []string{testPassword}
 	keep := func(a account) account {
 		secrets = append(secrets, a.Access, a.Refresh, "Bearer "+a.Access)

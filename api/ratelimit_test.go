@@ -24,8 +24,8 @@ func wantRateLimited(t *testing.T, res *response) {
 // Other e-mails are not held back.
 func TestRateLimitPerEmail(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t, func(c *config) { c.AuthEmailPerMinute = 4 }) // bursts of 2; 40 a minute, bursts of 20, from all addresses
-	victim := ta.signUp("狙われる人", "founder")                           // one attempt on the e-mail
+	ta := newTestApp(t, func(c *appSetup) { c.AuthEmailPerMinute = 4 }) // bursts of 2; 40 a minute, bursts of 20, from all addresses
+	victim := ta.signUp("狙われる人", "founder")                             // one attempt on the e-mail
 	ta.post("/v1/auth/login", "", map[string]string{"email": victim.Email, "password": "wrong-guess-1"}).
 		wantProblem(http.StatusUnauthorized, "invalid_credentials")
 	// The same account, spelled differently, is the same bucket.
@@ -61,7 +61,7 @@ func TestRateLimitPerEmail(t *testing.T) {
 // Writes are limited per signed-in user; reads and other users are not.
 func TestRateLimitWritesPerUser(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t, func(c *config) { c.WritePerMinute = 6 }) // bursts of 3
+	ta := newTestApp(t, func(c *appSetup) { c.WritePerMinute = 6 }) // bursts of 3
 	busy, calm := ta.signUp("忙しい人", "founder"), ta.signUp("落ち着いた人", "founder")
 	for i := range 3 {
 		ta.patch("/v1/me", busy.Access, map[string]any{"displayName": "忙しい人" + strconv.Itoa(i)}).want(http.StatusOK)
@@ -83,7 +83,7 @@ func TestRateLimitWritesPerUser(t *testing.T) {
 // Password changes are limited per user, below the general write limit.
 func TestRateLimitPasswordChanges(t *testing.T) {
 	t.Parallel()
-	ta := newTestApp(t, func(c *config) { c.PasswordPerMinute = 2 }) // bursts of 1
+	ta := newTestApp(t, func(c *appSetup) { c.PasswordPerMinute = 2 }) // bursts of 1
 	u := ta.signUp("利用者", "founder")
 	ta.post("/v1/me/password", u.Access, map[string]string{"currentPassword": "wrong-password-1", "newPassword": "another-passphrase-2026"}).
 		wantProblem(http.StatusBadRequest, "validation_failed")

@@ -14,7 +14,7 @@ import (
 
 const testJWTSecret = "test-secret-for-forged-tokens-0123456789"
 
-func withJWTSecret(secret string) appOption { return func(c *config) { c.JWTSecret = secret } }
+func withJWTSecret(secret string) appOption { return func(c *appSetup) { c.JWTSecret = secret } }
 
 // forge signs claims like the API does, with whatever method and key given.
 func forge(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
