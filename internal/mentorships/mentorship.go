@@ -509,6 +509,13 @@ func (s *Service) applyClosure(ctx context.Context, m Mentorship, status, reason
 			TextEn: fmt.Sprintf("%s completed your mentorship: write your reflection, and stay in touch", name)})
 		return nil
 	}
+	if reason == ReasonAccountDeleted {
+		s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipEnded, Key: "mentorship-ended:" + m.ID.Hex(),
+			Refs:   notifications.Refs{MentorshipID: m.ID},
+			TextJa: "相手の方が退会したため、メンターシップは終了しました。これまでの記録は残ります",
+			TextEn: "The other person left Kizuna, so your mentorship ended; its history stays with you"})
+		return nil
+	}
 	s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipEnded, Key: "mentorship-ended:" + m.ID.Hex(), Refs: refs,
 		TextJa: fmt.Sprintf("%sさんがメンターシップを終了しました", name),
 		TextEn: fmt.Sprintf("%s ended your mentorship", name)})
