@@ -70,6 +70,77 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/admin/audit": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every privileged action, newest first: role grants and revocations, suspensions, verifications, account deletions by admins, conduct-report resolutions, with who, when, what and why. Append-only.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "admin"
+                ],
+                "summary": "The audit log (admins)",
+                "operationId": "listAudit",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "1 to 100, default 20",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "nextCursor of the previous page",
+                        "name": "cursor",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.AuditList"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: admins only",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/admin/mentors/{id}/verify": {
             "post": {
                 "security": [
@@ -204,6 +275,111 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "not_found: no mentor profile",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/admin/users/{id}": {
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Same effect as the member's own deletion (see DELETE /v1/me), for a member who asked by other means or must be removed. The reason is required and kept in the audit log with who and when (the deleted account appears there as the id standing for the former member). Deleting an account whose deletion is under way finishes it.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "admin"
+                ],
+                "summary": "Delete an account (admins)",
+                "operationId": "deleteUser",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "User id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "Why",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.DeleteUserRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "validation_failed (a missing reason), malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "forbidden: admins only",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not_found",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3814,6 +3990,96 @@ const docTemplate = `{
                     }
                 }
             },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Needs the current password. Erases the account at once: e-mail, phone, password, profiles, sessions (every token of the account stops working), notifications, memberships, RSVPs and saved answers are deleted; open match requests are closed and pending introductions withdrawn, active mentorships end (the mentor's place is released) and the other people are told. What others need for their own history (a mentorship and its touchpoints, posts in a community, their reflections) stays, shown as \"退会したユーザー / former member\", with no way to reach the account. The e-mail address can sign up again. The README's data-rights table lists every collection. If the deletion is cut short (a crash), it is finished by a background job within minutes.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "me"
+                ],
+                "summary": "Delete the caller's account",
+                "operationId": "deleteMe",
+                "parameters": [
+                    {
+                        "description": "The current password",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.DeleteAccountRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "validation_failed (a wrong or missing password), malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "unauthenticated, session_ended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many password attempts or changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
             "patch": {
                 "security": [
                     {
@@ -6521,6 +6787,73 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.AuditEntryView": {
+            "type": "object",
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "enum": [
+                        "role_granted",
+                        "role_revoked",
+                        "user_suspended",
+                        "user_unsuspended",
+                        "mentor_verified",
+                        "mentor_unverified",
+                        "user_deleted",
+                        "report_resolved"
+                    ],
+                    "example": "user_suspended"
+                },
+                "actorId": {
+                    "description": "Who did it (an admin or organizer; after their account's deletion, the id standing for the former member).",
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34cd"
+                },
+                "at": {
+                    "type": "string",
+                    "example": "2026-12-02T01:15:00Z"
+                },
+                "detail": {
+                    "description": "The role granted or revoked, or the action taken on a report.",
+                    "type": "string",
+                    "example": "organizer"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3a01"
+                },
+                "objectId": {
+                    "description": "Another object acted on (a conduct report), if any.",
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3900"
+                },
+                "reason": {
+                    "description": "Why, in the actor's words (deletions, report resolutions).",
+                    "type": "string",
+                    "example": "本人から電話で退会の依頼があり、本人確認をしました"
+                },
+                "subjectId": {
+                    "description": "The account acted on, if any (a deleted one: the id standing for the former member).",
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab34ce"
+                }
+            }
+        },
+        "httpapi.AuditList": {
+            "type": "object",
+            "properties": {
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.AuditEntryView"
+                    }
+                },
+                "nextCursor": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3a00"
+                }
+            }
+        },
         "httpapi.AuthResponse": {
             "type": "object",
             "properties": {
@@ -7033,6 +7366,28 @@ const docTemplate = `{
                         "other"
                     ],
                     "example": "no_capacity"
+                }
+            }
+        },
+        "httpapi.DeleteAccountRequest": {
+            "type": "object",
+            "properties": {
+                "password": {
+                    "description": "The caller's current password.",
+                    "type": "string",
+                    "maxLength": 1024,
+                    "example": "ezo-momonga-2026"
+                }
+            }
+        },
+        "httpapi.DeleteUserRequest": {
+            "type": "object",
+            "properties": {
+                "reason": {
+                    "description": "1 to 500 characters.",
+                    "type": "string",
+                    "maxLength": 2000,
+                    "example": "本人から電話で退会の依頼があり、本人確認をしました"
                 }
             }
         },
