@@ -191,6 +191,7 @@ func routeRules() map[string]routeRule {
 
 		"GET /v1/me":                 {openTo: "the caller's own account", path: fixed("/v1/me")},
 		"PATCH /v1/me":               {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"locale": "ja"}},
+		"DELETE /v1/me":              {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"password": "x"}},
 		"POST /v1/me/password":       {openTo: "the caller's own password", path: fixed("/v1/me/password"), body: map[string]any{"currentPassword": "x", "newPassword": "y"}},
 		"POST /v1/me/roles":          {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles"), body: map[string]any{"role": "founder"}},
 		"DELETE /v1/me/roles/:role":  {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles/founder")},
@@ -257,6 +258,8 @@ func routeRules() map[string]routeRule {
 		"POST /v1/reports/:id/resolve": {role: outsiderToken, owned: true, path: func(w *secWorld) string { return "/v1/reports/" + w.reportID + "/resolve" }, body: map[string]any{"resolution": "対応しました", "action": "none"}},
 		"GET /v1/reports/coverage":     {role: outsiderToken, path: fixed("/v1/reports/coverage?prefecture=01")},
 
+		"GET /v1/admin/audit":                    {role: organizerToken, path: fixed("/v1/admin/audit")},
+		"DELETE /v1/admin/users/:id":             {role: organizerToken, path: user("/v1/admin/users/", ""), body: map[string]any{"reason": "x"}},
 		"POST /v1/admin/users/:id/roles":         {role: organizerToken, path: user("/v1/admin/users/", "/roles"), body: map[string]any{"role": "organizer"}},
 		"DELETE /v1/admin/users/:id/roles/:role": {role: organizerToken, path: user("/v1/admin/users/", "/roles/organizer")},
 		"POST /v1/admin/users/:id/suspend":       {role: organizerToken, path: user("/v1/admin/users/", "/suspend")},

@@ -7386,7 +7386,7 @@ const docTemplate = `{
                 "reason": {
                     "description": "1 to 500 characters.",
                     "type": "string",
-                    "maxLength": 2000,
+                    "maxLength": 500,
                     "example": "本人から電話で退会の依頼があり、本人確認をしました"
                 }
             }

@@ -22,7 +22,7 @@ type DeleteAccountRequest struct {
 // DeleteUserRequest says why an admin deletes an account (kept in the audit log).
 type DeleteUserRequest struct {
 	// 1 to 500 characters.
-	Reason string `json:"reason" example:"本人から電話で退会の依頼があり、本人確認をしました" validate:"max=2000"`
+	Reason string `json:"reason" example:"本人から電話で退会の依頼があり、本人確認をしました" validate:"max=500"`
 }
 
 // AuditEntryView is one privileged action.
