@@ -141,7 +141,9 @@ func (s *Service) GetMentorship(ctx context.Context, p accounts.Principal, id bs
 		if err != nil {
 			return MentorshipDetail{}, err
 		}
-		d.Counterpart = &other
+		if !other.Former && !other.Deleting {
+			d.Counterpart = &other // a former member cannot be reached
+		}
 		if d.Reflections, err = s.visibleReflections(ctx, m.ID, p.UserID); err != nil {
 			return MentorshipDetail{}, err
 		}
@@ -220,8 +222,8 @@ func (s *Service) ListMentorships(ctx context.Context, p accounts.Principal, f M
 		if t, ok := last[m.ID]; ok {
 			out[i].LastContactAt = &t
 		}
-		if u, ok := users[others[i]]; ok {
-			out[i].Counterpart = &u
+		if u, ok := users[others[i]]; ok && !u.Former && !u.Deleting {
+			out[i].Counterpart = &u // a former member cannot be reached
 		}
 	}
 	return out, next, nil
