@@ -110,6 +110,9 @@ type Erasing struct {
 // Running it again is harmless.
 func (s *Service) BeginErasure(ctx context.Context, id bson.ObjectID) (Erasing, error) {
 	u, err := s.load(ctx, id)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return Erasing{}, nil // deleted already: a later run of the same deletion
+	}
 	if err != nil {
 		return Erasing{}, err
 	}

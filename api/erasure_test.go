@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/accounts"
+	"github.com/kizuna-dev/kizuna/internal/demo"
+	"github.com/kizuna-dev/kizuna/internal/erasure"
+)
+
+// personal is what a test knows of one member's personal data, to look for
+// it everywhere afterwards.
+type personal struct {
+	strings []string // each must appear nowhere
+}
+
+// collectPersonal reads, before a deletion, every secret of the member the
+// database holds: e-mail, phone, name, password hash, refresh-token hashes
+// and session ids, the profile's text, and the id itself.
+func collectPersonal(t *testing.T, ta *testApp, a account) personal {
+	t.Helper()
+	ctx := context.Background()
+	id, _ := bson.ObjectIDFromHex(a.ID)
+	var u bson.M
+	must(t, ta.app.db.Collection("users").Collection.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u))
+	p := personal{strings: []string{a.ID, a.Email, a.Access, a.Refresh}}
+	for _, f := range []string{"email", "passwordHash", "displayName", "phone"} {
+		if s, _ := u[f].(string); s != "" {
+			p.strings = append(p.strings, s)
+		}
+	}
+	cur, err := ta.app.db.Collection("refresh_tokens").Collection.Find(ctx, bson.D{{Key: "userId", Value: id}})
+	must(t, err)
+	var tokens []bson.M
+	must(t, cur.All(ctx, &tokens))
+	if len(tokens) == 0 {
+		t.Fatal("the member has no refresh tokens to look for")
+	}
+	for _, tok := range tokens {
+		p.strings = append(p.strings, tok["_id"].(string), tok["familyId"].(string))
+	}
+	var prof bson.M
+	if err := ta.app.db.Collection("mentor_profiles").Collection.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&prof); err == nil {
+		// The demo writes some bios for several mentors: only one of
+		// theirs alone says something of them.
+		same, err := ta.app.db.Collection("mentor_profiles").Collection.CountDocuments(ctx, bson.D{{Key: "bio", Value: prof["bio"]}, {Key: "_id", Value: bson.D{{Key: "$ne", Value: id}}}})
+		must(t, err)
+		if same == 0 {
+			p.strings = append(p.strings, prof["bio"].(string))
+		}
+	}
+	return p
+}
+
+// leftovers scans every document of every collection of the database (the
+// list is read from the database, not written here) for any of the
+// member's strings, and returns where each was found.
+func leftovers(t *testing.T, ta *testApp, p personal) (found []string, collections int) {
+	t.Helper()
+	ctx := context.Background()
+	db := ta.app.db.Collection("users").Database()
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	must(t, err)
+	for _, name := range names {
+		cur, err := db.Collection(name).Find(ctx, bson.D{})
+		must(t, err)
+		var docs []bson.Raw
+		must(t, cur.All(ctx, &docs))
+		for _, d := range docs {
+			text, err := bson.MarshalExtJSON(d, false, false)
+			must(t, err)
+			for _, s := range p.strings {
+				if strings.Contains(string(text), s) {
+					found = append(found, name+": "+shorten(s)+" in "+shorten(string(text)))
+				}
+			}
+		}
+	}
+	return found, len(names)
+}
+
+func shorten(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
+
+// settleDeletions runs the deletion job after the settling time, as the
+// periodic job would, and checks no deletion is left open.
+func settleDeletions(t *testing.T, ta *testApp) erasure.JobReport {
+	t.Helper()
+	ta.clock.Advance(erasure.Settle + 1)
+	rep, err := ta.app.erasure.RunJob(context.Background())
+	must(t, err)
+	n, err := ta.app.erasure.Pending(context.Background())
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("%d deletions still open after the job", n)
+	}
+	return rep
+}
+
+// Must show 1: the demo's mentor, with an active mentorship, pending
+// introductions, posts, an event place, a phone, a conduct report about them
+// and a cadence set for them, deletes their account. Afterwards no
+// collection holds their e-mail, phone, name, password hash, tokens or id;
+// the founder they mentored still reads the mentorship and its touchpoints
+// (theirs and the former member's), the founders who were waiting were told
+// and can ask again, the community keeps the posts, the waitlisted member
+// got the place; and the address can sign up again.
+func TestDeleteDemoMentorLeavesNothingOfThem(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	ctx := context.Background()
+	must(t, ta.app.seedDemo(ctx))
+	m := ta.login(demo.MentorEmail, demo.Password)
+	tanaka := ta.login(demo.FounderEmail, demo.Password)
+	ta.patch("/v1/me", m.Access, map[string]any{"phone": "090-4242-1717"}).want(http.StatusOK)
+
+	// Pending introductions: the demo's own (田中) and one more.
+	var pending struct {
+		Items []introBody `json:"items"`
+	}
+	ta.get("/v1/introductions?as=mentor&status=pending", m.Access).want(http.StatusOK).decode(&pending)
+	if len(pending.Items) == 0 {
+		t.Fatal("the demo mentor has no pending introduction")
+	}
+	waiting := ta.newFounder("待っている創業者", "01101")
+	waitingIntro := ta.introduce(waiting, ta.openRequest(waiting, "sales").Request.ID, m.ID)
+
+	// An active mentorship with touchpoints from both sides.
+	mentee := ta.newFounder("札幌の創業者", "01101")
+	msID := ta.mentorship(mentee, m, "sales")
+	ta.post("/v1/mentorships/"+msID+"/touchpoints", m.Access, map[string]any{"kind": "call", "durationMinutes": 30, "summary": "価格表の作り方を一緒に見直した"}).want(http.StatusCreated)
+	ta.post("/v1/mentorships/"+msID+"/touchpoints", mentee.Access, map[string]any{"kind": "message", "summary": "見直した価格表を送りました"}).want(http.StatusCreated)
+	ta.put("/v1/connections/"+m.ID+"/cadence", mentee.Access, map[string]any{"everyDays": 30}).want(http.StatusOK)
+
+	// Posts in a community (one sent with an Idempotency-Key), and the last
+	// place of an event with someone on its waitlist.
+	var cs struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	ta.get("/v1/communities?near=01101", m.Access).want(http.StatusOK).decode(&cs)
+	comm := cs.Items[0].ID
+	ta.post("/v1/communities/"+comm+"/join", m.Access, nil).want(http.StatusOK)
+	const postBody = "札幌で販路開拓の勉強会をします。気軽にどうぞ"
+	ta.do(req{method: http.MethodPost, path: "/v1/communities/" + comm + "/posts", token: m.Access, body: map[string]any{"body": postBody},
+		headers: map[string]string{"Idempotency-Key": "post-" + m.ID}}).want(http.StatusCreated)
+	org := ta.login(demo.OrganizerEmail, demo.Password)
+	event := ta.newEvent(org, comm, 1, 72*time.Hour, "short")
+	ta.post("/v1/events/"+event+"/rsvp", m.Access, map[string]any{"status": "going"}).want(http.StatusOK)
+	ta.post("/v1/events/"+event+"/rsvp", mentee.Access, map[string]any{"status": "going"}).want(http.StatusOK)
+	// A conduct report about them, and the organizer's cadence of contact.
+	ta.post("/v1/reports", tanaka.Access, map[string]any{"subjectUserId": m.ID, "reason": "other", "detail": "連絡が途絶えがちです"}).want(http.StatusCreated)
+
+	secrets := collectPersonal(t, ta, m)
+	if found, _ := leftovers(t, ta, secrets); len(found) == 0 {
+		t.Fatal("the scan finds nothing of the member before the deletion: it cannot be trusted")
+	}
+	var before struct {
+		Items []struct {
+			ID       string `json:"id"`
+			AuthorID string `json:"authorId"`
+		} `json:"items"`
+	}
+	ta.get("/v1/mentorships/"+msID+"/touchpoints", mentee.Access).want(http.StatusOK).decode(&before)
+
+	// Wrong password: nothing happens.
+	ta.do(req{method: http.MethodDelete, path: "/v1/me", token: m.Access, body: map[string]any{"password": "not-it"}}).wantProblem(http.StatusBadRequest, "validation_failed")
+	ta.get("/v1/me", m.Access).want(http.StatusOK)
+
+	ta.do(req{method: http.MethodDelete, path: "/v1/me", token: m.Access, body: map[string]any{"password": demo.Password}}).want(http.StatusNoContent)
+
+	// Gone at once: tokens, search, the profile.
+	ta.get("/v1/me", m.Access).wantProblem(http.StatusUnauthorized, "unauthenticated")
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": m.Refresh}).wantProblem(http.StatusUnauthorized, "invalid_refresh_token")
+	ta.post("/v1/auth/login", "", map[string]string{"email": demo.MentorEmail, "password": demo.Password}).wantProblem(http.StatusUnauthorized, "invalid_credentials")
+	ta.get("/v1/mentors/"+m.ID, tanaka.Access).wantProblem(http.StatusNotFound, "not_found")
+	if _, ok := ta.app.profiles.Founder(mustID(t, m.ID)); ok {
+		t.Error("still among the founder briefs")
+	}
+	var found searchBody
+	ta.get("/v1/mentors?near=01101&radiusKm=500&limit=100", tanaka.Access).want(http.StatusOK).decode(&found)
+	for _, it := range found.Items {
+		if it.ID == m.ID {
+			t.Fatal("the deleted mentor is still found by search")
+		}
+	}
+
+	// The job closes the deletion after it settled; then nothing is left.
+	if rep := settleDeletions(t, ta); rep.Finished != 1 {
+		t.Fatalf("the job closed %d deletions, want 1", rep.Finished)
+	}
+	if left, n := leftovers(t, ta, secrets); len(left) > 0 {
+		t.Fatalf("%d traces of the deleted member in %d collections:\n%s", len(left), n, strings.Join(left, "\n"))
+	} else {
+		t.Logf("scanned %d collections: nothing of the deleted member", n)
+	}
+
+	// The mentee keeps the mentorship, ended, with every touchpoint; the
+	// other person is a former member, with no way to reach them.
+	var ms struct {
+		Status    string `json:"status"`
+		EndReason string `json:"endReason"`
+		Mentor    struct {
+			ID          string `json:"id"`
+			DisplayName string `json:"displayName"`
+		} `json:"mentor"`
+		Counterpart *struct{} `json:"counterpart"`
+	}
+	ta.get("/v1/mentorships/"+msID, mentee.Access).want(http.StatusOK).decode(&ms)
+	if ms.Status != "ended" || ms.EndReason != "account_deleted" || ms.Mentor.DisplayName != accounts.FormerMemberName || ms.Counterpart != nil {
+		t.Fatalf("the mentee's mentorship: %+v", ms)
+	}
+	var after struct {
+		Items []struct {
+			ID       string `json:"id"`
+			AuthorID string `json:"authorId"`
+		} `json:"items"`
+	}
+	ta.get("/v1/mentorships/"+msID+"/touchpoints", mentee.Access).want(http.StatusOK).decode(&after)
+	if len(after.Items) != len(before.Items) || len(after.Items) < 2 {
+		t.Fatalf("touchpoints before %d, after %d", len(before.Items), len(after.Items))
+	}
+	for _, tp := range after.Items {
+		if tp.AuthorID != mentee.ID && tp.AuthorID != ms.Mentor.ID {
+			t.Errorf("a touchpoint by %s", tp.AuthorID)
+		}
+	}
+	if n := ta.unread(mentee, "mentorship_ended"); n != 1 {
+		t.Errorf("the mentee has %d mentorship_ended notifications", n)
+	}
+	// Capacity: no place is held for the ended mentorship.
+	seats, err := ta.app.db.Collection("mentor_seats").CountDocuments(ctx, bson.D{{Key: "mentorshipId", Value: mustID(t, msID)}})
+	must(t, err)
+	if seats != 0 {
+		t.Fatalf("%d seats still held for the ended mentorship", seats)
+	}
+
+	// The founders who waited were told, and may ask someone else.
+	for _, w := range []struct {
+		who   account
+		intro string
+	}{{waiting, waitingIntro.ID}, {tanaka, pending.Items[0].ID}} {
+		var in introBody
+		ta.get("/v1/introductions/"+w.intro, w.who.Access).want(http.StatusOK).decode(&in)
+		if in.Status != "withdrawn" || in.Reason != "account_deleted" {
+			t.Errorf("%s's introduction: %+v", w.who.Email, in)
+		}
+		if ta.unread(w.who, "introduction_withdrawn") == 0 {
+			t.Errorf("%s was not told", w.who.Email)
+		}
+	}
+	ta.openRequest(waiting, "sales") // the request slot is free again
+
+	// The post stays, by a former member; the waitlisted mentee got the place.
+	var posts struct {
+		Items []struct {
+			Body   string `json:"body"`
+			Author struct {
+				DisplayName string `json:"displayName"`
+			} `json:"author"`
+		} `json:"items"`
+	}
+	ta.get("/v1/communities/"+comm+"/posts?limit=100", tanaka.Access).want(http.StatusOK).decode(&posts)
+	kept := false
+	for _, p := range posts.Items {
+		kept = kept || (p.Body == postBody && p.Author.DisplayName == accounts.FormerMemberName)
+	}
+	if !kept {
+		t.Errorf("the former member's post is gone or still named: %+v", posts.Items)
+	}
+	var rsvp struct {
+		Status string `json:"status"`
+	}
+	ta.post("/v1/events/"+event+"/rsvp", mentee.Access, map[string]any{"status": "going"}).want(http.StatusOK).decode(&rsvp)
+	if rsvp.Status != "going" {
+		t.Errorf("the waitlisted mentee is %q", rsvp.Status)
+	}
+
+	// The address is free again: a new, different account.
+	again := ta.post("/v1/auth/register", "", map[string]any{"email": demo.MentorEmail, "password": testPassword, "displayName": "戻ってきた人", "roles": []string{"mentor"}}).want(http.StatusCreated)
+	var reg struct {
+		User struct {
+			ID string `json:"id"`
+		} `json:"user"`
+	}
+	again.decode(&reg)
+	if reg.User.ID == m.ID || reg.User.ID == "" {
+		t.Fatalf("re-registered as %q", reg.User.ID)
+	}
+}
