@@ -20,14 +20,14 @@ import (
 
 // Actions.
 const (
-	RoleGranted     = "role_granted"
-	RoleRevoked     = "role_revoked"
-	UserSuspended   = "user_suspended"
-	UserUnsuspended = "user_unsuspended"
-	MentorVerified  = "mentor_verified"
+	RoleGranted      = "role_granted"
+	RoleRevoked      = "role_revoked"
+	UserSuspended    = "user_suspended"
+	UserUnsuspended  = "user_unsuspended"
+	MentorVerified   = "mentor_verified"
 	MentorUnverified = "mentor_unverified"
-	UserDeleted     = "user_deleted"
-	ReportResolved  = "report_resolved"
+	UserDeleted      = "user_deleted"
+	ReportResolved   = "report_resolved"
 )
 
 // Actions lists every action, for documentation and tests.

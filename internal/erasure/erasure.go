@@ -136,7 +136,9 @@ func (s *Service) Steps() []Step {
 			func(ctx context.Context, m Marker) error { return d.Community.ForgetMember(ctx, m.UserID) }},
 		{"keep others' mentorship history under the former member; delete own messages and reflections",
 			[]string{"introductions", "introduction_decisions", "match_requests", "mentorships", "mentorship_closures", "touchpoints", "reflections", "mentor_seats"},
-			func(ctx context.Context, m Marker) error { return d.Mentorships.Pseudonymize(ctx, m.UserID, m.FormerID) }},
+			func(ctx context.Context, m Marker) error {
+				return d.Mentorships.Pseudonymize(ctx, m.UserID, m.FormerID)
+			}},
 		{"keep posts, communities and events under the former member", []string{"posts", "communities", "events"}, func(ctx context.Context, m Marker) error {
 			return d.Community.Pseudonymize(ctx, m.UserID, m.FormerID)
 		}},

@@ -160,8 +160,8 @@ type Index struct {
 	items  []*entry
 	// removed counts the positions of removed mentors (see Remove).
 	removed int
-	hot    []hot
-	where  []where // parallel to hot
+	hot     []hot
+	where   []where // parallel to hot
 	// The grid and the bitsets that ranking reads (see regions.go).
 	cells  []cell
 	cellOf map[cellKey]int32
