@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -297,5 +299,87 @@ func TestDeleteDemoMentorLeavesNothingOfThem(t *testing.T) {
 	again.decode(&reg)
 	if reg.User.ID == m.ID || reg.User.ID == "" {
 		t.Fatalf("re-registered as %q", reg.User.ID)
+	}
+}
+
+// A founder deletes their account while the mentor accepts their
+// introduction, many times over: whichever comes first, no mentorship stays
+// active with a deleted person, no place stays taken (the mentor, capacity
+// 1, can take the next founder every round), and nothing of the founder is
+// left.
+func TestRaceDeletionAgainstAccept(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	m := ta.newMentor("忙しいメンター", "01101", "sales")
+	body := mentorProfile("01101", "sales")
+	body["capacity"] = 1
+	ta.put("/v1/me/mentor-profile", m.Access, body).want(http.StatusOK)
+	admin := ta.admin()
+	accepted, withdrawn := 0, 0
+	var gone []personal
+	for round := range 8 {
+		f := ta.newFounder("消える創業者", "01101")
+		in := ta.introduce(f, ta.openRequest(f, "sales").Request.ID, m.ID)
+		secrets := collectPersonal(t, ta, f)
+		var wg sync.WaitGroup
+		var acceptCode, deleteCode int
+		wg.Go(func() {
+			if round%4 >= 2 {
+				// Half the rounds accept once the deletion has begun (the
+				// founder shows as leaving), to meet it in the middle.
+				for {
+					u, err := ta.app.accounts.Get(context.Background(), mustID(t, f.ID))
+					if err != nil || u.Deleting {
+						break
+					}
+					runtime.Gosched()
+				}
+			}
+			acceptCode = ta.post("/v1/introductions/"+in.ID+"/accept", m.Access, nil).Code
+		})
+		wg.Go(func() {
+			if round%2 == 0 { // the founder (the password check takes a while)
+				deleteCode = ta.do(req{method: http.MethodDelete, path: "/v1/me", token: f.Access, body: map[string]any{"password": testPassword}}).Code
+			} else { // an admin, at once
+				deleteCode = ta.do(req{method: http.MethodDelete, path: "/v1/admin/users/" + f.ID, token: admin.Access, body: map[string]any{"reason": "race"}}).Code
+			}
+		})
+		wg.Wait()
+		if deleteCode != http.StatusNoContent {
+			t.Fatalf("round %d: delete %d", round, deleteCode)
+		}
+		switch acceptCode {
+		case http.StatusOK:
+			accepted++
+		case http.StatusConflict:
+			withdrawn++
+		default:
+			t.Fatalf("round %d: accept %d", round, acceptCode)
+		}
+		gone = append(gone, secrets)
+		// Whatever happened, the mentor has no active mentorship and a free place.
+		var active struct {
+			Items []mentorshipBody `json:"items"`
+		}
+		ta.get("/v1/mentorships?status=active", m.Access).want(http.StatusOK).decode(&active)
+		if len(active.Items) != 0 {
+			t.Fatalf("round %d: the mentor has %d active mentorships with a deleted founder", round, len(active.Items))
+		}
+		seats, err := ta.app.db.Collection("mentor_seats").CountDocuments(context.Background(), bson.D{{Key: "mentorId", Value: mustID(t, m.ID)}})
+		must(t, err)
+		if seats != 0 {
+			t.Fatalf("round %d: %d seats held", round, seats)
+		}
+	}
+	t.Logf("accept first %d times, deletion first %d times", accepted, withdrawn)
+	// The place is free: the next founder is accepted.
+	next := ta.newFounder("次の創業者", "01101")
+	in := ta.introduce(next, ta.openRequest(next, "sales").Request.ID, m.ID)
+	ta.post("/v1/introductions/"+in.ID+"/accept", m.Access, nil).want(http.StatusOK)
+	settleDeletions(t, ta)
+	for _, secrets := range gone {
+		if left, _ := leftovers(t, ta, secrets); len(left) > 0 {
+			t.Fatalf("traces of a deleted founder:\n%s", strings.Join(left, "\n"))
+		}
 	}
 }
