@@ -72,6 +72,9 @@ type User struct {
 	// Former: not an account but what others see of a deleted one (see
 	// FormerMemberName); never stored.
 	Former bool `bson:"-"`
+	// KnownAddresses are keyed hashes of the client addresses the account
+	// signed in from (see addresses.go); never shown.
+	KnownAddresses []string `bson:"knownAddresses,omitempty"`
 	// LastActiveAt is when the user last used the API, to within an hour
 	// (see Touch). Zero: never since it was recorded; use CreatedAt.
 	LastActiveAt time.Time `bson:"lastActiveAt,omitempty"`
@@ -292,6 +295,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 		}
 		return User{}, TokenPair{}, fmt.Errorf("insert user: %w", err)
 	}
+	s.rememberAddress(ctx, u)
 	s.remember(u)
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
@@ -358,6 +362,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, Toke
 			return User{}, TokenPair{}, err
 		}
 	}
+	s.rememberAddress(ctx, u)
 	s.remember(u)
 	s.Touch(ctx, u.ID) // signing in is what ends a lapse
 	pair, err := s.startSession(ctx, u)
