@@ -302,6 +302,13 @@ func (a *app) init(ctx context.Context) error {
 	if err := db.Checked(ctx); err != nil {
 		return err
 	}
+	// Deletions a crash cut short are finished before serving (the job
+	// closes them later): a member who left is not served again.
+	if n, err := eraser.ResumeInterrupted(ctx); err != nil {
+		log.Error("finishing interrupted account deletions", "err", err)
+	} else if n > 0 {
+		log.Warn("account deletions cut short by the last shutdown finished", "deletions", n)
+	}
 	a.accounts, a.profiles, a.notifications, a.mentorships = acc, prof, notif, ms
 	a.community, a.keepInTouch, a.idempotency, a.jobs = comm, kit, idem, runner
 	a.erasure, a.audit = eraser, auditLog

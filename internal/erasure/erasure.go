@@ -260,3 +260,24 @@ func (s *Service) Pending(ctx context.Context) (int64, error) {
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// ResumeInterrupted runs the steps of every deletion whose run never
+// completed (the process ended in the middle): called at start, so a
+// member's deletion does not wait for the job. Running a deletion that
+// another instance is running is harmless (every step is idempotent).
+func (s *Service) ResumeInterrupted(ctx context.Context) (int, error) {
+	var open []Marker
+	cur, err := s.markers.Find(ctx, bson.D{{Key: "ranAt", Value: bson.D{{Key: "$exists", Value: false}}}})
+	if err == nil {
+		err = cur.All(ctx, &open)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find interrupted deletions: %w", err)
+	}
+	for i, m := range open {
+		if err := s.Run(ctx, m); err != nil {
+			return i, err
+		}
+	}
+	return len(open), nil
+}
