@@ -383,3 +383,68 @@ func TestRaceDeletionAgainstAccept(t *testing.T) {
 		}
 	}
 }
+
+// The export holds every kind of data Kizuna keeps about the caller, and of
+// other people only what the caller could already see: the mentor's e-mail
+// and phone (the other party of the caller's mentorship), never a stranger's
+// contact, a mentor's stakes, a hash or another member's refresh token.
+func TestExportHasEverythingOfTheCallerAndNothingPrivateOfOthers(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	admin := ta.admin()
+	org := ta.organizer("主催者")
+	mentor := ta.newMentor("メンター", "01207", "sales")
+	ta.patch("/v1/me", mentor.Access, map[string]any{"phone": "090-7777-1234"}).want(http.StatusOK)
+	staked := mentorProfile("01207", "sales")
+	staked["stakes"], staked["independent"] = []string{"株式会社ひみつ会計"}, false
+	other := ta.signUp("別のメンター", "mentor")
+	ta.put("/v1/me/mentor-profile", other.Access, staked).want(http.StatusCreated)
+	stranger := ta.newFounder("見知らぬ人", "01207")
+	ta.patch("/v1/me", stranger.Access, map[string]any{"phone": "080-9999-0000"}).want(http.StatusOK)
+	f := ta.newFounder("書き出す人", "01207")
+	ta.patch("/v1/me", f.Access, map[string]any{"phone": "070-1111-2222"}).want(http.StatusOK)
+
+	// Everything the founder can leave behind.
+	msID := ta.mentorship(f, mentor, "sales")
+	ta.post("/v1/mentorships/"+msID+"/touchpoints", f.Access, map[string]any{"kind": "call", "summary": "書き出しの相談をした"}).want(http.StatusCreated)
+	done := ta.mentorship(f, other, "sales")
+	ta.complete(f, done, true)
+	ta.complete(other, done, true)
+	comm := ta.newCommunity(org, "帯広の会", "01207")
+	ta.post("/v1/communities/"+comm.ID+"/join", f.Access, nil).want(http.StatusOK)
+	ta.post("/v1/communities/"+comm.ID+"/join", stranger.Access, nil).want(http.StatusOK)
+	ta.post("/v1/communities/"+comm.ID+"/posts", f.Access, map[string]any{"body": "書き出しテストの投稿"}).want(http.StatusCreated)
+	event := ta.newEvent(org, comm.ID, 5, 48*time.Hour)
+	ta.post("/v1/events/"+event+"/rsvp", f.Access, map[string]any{"status": "going"}).want(http.StatusOK)
+	ta.post("/v1/reports", f.Access, map[string]any{"subjectUserId": stranger.ID, "communityId": comm.ID, "reason": "other", "detail": "書き出しテストの通報"}).want(http.StatusCreated)
+	open := ta.openRequest(f, "sales")
+	pendingIntro := ta.introduce(f, open.Request.ID, other.ID)
+
+	res := ta.get("/v1/me/export", f.Access).want(http.StatusOK)
+	if cd := res.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, f.ID) {
+		t.Fatalf("Content-Disposition %q", cd)
+	}
+	body := string(res.Body)
+	for what, want := range map[string]string{
+		"e-mail": f.Email, "phone": "070-1111-2222", "founder profile": "十勝チーズ工房", "match request": open.Request.ID,
+		"introduction": pendingIntro.ID, "mentorship": msID, "touchpoint": "書き出しの相談をした", "reflection": "ありがとうございました",
+		"membership": comm.ID, "post": "書き出しテストの投稿", "rsvp": event, "notification": "introduction_accepted",
+		"report": "書き出しテストの通報", "session": `"current":true`, "preferences": `"invitations":true`,
+		// What the caller may see of others: the mentor's contact details.
+		"the mentor's e-mail": mentor.Email, "the mentor's phone": "090-7777-1234",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the export has no %s (%q)", what, want)
+		}
+	}
+	for what, secret := range map[string]string{
+		"a stranger's e-mail": stranger.Email, "a stranger's phone": "080-9999-0000", "a mentor's stakes": "ひみつ会計",
+		"an organizer's e-mail": org.Email, "the admin's e-mail": admin.Email,
+		"a password hash": "$argon2id", "the mentor's refresh token": mentor.Refresh,
+	} {
+		if strings.Contains(body, secret) {
+			t.Errorf("the export shows %s", what)
+		}
+	}
+	ta.get("/v1/me/export", "").wantProblem(http.StatusUnauthorized, "unauthenticated")
+}

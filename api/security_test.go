@@ -192,6 +192,7 @@ func routeRules() map[string]routeRule {
 		"GET /v1/me":                 {openTo: "the caller's own account", path: fixed("/v1/me")},
 		"PATCH /v1/me":               {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"locale": "ja"}},
 		"DELETE /v1/me":              {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"password": "x"}},
+		"GET /v1/me/export":          {openTo: "the caller's own data, others' as the caller sees them", path: fixed("/v1/me/export")},
 		"POST /v1/me/password":       {openTo: "the caller's own password", path: fixed("/v1/me/password"), body: map[string]any{"currentPassword": "x", "newPassword": "y"}},
 		"POST /v1/me/roles":          {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles"), body: map[string]any{"role": "founder"}},
 		"DELETE /v1/me/roles/:role":  {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles/founder")},

@@ -4174,6 +4174,69 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/me/export": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "One JSON document (saved as a file by browsers: Content-Disposition attachment) with the caller's account and preferences, profiles, match requests, introductions both ways, mentorships with every touchpoint and the reflections the caller may see, community memberships, the posts they wrote, RSVPs, notifications, the conduct reports they filed and their open sessions. Other people appear only as the caller could already see them.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "me"
+                ],
+                "summary": "Export everything held about the caller",
+                "operationId": "exportMe",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.ExportDocument"
+                        },
+                        "headers": {
+                            "Content-Disposition": {
+                                "type": "string",
+                                "description": "attachment; filename=\\\"kizuna-export-\u003cuser\tid\u003e.json\\"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "unauthenticated, session_ended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/me/founder-profile": {
             "get": {
                 "security": [
@@ -7541,6 +7604,261 @@ const docTemplate = `{
                 "waitlisted": {
                     "type": "integer",
                     "example": 0
+                }
+            }
+        },
+        "httpapi.ExportDocument": {
+            "type": "object",
+            "properties": {
+                "account": {
+                    "description": "The account, with its preferences.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.Me"
+                        }
+                    ]
+                },
+                "exportedAt": {
+                    "type": "string",
+                    "example": "2026-12-02T01:15:00Z"
+                },
+                "founderProfile": {
+                    "$ref": "#/definitions/httpapi.FounderProfileView"
+                },
+                "introductionsAsked": {
+                    "description": "Introductions the caller asked for, as a founder.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.IntroductionView"
+                    }
+                },
+                "introductionsReceived": {
+                    "description": "Introductions to the caller, as a mentor.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.IntroductionView"
+                    }
+                },
+                "matchRequests": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.MatchRequestView"
+                    }
+                },
+                "memberships": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ExportedMembership"
+                    }
+                },
+                "mentorProfile": {
+                    "$ref": "#/definitions/httpapi.MentorProfileView"
+                },
+                "mentorships": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ExportedMentorship"
+                    }
+                },
+                "notifications": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.NotificationView"
+                    }
+                },
+                "posts": {
+                    "description": "Posts the caller wrote (removed ones included).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ExportedPost"
+                    }
+                },
+                "reportsFiled": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ConductReportView"
+                    }
+                },
+                "rsvps": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ExportedRSVP"
+                    }
+                },
+                "sessions": {
+                    "description": "Open sessions (sign-ins).",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.SessionView"
+                    }
+                }
+            }
+        },
+        "httpapi.ExportedMembership": {
+            "type": "object",
+            "properties": {
+                "alumni": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "communityId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3600"
+                },
+                "joinedAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "role": {
+                    "type": "string",
+                    "enum": [
+                        "member",
+                        "organizer"
+                    ],
+                    "example": "member"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "active",
+                        "left"
+                    ],
+                    "example": "active"
+                }
+            }
+        },
+        "httpapi.ExportedMentorship": {
+            "type": "object",
+            "properties": {
+                "counterpart": {
+                    "description": "The other party's contact details: only for the two parties.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.ContactView"
+                        }
+                    ]
+                },
+                "endReason": {
+                    "type": "string",
+                    "example": "事業の方向転換のため"
+                },
+                "endedAt": {
+                    "type": "string",
+                    "example": "2027-03-01T10:00:00Z"
+                },
+                "founder": {
+                    "$ref": "#/definitions/httpapi.FounderSummary"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3510"
+                },
+                "lastContactAt": {
+                    "description": "Time of the latest touchpoint.",
+                    "type": "string",
+                    "example": "2026-12-10T19:00:00Z"
+                },
+                "mentor": {
+                    "$ref": "#/definitions/httpapi.MentorRef"
+                },
+                "reflections": {
+                    "description": "Your reflection, and the other's once both of you wrote one.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ReflectionView"
+                    }
+                },
+                "requestId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3500"
+                },
+                "startedAt": {
+                    "type": "string",
+                    "example": "2026-11-24T09:00:00Z"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "active",
+                        "completed",
+                        "ended"
+                    ],
+                    "example": "active"
+                },
+                "topics": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "sales",
+                        "hiring"
+                    ]
+                },
+                "touchpoints": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.TouchpointView"
+                    }
+                }
+            }
+        },
+        "httpapi.ExportedPost": {
+            "type": "object",
+            "properties": {
+                "author": {
+                    "$ref": "#/definitions/httpapi.PersonRef"
+                },
+                "body": {
+                    "type": "string",
+                    "example": "来月、帯広で販路開拓の勉強会をします。"
+                },
+                "communityId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3600"
+                },
+                "createdAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
+                },
+                "editedAt": {
+                    "type": "string",
+                    "example": "2026-11-23T11:00:00Z"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3700"
+                },
+                "pinned": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "removed": {
+                    "type": "boolean",
+                    "example": false
+                }
+            }
+        },
+        "httpapi.ExportedRSVP": {
+            "type": "object",
+            "properties": {
+                "eventId": {
+                    "type": "string",
+                    "example": "673f0c2b9d1e8a0012ab3800"
+                },
+                "status": {
+                    "type": "string",
+                    "enum": [
+                        "going",
+                        "waitlisted",
+                        "maybe",
+                        "not_going"
+                    ],
+                    "example": "going"
+                },
+                "updatedAt": {
+                    "type": "string",
+                    "example": "2026-11-23T10:00:00Z"
                 }
             }
         },

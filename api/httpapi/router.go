@@ -185,6 +185,7 @@ func NewHandler(d Deps) http.Handler {
 	authed.GET("/me", s.getMe)
 	authed.PATCH("/me", s.updateMe)
 	authed.DELETE("/me", passwords.byUser, s.deleteMe)
+	authed.GET("/me/export", s.exportMe)
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
 	authed.POST("/me/roles", s.addMyRole)
 	authed.GET("/me/sessions", s.listSessions)
