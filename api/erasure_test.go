@@ -447,4 +447,18 @@ func TestExportHasEverythingOfTheCallerAndNothingPrivateOfOthers(t *testing.T) {
 		}
 	}
 	ta.get("/v1/me/export", "").wantProblem(http.StatusUnauthorized, "unauthenticated")
+
+	// A mentor's export has their profile and the introductions they received.
+	var mine struct {
+		MentorProfile *struct {
+			Headline string `json:"headline"`
+		} `json:"mentorProfile"`
+		IntroductionsReceived []struct {
+			ID string `json:"id"`
+		} `json:"introductionsReceived"`
+	}
+	ta.get("/v1/me/export", other.Access).want(http.StatusOK).decode(&mine)
+	if mine.MentorProfile == nil || len(mine.IntroductionsReceived) != 2 {
+		t.Fatalf("the mentor's export: %+v", mine)
+	}
 }
