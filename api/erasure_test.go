@@ -413,7 +413,14 @@ func TestExportHasEverythingOfTheCallerAndNothingPrivateOfOthers(t *testing.T) {
 	comm := ta.newCommunity(org, "帯広の会", "01207")
 	ta.post("/v1/communities/"+comm.ID+"/join", f.Access, nil).want(http.StatusOK)
 	ta.post("/v1/communities/"+comm.ID+"/join", stranger.Access, nil).want(http.StatusOK)
-	ta.post("/v1/communities/"+comm.ID+"/posts", f.Access, map[string]any{"body": "書き出しテストの投稿"}).want(http.StatusCreated)
+	var post struct {
+		ID string `json:"id"`
+	}
+	ta.post("/v1/communities/"+comm.ID+"/posts", f.Access, map[string]any{"body": "書き出しテストの下書き"}).want(http.StatusCreated).decode(&post)
+	ta.patch("/v1/posts/"+post.ID, f.Access, map[string]any{"body": "書き出しテストの投稿"}).want(http.StatusOK)
+	third := ta.newMentor("三人目", "01207", "sales")
+	ended := ta.mentorship(f, third, "sales")
+	ta.post("/v1/mentorships/"+ended+"/end", f.Access, map[string]any{"reason": "書き出しテストの終了"}).want(http.StatusOK)
 	event := ta.newEvent(org, comm.ID, 5, 48*time.Hour)
 	ta.post("/v1/events/"+event+"/rsvp", f.Access, map[string]any{"status": "going"}).want(http.StatusOK)
 	ta.post("/v1/reports", f.Access, map[string]any{"subjectUserId": stranger.ID, "communityId": comm.ID, "reason": "other", "detail": "書き出しテストの通報"}).want(http.StatusCreated)
@@ -429,7 +436,7 @@ func TestExportHasEverythingOfTheCallerAndNothingPrivateOfOthers(t *testing.T) {
 		"e-mail": f.Email, "phone": "070-1111-2222", "founder profile": "十勝チーズ工房", "match request": open.Request.ID,
 		"introduction": pendingIntro.ID, "mentorship": msID, "touchpoint": "書き出しの相談をした", "reflection": "ありがとうございました",
 		"membership": comm.ID, "post": "書き出しテストの投稿", "rsvp": event, "notification": "introduction_accepted",
-		"report": "書き出しテストの通報", "session": `"current":true`, "preferences": `"invitations":true`,
+		"report": "書き出しテストの通報", "end reason": "書き出しテストの終了", "edited post": `"editedAt"`, "session": `"current":true`, "preferences": `"invitations":true`,
 		// What the caller may see of others: the mentor's contact details.
 		"the mentor's e-mail": mentor.Email, "the mentor's phone": "090-7777-1234",
 	} {
