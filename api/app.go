@@ -17,9 +17,11 @@ import (
 	"github.com/kizuna-dev/kizuna/api/httpapi"
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/audit"
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/demo"
+	"github.com/kizuna-dev/kizuna/internal/erasure"
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
@@ -56,6 +58,8 @@ type app struct {
 	community     *community.Service
 	keepInTouch   *keepintouch.Service
 	idempotency   *idempotency.Service
+	erasure       *erasure.Service
+	audit         *audit.Service
 	jobs          *jobs.Runner
 
 	backups       *backupMetrics
@@ -245,6 +249,17 @@ func (a *app) init(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("idempotency: %w", err)
 	}
+	auditLog, err := audit.New(ctx, db, now)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	eraser, err := erasure.New(ctx, erasure.Deps{
+		DB: db, Accounts: acc, Profiles: prof, Mentorships: ms, Community: comm, Notifications: notif,
+		Moderation: mod, KeepInTouch: kit, Idempotency: idem, Audit: auditLog, Now: now, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("erasure: %w", err)
+	}
 	// The last step that can fail: it and everything after it register
 	// metrics, which a retried init must not do twice.
 	runner, err := jobs.New(ctx, db, jobs.Config{Now: now, Logger: log, Metrics: reg})
@@ -283,13 +298,23 @@ func (a *app) init(ctx context.Context) error {
 		CORSLocalOrigins:   db.Embedded() && len(cfg.CORSOrigins) == 0,
 		Coverage:           cov,
 		Idempotency:        idem,
+		Erasure:            eraser,
+		Audit:              auditLog,
 	})
 	// Serve only from a sound database (the check ran beside the loading).
 	if err := db.Checked(ctx); err != nil {
 		return err
 	}
+	// Deletions a crash cut short are finished before serving (the job
+	// closes them later): a member who left is not served again.
+	if n, err := eraser.ResumeInterrupted(ctx); err != nil {
+		log.Error("finishing interrupted account deletions", "err", err)
+	} else if n > 0 {
+		log.Warn("account deletions cut short by the last shutdown finished", "deletions", n)
+	}
 	a.accounts, a.profiles, a.notifications, a.mentorships = acc, prof, notif, ms
 	a.community, a.keepInTouch, a.idempotency, a.jobs = comm, kit, idem, runner
+	a.erasure, a.audit = eraser, auditLog
 	a.handler.open(handler)
 	close(a.ready)
 	return nil
@@ -298,6 +323,9 @@ func (a *app) init(ctx context.Context) error {
 // introductionJobEvery is how often introductions are expired and reminded:
 // their deadlines are days long, so a minute late is on time.
 const introductionJobEvery = time.Minute
+
+// erasureJobEvery is how often deletions are finished (see erasure.Settle).
+const erasureJobEvery = time.Minute
 
 // runBackground runs the periodic work (syncing with other instances, jobs)
 // until ctx ends.
@@ -346,6 +374,17 @@ func (a *app) runBackground(ctx context.Context) {
 			a.jobs.Deleted("idempotency_keys", deleted)
 			if deleted > 0 {
 				a.log.InfoContext(ctx, "expired idempotency keys deleted", "deleted", deleted)
+			}
+			return err
+		})
+	})
+	wg.Go(func() {
+		// Deletions cut short are finished, and every deletion is run once
+		// more after it settled (see package erasure).
+		a.jobs.Every(ctx, "account-deletions", erasureJobEvery, jobs.Each(erasureJobEvery), func(ctx context.Context, _ time.Time) error {
+			rep, err := a.erasure.RunJob(ctx)
+			if rep.Finished > 0 {
+				a.log.InfoContext(ctx, "account deletions closed", "deletions", rep.Finished)
 			}
 			return err
 		})

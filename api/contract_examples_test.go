@@ -145,6 +145,10 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	r.send(http.MethodPost, "/v1/auth/logout", "", nil, map[string]any{"refreshToken": str(refreshed, "refreshToken")})
 	again := ta.login("yuki.sato@example.jp", "correct-horse-battery") // her token from before the clock moved has expired
 	r.send(http.MethodPost, "/v1/me/password", again.Access, nil, nil)
+	// Then she leaves (the example is the password she just chose), and an
+	// admin deletes the mentor who declined.
+	r.send(http.MethodDelete, "/v1/me", ta.login("yuki.sato@example.jp", "a-longer-passphrase-2026").Access, nil, nil)
+	r.send(http.MethodDelete, "/v1/admin/users/{id}", ta.admin().Access, id(m2.ID), nil)
 
 	var missing []string
 	for path, item := range loaded.doc.Paths.Map() {

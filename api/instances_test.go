@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // secondInstance starts another app on ta's database as MongoDB (its
@@ -84,4 +85,56 @@ func TestTwoInstancesAgree(t *testing.T) {
 	if mentor.FreeCapacity != 1 {
 		t.Fatalf("B sees %d free places, want 1 after A's accept", mentor.FreeCapacity)
 	}
+}
+
+// Must show 2: a signed-out session's access token is refused by the
+// instance that signed it out at the very next request, and by a second
+// instance at its next directory sync (every 2 s in production: the test
+// syncs explicitly and logs how long a sync took). The same for a
+// suspension and for a deletion, whose mentor also leaves the second
+// instance's search.
+func TestRevocationReachesSecondInstance(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	b := a.secondInstance()
+	sync := func() time.Duration {
+		t.Helper()
+		start := time.Now()
+		must(t, b.app.accounts.SyncDirectory(context.Background()))
+		must(t, b.app.profiles.SyncIndex(context.Background()))
+		return time.Since(start)
+	}
+	u := a.signUp("ログアウトする人", "founder")
+	b.get("/v1/me", u.Access).want(http.StatusOK) // B holds the account in its directory
+
+	a.post("/v1/auth/logout", "", map[string]string{"refreshToken": u.Refresh}).want(http.StatusNoContent)
+	a.get("/v1/me", u.Access).wantProblem(http.StatusUnauthorized, "session_ended") // at once, here
+	took := sync()
+	b.get("/v1/me", u.Access).wantProblem(http.StatusUnauthorized, "session_ended") // after B's sync
+	t.Logf("logout: instance A refuses the next request; instance B after its sync (this one took %v)", took.Round(time.Microsecond))
+
+	admin := a.admin()
+	s := a.signUp("停止される人", "founder")
+	b.get("/v1/me", s.Access).want(http.StatusOK)
+	a.post("/v1/admin/users/"+s.ID+"/suspend", admin.Access, nil).want(http.StatusOK)
+	a.get("/v1/me", s.Access).wantProblem(http.StatusForbidden, "account_suspended")
+	sync()
+	b.get("/v1/me", s.Access).wantProblem(http.StatusForbidden, "account_suspended")
+
+	m := a.newMentor("退会するメンター", "01207", "sales")
+	f := a.newFounder("探す人", "01207")
+	sync()
+	b.get("/v1/me", m.Access).want(http.StatusOK)
+	b.get("/v1/mentors/"+m.ID, f.Access).want(http.StatusOK)
+	a.do(req{method: http.MethodDelete, path: "/v1/me", token: m.Access, body: map[string]any{"password": testPassword}}).want(http.StatusNoContent)
+	a.get("/v1/me", m.Access).wantProblem(http.StatusUnauthorized, "unauthenticated")
+	took = sync()
+	b.get("/v1/me", m.Access).wantProblem(http.StatusUnauthorized, "unauthenticated")
+	b.get("/v1/mentors/"+m.ID, f.Access).wantProblem(http.StatusNotFound, "not_found")
+	var found searchBody
+	b.get("/v1/mentors?topic=sales", f.Access).want(http.StatusOK).decode(&found)
+	if len(found.Items) != 0 {
+		t.Fatalf("B still finds %+v", found.Items)
+	}
+	t.Logf("deletion: instance B refuses the token and forgets the mentor after its sync (this one took %v)", took.Round(time.Microsecond))
 }

@@ -56,6 +56,8 @@ var bodyLimitCases = []bodyLimitCase{
 	{httpapi.ConductReportRequest{}, http.MethodPost, "/v1/reports", allToken},
 	{httpapi.ResolveRequest{}, http.MethodPost, "/v1/reports/" + someID + "/resolve", adminToken},
 	{httpapi.RoleRequest{}, http.MethodPost, "/v1/admin/users/" + someID + "/roles", adminToken},
+	{httpapi.DeleteAccountRequest{}, http.MethodDelete, "/v1/me", allToken},
+	{httpapi.DeleteUserRequest{}, http.MethodDelete, "/v1/admin/users/" + someID, adminToken},
 }
 
 func allToken(u limitUsers) string   { return u.all }

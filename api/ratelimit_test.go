@@ -92,3 +92,71 @@ func TestRateLimitPasswordChanges(t *testing.T) {
 	ta.login(u.Email, testPassword)
 	ta.patch("/v1/me", u.Access, map[string]any{"locale": "en"}).want(http.StatusOK)
 }
+
+// Must show 3, with the default limits (10 a minute per e-mail and address,
+// bursts of 5; 100 a minute from all addresses, bursts of 50): a stranger
+// sends 30 wrong passwords from another address, then the owner's correct
+// sign-in gets 200. And when strangers from many addresses exhaust the
+// account's own limit, the owner still signs in from an address they
+// signed in from before; only a new address waits.
+func TestLockoutStrangerCannotLockOwnerOut(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, func(c *appSetup) { c.AuthEmailPerMinute = 0 }) // the defaults
+	home := "198.51.100.20:5000"
+	var owner account
+	ta.do(req{method: http.MethodPost, path: "/v1/auth/register", from: home, body: map[string]any{
+		"email": "owner@example.jp", "password": testPassword, "displayName": "持ち主", "roles": []string{"founder"},
+	}}).want(http.StatusCreated)
+	owner.Email = "owner@example.jp"
+
+	login := func(from, password string) *response {
+		return ta.do(req{method: http.MethodPost, path: "/v1/auth/login", from: from, body: map[string]string{"email": owner.Email, "password": password}})
+	}
+	refused, limited := 0, 0
+	for i := range 30 {
+		res := login("203.0.113.66:4000", "wrong-guess-"+strconv.Itoa(i))
+		switch res.Code {
+		case http.StatusUnauthorized:
+			res.wantProblem(http.StatusUnauthorized, "invalid_credentials")
+			refused++
+		default:
+			wantRateLimited(t, res)
+			limited++
+		}
+	}
+	t.Logf("stranger: %d refused, %d rate limited", refused, limited)
+	login(home, testPassword).want(http.StatusOK)
+
+}
+
+// When strangers from many addresses exhaust the account's own limit (here
+// 40 a minute from all addresses, bursts of 20: 60 guesses take longer than
+// the refill gives back), the owner still signs in from an address they
+// signed in from before (a new one waits for the account's limit).
+func TestLockoutRememberedAddressPassesBotnet(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, func(c *appSetup) { c.AuthEmailPerMinute = 4 })
+	home := "198.51.100.21:5000"
+	ta.do(req{method: http.MethodPost, path: "/v1/auth/register", from: home, body: map[string]any{
+		"email": "owner2@example.jp", "password": testPassword, "displayName": "持ち主", "roles": []string{"founder"},
+	}}).want(http.StatusCreated)
+	login := func(from, password string) *response {
+		return ta.do(req{method: http.MethodPost, path: "/v1/auth/login", from: from, body: map[string]string{"email": "owner2@example.jp", "password": password}})
+	}
+	limited := 0
+	for i := range 60 {
+		if res := login("203.0.113."+strconv.Itoa(100+i)+":4000", "botnet-guess"); res.Code == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited < 20 {
+		t.Fatalf("%d of 60 guesses from 60 addresses limited", limited)
+	}
+	t.Logf("%d of 60 guesses from 60 addresses limited", limited)
+	// Right after a refused guess the account's bucket holds less than one
+	// attempt (it refills one every 1.5 s): the owner at home signs in all
+	// the same, the owner at a café for the first time waits.
+	wantRateLimited(t, login("203.0.113.250:4000", "botnet-guess"))
+	login(home, testPassword).want(http.StatusOK)
+	wantRateLimited(t, login("192.0.2.200:6000", testPassword))
+}

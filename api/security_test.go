@@ -192,6 +192,8 @@ func routeRules() map[string]routeRule {
 
 		"GET /v1/me":                 {openTo: "the caller's own account", path: fixed("/v1/me")},
 		"PATCH /v1/me":               {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"locale": "ja"}},
+		"DELETE /v1/me":              {openTo: "the caller's own account", path: fixed("/v1/me"), body: map[string]any{"password": "x"}},
+		"GET /v1/me/export":          {openTo: "the caller's own data, others' as the caller sees them", path: fixed("/v1/me/export")},
 		"POST /v1/me/password":       {openTo: "the caller's own password", path: fixed("/v1/me/password"), body: map[string]any{"currentPassword": "x", "newPassword": "y"}},
 		"POST /v1/me/roles":          {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles"), body: map[string]any{"role": "founder"}},
 		"DELETE /v1/me/roles/:role":  {openTo: "the caller's own roles (founder, mentor)", path: fixed("/v1/me/roles/founder")},
@@ -259,6 +261,8 @@ func routeRules() map[string]routeRule {
 		"GET /v1/reports/coverage":     {role: outsiderToken, path: fixed("/v1/reports/coverage?prefecture=01")},
 		"GET /v1/reports/coverage.csv": {role: outsiderToken, path: fixed("/v1/reports/coverage.csv?prefecture=01")},
 
+		"GET /v1/admin/audit":                    {role: organizerToken, path: fixed("/v1/admin/audit")},
+		"DELETE /v1/admin/users/:id":             {role: organizerToken, path: user("/v1/admin/users/", ""), body: map[string]any{"reason": "x"}},
 		"POST /v1/admin/users/:id/roles":         {role: organizerToken, path: user("/v1/admin/users/", "/roles"), body: map[string]any{"role": "organizer"}},
 		"DELETE /v1/admin/users/:id/roles/:role": {role: organizerToken, path: user("/v1/admin/users/", "/roles/organizer")},
 		"POST /v1/admin/users/:id/suspend":       {role: organizerToken, path: user("/v1/admin/users/", "/suspend")},

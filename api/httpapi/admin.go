@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
+	"github.com/kizuna-dev/kizuna/internal/audit"
 )
 
 // RoleRequest names a role to grant.
@@ -71,7 +72,7 @@ func (s *Server) grantRole(c *gin.Context) {
 		return
 	}
 	u, err := s.accounts.GrantRole(c, principal(c), id, accounts.Role(req.Role))
-	if failIf(c, err) {
+	if failIf(c, err) || !s.audited(c, audit.Entry{Action: audit.RoleGranted, SubjectID: ref(id), Detail: req.Role}) {
 		return
 	}
 	writeJSON(c, http.StatusOK, adminUserView(u))
@@ -103,7 +104,7 @@ func (s *Server) revokeRole(c *gin.Context) {
 		return
 	}
 	u, err := s.accounts.RevokeRole(c, principal(c), id, accounts.Role(c.Param("role")))
-	if failIf(c, err) {
+	if failIf(c, err) || !s.audited(c, audit.Entry{Action: audit.RoleRevoked, SubjectID: ref(id), Detail: c.Param("role")}) {
 		return
 	}
 	writeJSON(c, http.StatusOK, adminUserView(u))
@@ -157,7 +158,11 @@ func (s *Server) setSuspended(c *gin.Context, suspended bool) {
 		return
 	}
 	u, err := s.accounts.SetSuspended(c, principal(c), id, suspended)
-	if failIf(c, err) {
+	action := audit.UserUnsuspended
+	if suspended {
+		action = audit.UserSuspended
+	}
+	if failIf(c, err) || !s.audited(c, audit.Entry{Action: action, SubjectID: ref(id)}) {
 		return
 	}
 	writeJSON(c, http.StatusOK, adminUserView(u))
@@ -210,7 +215,11 @@ func (s *Server) setVerified(c *gin.Context, verified bool) {
 		return
 	}
 	p, err := s.profiles.SetVerified(c, principal(c), id, verified)
-	if failIf(c, err) {
+	action := audit.MentorUnverified
+	if verified {
+		action = audit.MentorVerified
+	}
+	if failIf(c, err) || !s.audited(c, audit.Entry{Action: action, SubjectID: ref(id)}) {
 		return
 	}
 	writeJSON(c, http.StatusOK, VerifiedView{MentorID: p.UserID.Hex(), Verified: p.Verified})

@@ -86,7 +86,7 @@ func tokenPairView(p accounts.TokenPair) TokenPair {
 //	@Router			/v1/auth/register [post]
 func (s *Server) register(c *gin.Context) {
 	var req RegisterRequest
-	if !s.decodeJSON(c, &req) || !s.emailLimits.allow(c, req.Email) {
+	if !s.decodeJSON(c, &req) || !s.emailLimits.allow(c, req.Email, false) {
 		return
 	}
 	roles := make([]accounts.Role, len(req.Roles))
@@ -125,7 +125,11 @@ func (s *Server) register(c *gin.Context) {
 //	@Router			/v1/auth/login [post]
 func (s *Server) login(c *gin.Context) {
 	var req LoginRequest
-	if !s.decodeJSON(c, &req) || !s.emailLimits.allow(c, req.Email) {
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	known, err := s.accounts.KnownAddress(c, req.Email, clientAddress(c))
+	if failIf(c, err) || !s.emailLimits.allow(c, req.Email, known) {
 		return
 	}
 	u, pair, err := s.accounts.Login(withClient(c), req.Email, req.Password)

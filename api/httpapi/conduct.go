@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/audit"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 )
 
@@ -192,7 +193,7 @@ func (s *Server) resolveConductReport(c *gin.Context) {
 		return
 	}
 	r, err := s.moderation.Resolve(c, principal(c), id, req.Resolution, req.Action)
-	if failIf(c, err) {
+	if failIf(c, err) || !s.audited(c, audit.Entry{Action: audit.ReportResolved, SubjectID: r.SubjectUserID, ObjectID: ref(r.ID), Detail: r.Action, Reason: r.Resolution}) {
 		return
 	}
 	writeJSON(c, http.StatusOK, conductReportView(r))

@@ -113,7 +113,11 @@ func (l *keyedLimiter) writesByUser(c *gin.Context) {
 // account and client address at the configured rate, so wrong passwords from
 // one address cannot lock the owner out from theirs; and per account from
 // all addresses together at accountFactor times that (a botnet guessing one
-// person's password). Variants of an e-mail count as the one account.
+// person's password). Variants of an e-mail count as the one account. A
+// sign-in from an address the account signed in from before (remembered,
+// hashed, by accounts) skips the all-addresses limit: strangers failing
+// from elsewhere, however many, never lock the owner out of their usual
+// places.
 type emailLimits struct {
 	perAddress, all *keyedLimiter
 }
@@ -132,7 +136,7 @@ func newEmailLimits(perMinute float64) emailLimits {
 	}
 }
 
-func (l emailLimits) allow(c *gin.Context, email string) bool {
+func (l emailLimits) allow(c *gin.Context, email string, knownAddress bool) bool {
 	account := accounts.NormalizeEmail(email)
-	return l.perAddress.allow(c, account+" "+clientAddress(c)) && l.all.allow(c, account)
+	return l.perAddress.allow(c, account+" "+clientAddress(c)) && (knownAddress || l.all.allow(c, account))
 }

@@ -24,8 +24,10 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/areas"
+	"github.com/kizuna-dev/kizuna/internal/audit"
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/coverage"
+	"github.com/kizuna-dev/kizuna/internal/erasure"
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/logctx"
@@ -54,6 +56,9 @@ type Deps struct {
 	// Idempotency keeps the answers of creating POSTs sent with an
 	// Idempotency-Key (nil: the header is ignored).
 	Idempotency *idempotency.Service
+	// Erasure deletes accounts; Audit logs privileged actions.
+	Erasure *erasure.Service
+	Audit   *audit.Service
 
 	// Ready reports whether the database answers (GET /readyz); an error
 	// with a Reason() string says why.
@@ -103,6 +108,8 @@ type Server struct {
 	onActivity     func(context.Context, bson.ObjectID)
 	coverage       *coverage.Service
 	idempotency    *idempotency.Service
+	erasure        *erasure.Service
+	audit          *audit.Service
 	// Attempts on one account by e-mail, for sign-up and sign-in.
 	emailLimits emailLimits
 	// The declared limits of request bodies (see checkLimits).
@@ -127,6 +134,8 @@ func NewHandler(d Deps) http.Handler {
 		onActivity:     d.OnActivity,
 		coverage:       d.Coverage,
 		idempotency:    d.Idempotency,
+		erasure:        d.Erasure,
+		audit:          d.Audit,
 		emailLimits:    newEmailLimits(d.AuthEmailPerMinute),
 		limits:         newLimitChecker(),
 	}
@@ -181,6 +190,8 @@ func NewHandler(d Deps) http.Handler {
 	authed := v1.Group("", s.authenticate, writes.writesByUser)
 	authed.GET("/me", s.getMe)
 	authed.PATCH("/me", s.updateMe)
+	authed.DELETE("/me", passwords.byUser, s.deleteMe)
+	authed.GET("/me/export", s.exportMe)
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
 	authed.POST("/me/roles", s.addMyRole)
 	authed.GET("/me/sessions", s.listSessions)
@@ -247,6 +258,8 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/reports/:id/resolve", requireRole(accounts.RoleOrganizer, accounts.RoleAdmin), s.resolveConductReport)
 
 	admin := authed.Group("/admin")
+	admin.GET("/audit", requireRole(accounts.RoleAdmin), s.listAudit)
+	admin.DELETE("/users/:id", requireRole(accounts.RoleAdmin), s.deleteUser)
 	admin.POST("/users/:id/roles", requireRole(accounts.RoleAdmin), s.grantRole)
 	admin.DELETE("/users/:id/roles/:role", requireRole(accounts.RoleAdmin), noBody, s.revokeRole)
 	admin.POST("/users/:id/suspend", requireRole(accounts.RoleAdmin), noBody, s.suspendUser)

@@ -66,7 +66,16 @@ type User struct {
 	Locale       string        `bson:"locale"`
 	Phone        string        `bson:"phone,omitempty"`
 	Suspended    bool          `bson:"suspended"`
-	Preferences  Preferences   `bson:"preferences"`
+	// Deleting: the account is being deleted (see BeginErasure); it is
+	// shown as a former member and refused everywhere meanwhile.
+	Deleting    bool        `bson:"deleting,omitempty"`
+	Preferences Preferences `bson:"preferences"`
+	// Former: not an account but what others see of a deleted one (see
+	// FormerMemberName); never stored.
+	Former bool `bson:"-"`
+	// KnownAddresses are keyed hashes of the client addresses the account
+	// signed in from (see addresses.go); never shown.
+	KnownAddresses []string `bson:"knownAddresses,omitempty"`
 	// LastActiveAt is when the user last used the API, to within an hour
 	// (see Touch). Zero: never since it was recorded; use CreatedAt.
 	LastActiveAt time.Time `bson:"lastActiveAt,omitempty"`
@@ -131,6 +140,10 @@ type Service struct {
 	tokens      *mongodb.Collection // refresh tokens, by hash
 	tokenUses   *mongodb.Collection // one document per used refresh token: arbitrates rotation
 	revocations *mongodb.Collection // one document per revoked token family
+	formers     *mongodb.Collection // ids standing for deleted members (see erasure.go)
+	erased      *mongodb.Collection // hashes of deleted accounts' ids
+	formerIDs   formers
+	erasedMark  ErasedMark // how far SyncDirectory has read erased accounts
 	signer      *tokenSigner
 	adminEmails map[string]bool
 	now         func() time.Time
@@ -171,6 +184,8 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		tokens:      db.Collection(colTokens),
 		tokenUses:   db.Collection(colTokenUses),
 		revocations: db.Collection(colRevocations),
+		formers:     db.Collection(colFormers),
+		erased:      db.Collection(colErased),
 		signer:      signer,
 		adminEmails: map[string]bool{},
 		now:         func() time.Time { return now().UTC().Truncate(time.Millisecond) },
@@ -202,11 +217,15 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 	); err != nil {
 		return nil, err
 	}
-	for _, c := range []*mongodb.Collection{s.tokenUses, s.revocations} {
+	if err := s.revocations.EnsureIndexes(ctx, mongodb.Index("userId")); err != nil {
+		return nil, err
+	}
+	for _, c := range []*mongodb.Collection{s.tokenUses, s.revocations, s.erased} {
 		if err := c.EnsureIndexes(ctx, mongodb.Index("at").Times("at")); err != nil {
 			return nil, err
 		}
 	}
+	s.erasedMark.Saw(s.now()) // the directory starts empty
 	// Sessions revoked before a restart still refuse their access tokens.
 	if err := s.loadRevocations(ctx, s.now().Add(-AccessTokenTTL)); err != nil {
 		return nil, err
@@ -277,6 +296,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 		}
 		return User{}, TokenPair{}, fmt.Errorf("insert user: %w", err)
 	}
+	s.rememberAddress(ctx, u)
 	s.remember(u)
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
@@ -301,7 +321,7 @@ func (s *Service) retriedSignUp(ctx context.Context, email, password string) (Us
 		}
 		return User{}, TokenPair{}, fmt.Errorf("find user: %w", err)
 	}
-	if s.now().Sub(u.CreatedAt) > signUpRetryWindow || u.Suspended {
+	if s.now().Sub(u.CreatedAt) > signUpRetryWindow || u.Suspended || u.Deleting {
 		return User{}, TokenPair{}, ErrEmailTaken
 	}
 	if ok, err := verifyPassword(u.PasswordHash, password); err != nil || !ok {
@@ -332,7 +352,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, Toke
 		s.log.WarnContext(ctx, "unusable password hash", "userId", u.ID.Hex())
 		return User{}, TokenPair{}, ErrInvalidCredentials
 	}
-	if !ok {
+	if !ok || u.Deleting {
 		return User{}, TokenPair{}, ErrInvalidCredentials
 	}
 	if u.Suspended {
@@ -343,6 +363,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, Toke
 			return User{}, TokenPair{}, err
 		}
 	}
+	s.rememberAddress(ctx, u)
 	s.remember(u)
 	s.Touch(ctx, u.ID) // signing in is what ends a lapse
 	pair, err := s.startSession(ctx, u)
@@ -415,6 +436,9 @@ func (s *Service) Refresh(ctx context.Context, raw string) (TokenPair, error) {
 	}
 	if u.Suspended {
 		return TokenPair{}, ErrSuspended
+	}
+	if u.Deleting || u.Former {
+		return TokenPair{}, ErrInvalidRefreshToken
 	}
 	return s.issue(ctx, u, rt.FamilyID)
 }
@@ -544,6 +568,11 @@ func (s *Service) Get(ctx context.Context, id bson.ObjectID) (User, error) {
 		return st.user.clone(), nil
 	}
 	u, err := s.load(ctx, id)
+	if apperr.KindOf(err) == apperr.NotFound {
+		if former, ferr := s.isFormer(ctx, id); ferr != nil || former {
+			return formerMember(id), ferr
+		}
+	}
 	if err != nil {
 		return User{}, err
 	}
@@ -592,6 +621,19 @@ func (s *Service) GetMany(ctx context.Context, ids []bson.ObjectID) (map[bson.Ob
 	for _, u := range users {
 		s.withActivity(&u)
 		out[u.ID] = u
+	}
+	// Deleted members others still see (in a mentorship, a post).
+	for _, id := range missing {
+		if _, ok := out[id]; ok {
+			continue
+		}
+		former, err := s.isFormer(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if former {
+			out[id] = formerMember(id)
+		}
 	}
 	return out, nil
 }
@@ -677,13 +719,16 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	st, ok := s.directory.get(id)
 	if !ok {
 		u, err := s.Get(ctx, id)
-		if apperr.KindOf(err) == apperr.NotFound {
+		if apperr.KindOf(err) == apperr.NotFound || (err == nil && u.Former) {
 			return Principal{}, apperr.ErrUnauthenticated
 		}
 		if err != nil {
 			return Principal{}, err
 		}
 		st = s.remember(u)
+	}
+	if st.deleting {
+		return Principal{}, ErrSessionEnded // the account is being deleted
 	}
 	if st.suspended {
 		return Principal{}, ErrSuspended
@@ -713,6 +758,13 @@ func (s *Service) SyncDirectory(ctx context.Context) error {
 	for _, u := range users {
 		s.remember(u)
 	}
+	// Accounts deleted through other instances (their documents are gone).
+	erased, latest, err := s.ErasedSince(ctx, s.erasedMark.Since())
+	if err != nil {
+		return err
+	}
+	s.forgetErased(erased)
+	s.erasedMark.Saw(latest)
 	return nil
 }
 
@@ -769,6 +821,7 @@ type principalState struct {
 	roles     []Role
 	locale    string
 	suspended bool
+	deleting  bool
 	updatedAt time.Time
 	user      User
 }
@@ -790,7 +843,7 @@ func (d *directory) get(id bson.ObjectID) (principalState, bool) {
 func (d *directory) put(u User) principalState {
 	u = u.clone()
 	u.PasswordHash = ""
-	st := principalState{roles: u.Roles, locale: u.Locale, suspended: u.Suspended, updatedAt: u.UpdatedAt, user: u}
+	st := principalState{roles: u.Roles, locale: u.Locale, suspended: u.Suspended, deleting: u.Deleting, updatedAt: u.UpdatedAt, user: u}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if old, ok := d.m[u.ID]; ok && old.updatedAt.After(st.updatedAt) {

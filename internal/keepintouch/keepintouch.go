@@ -153,8 +153,8 @@ func (s *Service) List(ctx context.Context, p accounts.Principal, staleDays int)
 	var items []Item
 	for other, c := range conns {
 		u, ok := users[other]
-		if !ok || u.Suspended {
-			continue
+		if !ok || u.Suspended || u.Former || u.Deleting {
+			continue // a former member cannot be reached
 		}
 		last := c.StartedAt
 		if c.LastContactAt != nil {
@@ -350,7 +350,7 @@ func (s *Service) RemindDue(ctx context.Context) (int, error) {
 			return sent, err
 		}
 		me, ok := users[userID]
-		if !ok || !me.Preferences.Reminders || me.Suspended {
+		if !ok || !me.Preferences.Reminders || me.Suspended || me.Deleting || me.Former {
 			continue
 		}
 		for _, c := range list {

@@ -86,8 +86,16 @@ func (s *Service) Introduce(ctx context.Context, p accounts.Principal, requestID
 	if r.Status != RequestOpen {
 		return Introduction{}, ErrRequestNotOpen
 	}
+	unlock := s.lockParties(r.FounderID, mentorID)
+	defer unlock()
 	if _, ok := s.index.Get(mentorID); !ok {
 		return Introduction{}, apperr.NotFoundf("no mentor with id %s", mentorID.Hex())
+	}
+	if ok, err := s.present(ctx, r.FounderID, mentorID); err != nil || !ok {
+		if err == nil {
+			err = apperr.NotFoundf("no mentor with id %s", mentorID.Hex())
+		}
+		return Introduction{}, err
 	}
 	if _, why := matching.Check(s.index, s.matchingRequest(r), mentorID); why != matching.Eligible {
 		return Introduction{}, reasonError(why, mentorID)
@@ -252,8 +260,21 @@ func (s *Service) Accept(ctx context.Context, p accounts.Principal, id bson.Obje
 	if err != nil {
 		return Introduction{}, err
 	}
+	// A deletion of either person and this accept do not interleave
+	// (see Leave): after it, the introduction is read again.
+	unlock := s.lockParties(in.FounderID, in.MentorID)
+	defer unlock()
+	if in, err = s.findIntro(ctx, in.ID); err != nil {
+		return Introduction{}, err
+	}
 	if in.Status != IntroPending {
 		return Introduction{}, ErrInvalidTransition
+	}
+	if ok, err := s.present(ctx, in.FounderID, in.MentorID); err != nil || !ok {
+		if err == nil {
+			err = ErrInvalidTransition // the other person is leaving Kizuna
+		}
+		return Introduction{}, err
 	}
 	profile, err := s.profiles.GetMentor(ctx, in.MentorID)
 	if err != nil {
@@ -404,6 +425,15 @@ func (s *Service) apply(ctx context.Context, in Introduction, d decision) error 
 			TextJa: fmt.Sprintf("%sさんは今回の紹介を見送りました。ほかの候補をご覧ください", mentor),
 			TextEn: fmt.Sprintf("%s declined this introduction; other suggestions are waiting", mentor)})
 	case IntroWithdrawn:
+		if d.Reason == ReasonAccountDeleted {
+			// Tell the one who stays; the one leaving gets nothing.
+			to, ja, en := in.MentorID, "紹介を依頼した方が退会したため、紹介の依頼は取り下げられました", "The founder who asked for this introduction left Kizuna; the request was withdrawn"
+			if d.By == in.MentorID {
+				to, ja, en = in.FounderID, "紹介を依頼したメンターが退会したため、紹介は取り下げられました。ほかの候補をご覧ください", "The mentor you asked left Kizuna; the introduction was withdrawn. Other suggestions are waiting"
+			}
+			s.notifyOrLog(ctx, notifications.Input{UserID: to, Kind: notifications.KindIntroductionWithdrawn, Key: key, Refs: refs, TextJa: ja, TextEn: en})
+			break
+		}
 		refs.UserID = in.FounderID
 		ja, en := fmt.Sprintf("%sさんが紹介の依頼を取り下げました", founder), fmt.Sprintf("%s withdrew their introduction request", founder)
 		switch d.Reason {

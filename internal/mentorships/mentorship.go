@@ -133,7 +133,9 @@ func (s *Service) GetMentorship(ctx context.Context, p accounts.Principal, id bs
 		if err != nil {
 			return MentorshipDetail{}, err
 		}
-		d.Counterpart = &other
+		if !other.Former && !other.Deleting {
+			d.Counterpart = &other // a former member cannot be reached
+		}
 		if d.Reflections, err = s.visibleReflections(ctx, m.ID, p.UserID); err != nil {
 			return MentorshipDetail{}, err
 		}
@@ -212,8 +214,8 @@ func (s *Service) ListMentorships(ctx context.Context, p accounts.Principal, f M
 		if t, ok := last[m.ID]; ok {
 			out[i].LastContactAt = &t
 		}
-		if u, ok := users[others[i]]; ok {
-			out[i].Counterpart = &u
+		if u, ok := users[others[i]]; ok && !u.Former && !u.Deleting {
+			out[i].Counterpart = &u // a former member cannot be reached
 		}
 	}
 	return out, next, nil
@@ -499,6 +501,13 @@ func (s *Service) applyClosure(ctx context.Context, m Mentorship, status, reason
 		s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipCompleted, Key: "mentorship-completed:" + m.ID.Hex(), Refs: refs,
 			TextJa: fmt.Sprintf("%sさんがメンターシップを完了しました。振り返りを書いて、これからもつながりましょう", name),
 			TextEn: fmt.Sprintf("%s completed your mentorship: write your reflection, and stay in touch", name)})
+		return nil
+	}
+	if reason == ReasonAccountDeleted {
+		s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipEnded, Key: "mentorship-ended:" + m.ID.Hex(),
+			Refs:   notifications.Refs{MentorshipID: m.ID},
+			TextJa: "相手の方が退会したため、メンターシップは終了しました。これまでの記録は残ります",
+			TextEn: "The other person left Kizuna, so your mentorship ended; its history stays with you"})
 		return nil
 	}
 	s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipEnded, Key: "mentorship-ended:" + m.ID.Hex(), Refs: refs,

@@ -162,3 +162,15 @@ func (s *Service) SyncStats(ctx context.Context) error {
 	}
 	return nil
 }
+
+// forget drops a deleted mentor's figures.
+func (st *stats) forget(mentorID bson.ObjectID) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	delete(st.intros, mentorID)
+	for id, a := range st.active {
+		if a.mentor == mentorID {
+			delete(st.active, id)
+		}
+	}
+}

@@ -241,6 +241,7 @@ func (s *Service) LoadIndex(ctx context.Context) error {
 		return err
 	}
 	s.sync.caughtUp(started)
+	s.erasedMark.Saw(started) // what was deleted before is not in what was read
 	return nil
 }
 

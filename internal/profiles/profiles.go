@@ -52,6 +52,7 @@ type Users interface {
 	GetMany(ctx context.Context, ids []bson.ObjectID) (map[bson.ObjectID]accounts.User, error)
 	EachBadgeWithRole(ctx context.Context, role accounts.Role, fn func(accounts.Badge)) error
 	ChangedSince(ctx context.Context, t time.Time) ([]accounts.User, error)
+	ErasedSince(ctx context.Context, t time.Time) (map[string]bool, time.Time, error)
 }
 
 // Precondition is a write's If-Match: nil means unconditional.
@@ -68,18 +69,20 @@ type Config struct {
 
 // Service is the profiles domain.
 type Service struct {
-	db        *mongodb.DB
-	mentors   *mongodb.Collection
-	founders  *mongodb.Collection
-	areas     *areas.Catalog
-	topics    *topics.Taxonomy
-	users     Users
-	index     *search.Index
-	now       func() time.Time
-	log       *slog.Logger
-	sync      syncState
-	founderMu sync.RWMutex
-	briefs    map[bson.ObjectID]FounderBrief
+	db       *mongodb.DB
+	mentors  *mongodb.Collection
+	founders *mongodb.Collection
+	areas    *areas.Catalog
+	topics   *topics.Taxonomy
+	users    Users
+	index    *search.Index
+	now      func() time.Time
+	log      *slog.Logger
+	sync     syncState
+	// erasedMark: how far SyncIndex has read deleted accounts.
+	erasedMark accounts.ErasedMark
+	founderMu  sync.RWMutex
+	briefs     map[bson.ObjectID]FounderBrief
 }
 
 const (

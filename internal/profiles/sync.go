@@ -87,6 +87,13 @@ func (s *Service) SyncIndex(ctx context.Context) error {
 		s.UserChanged(u)
 		s.sync.sawUser(u.UpdatedAt)
 	}
+	// Accounts deleted through other instances: their profiles are gone.
+	erased, latest, err := s.users.ErasedSince(ctx, s.erasedMark.Since())
+	if err != nil {
+		return err
+	}
+	s.forgetErased(erased)
+	s.erasedMark.Saw(latest)
 	s.sync.caughtUp(started)
 	return nil
 }

@@ -110,6 +110,7 @@ func (m *Mentor) Free() int { return max(m.Capacity-m.Active, 0) }
 type entry struct {
 	Mentor
 	text string // folded name, headline, tags, industries and topic names
+	gone bool   // removed (see Remove)
 }
 
 // Facts are what filtering and ranking read of a mentor. They live in one
@@ -156,8 +157,10 @@ type Index struct {
 	mu     sync.RWMutex
 	byID   map[bson.ObjectID]int
 	items  []*entry
-	hot    []hot
-	where  []where // parallel to hot
+	// removed counts the positions of removed mentors (see Remove).
+	removed int
+	hot     []hot
+	where   []where // parallel to hot
 	// The grid and the bitsets that ranking reads (see regions.go).
 	cells  []cell
 	cellOf map[cellKey]int32
@@ -194,7 +197,27 @@ func (ix *Index) SetSummarizer(fn Summarizer) {
 func (ix *Index) Len() int {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return len(ix.items)
+	return len(ix.items) - ix.removed
+}
+
+// Remove takes a mentor out of the index (a deleted account): it is found
+// by no search, ranking or report from now on, and nothing of it is kept
+// but an empty place. Positions are never reused while the process runs
+// (the grid and bitsets address mentors by position); a restart compacts
+// them. Removing an unknown id does nothing.
+func (ix *Index) Remove(id bson.ObjectID) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	i, ok := ix.byID[id]
+	if !ok {
+		return
+	}
+	delete(ix.byID, id)
+	// No topics, no modes, never open: every filter passes it by. The point
+	// stays so its grid cell does not move.
+	e := &entry{Mentor: Mentor{Point: ix.items[i].Point, Suspended: true}, gone: true}
+	ix.set(i, e)
+	ix.removed++
 }
 
 // Upsert adds or replaces a mentor's profile data. A profile older than the one
@@ -228,7 +251,7 @@ func (ix *Index) Upsert(m Mentor) {
 // other derived fields; the caller holds mu.
 func (ix *Index) set(i int, e *entry) {
 	e.Summary, e.Place = nil, nil
-	if ix.summarize != nil {
+	if ix.summarize != nil && !e.gone {
 		// Encoded in a reused buffer and copied to its size: 100,000 of
 		// these stay in memory.
 		ix.scratch, e.Place = ix.summarize(ix.scratch[:0], &e.Mentor)
@@ -277,7 +300,9 @@ func (ix *Index) Each(fn func(m *Mentor)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	for _, e := range ix.items {
-		fn(&e.Mentor)
+		if !e.gone {
+			fn(&e.Mentor)
+		}
 	}
 }
 
@@ -348,9 +373,11 @@ func (ix *Index) Listed(id bson.ObjectID) (Mentor, bool) {
 func (ix *Index) IDs() []bson.ObjectID {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	out := make([]bson.ObjectID, len(ix.items))
-	for i, e := range ix.items {
-		out[i] = e.ID
+	out := make([]bson.ObjectID, 0, len(ix.items)-ix.removed)
+	for _, e := range ix.items {
+		if !e.gone {
+			out = append(out, e.ID)
+		}
 	}
 	return out
 }

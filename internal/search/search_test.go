@@ -187,3 +187,37 @@ func TestTopicChangesUpdatePostings(t *testing.T) {
 		t.Fatalf("two topics: %d hits, want 2 distinct mentors", len(res.Hits))
 	}
 }
+
+func TestRemove(t *testing.T) {
+	ix := New(topics.New())
+	a, b := bson.NewObjectID(), bson.NewObjectID()
+	for _, id := range []bson.ObjectID{a, b} {
+		ix.Upsert(Mentor{ID: id, DisplayName: "m" + id.Hex(), Topics: []string{"sales"}, Point: geo.Point{Lat: 43.06, Lon: 141.35},
+			Modes: ModeOnline, Capacity: 2, Accepting: true})
+	}
+	ix.Remove(a)
+	ix.Remove(a) // twice is harmless
+	if ix.Len() != 1 {
+		t.Fatalf("Len %d, want 1", ix.Len())
+	}
+	if _, ok := ix.Get(a); ok {
+		t.Fatal("the removed mentor is still found by id")
+	}
+	if ids := ix.IDs(); len(ids) != 1 || ids[0] != b {
+		t.Fatalf("IDs %v", ids)
+	}
+	for _, q := range []Query{{Topics: []string{"sales"}, Limit: 10}, {Limit: 10}} {
+		res, err := ix.Search(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) != 1 || res.Hits[0].Mentor.ID != b {
+			t.Fatalf("search %+v: %+v", q, res.Hits)
+		}
+	}
+	n := 0
+	ix.Each(func(m *Mentor) { n++ })
+	if n != 1 {
+		t.Fatalf("Each visited %d", n)
+	}
+}

@@ -79,6 +79,7 @@ type tester struct {
 	server                            *exec.Cmd
 	l                                 ledger
 	mentors, founders                 []*actor
+	cutShort                          int // deletions sent, unanswered at a kill, found finished after the restart
 }
 
 type actor struct {
@@ -97,6 +98,17 @@ type ledger struct {
 	counts      map[string]int        // kind -> acknowledged this round
 	open        map[string][]string   // founder id -> active mentorship ids (for touchpoints)
 	tokens      map[string]*actor     // mentor id -> mentor
+	deletions   []*deletion           // accounts whose deletion was sent
+}
+
+// deletion is a founder with a pending introduction who deleted their
+// account; acked once the server answered 204.
+type deletion struct {
+	who      *actor
+	intro    string // their pending introduction ("" when it was not made)
+	mentor   *actor
+	acked    bool
+	verified bool // checked once already (their address is taken again since)
 }
 
 type profileAck struct {
@@ -148,15 +160,24 @@ func (t *tester) run(rounds int) error {
 		if err != nil {
 			return fmt.Errorf("round %d (killed after %v): %w", round, killAfter.Round(time.Millisecond), err)
 		}
-		fmt.Printf("round %d: SIGKILL after %v of load; acknowledged %d sign-ups, %d profile updates, %d match requests, %d introductions, %d accepts, %d touchpoints; after restart found all %d acknowledged objects so far (each mentor's profile at or past its last acknowledged version); invariants hold\n",
-			round, killAfter.Round(time.Millisecond), acked["signup"], acked["profile"], acked["request"], acked["intro"], acked["accept"], acked["touchpoint"], verified)
+		fmt.Printf("round %d: SIGKILL after %v of load; acknowledged %d sign-ups, %d profile updates, %d match requests, %d introductions, %d accepts, %d touchpoints, %d account deletions (%d more sent); after restart found all %d acknowledged objects so far (each mentor's profile at or past its last acknowledged version), every deleted account gone and its introduction withdrawn; invariants hold\n",
+			round, killAfter.Round(time.Millisecond), acked["signup"], acked["profile"], acked["request"], acked["intro"], acked["accept"], acked["touchpoint"], acked["deletion"], acked["deletion-sent"]-acked["deletion"], verified)
 	}
 	if t.backup {
 		if err := t.backupRound(); err != nil {
 			return fmt.Errorf("backup round: %w", err)
 		}
 	}
-	fmt.Printf("crash-test passed: %d rounds, no acknowledged write lost, in %v\n", rounds, time.Since(start).Round(100*time.Millisecond))
+	resumed := 0
+	if t.logPath != "" {
+		// The server says so when it finished deletions a kill interrupted
+		// in the middle (marker written, steps not all run).
+		if raw, err := os.ReadFile(t.logPath); err == nil {
+			resumed = strings.Count(string(raw), "account deletions cut short by the last shutdown finished")
+		}
+	}
+	fmt.Printf("crash-test passed: %d rounds, no acknowledged write lost, %d account deletions unanswered at a kill found finished after the restart (%d restarts finished a deletion the kill interrupted in the middle), in %v\n",
+		rounds, t.cutShort, resumed, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 
@@ -415,6 +436,12 @@ func (t *tester) load(ctx context.Context, wg *sync.WaitGroup, round int) {
 			}
 		})
 	}
+	wg.Go(func() { // account deletions, each with a pending introduction
+		rng := rand.New(rand.NewPCG(uint64(round), 99))
+		for n := 0; ctx.Err() == nil; n++ {
+			t.deletionStep(ctx, fmt.Sprintf("d%d-%d@crash.kizuna.example", round, n), rng)
+		}
+	})
 	for w := range 2 { // requests, introductions, accepts, touchpoints
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(round), uint64(w)))
@@ -423,6 +450,76 @@ func (t *tester) load(ctx context.Context, wg *sync.WaitGroup, round int) {
 			}
 		})
 	}
+}
+
+// deletionStep signs a founder up, has them ask a mentor for an
+// introduction, then delete their account.
+func (t *tester) deletionStep(ctx context.Context, email string, rng *rand.Rand) {
+	d, err := t.register(ctx, email, "founder")
+	if err != nil {
+		return
+	}
+	if _, err := t.call(ctx, http.MethodPut, "/v1/me/founder-profile", d.Token, map[string]any{
+		"companyName": "消える工房", "stage": "idea", "industry": "食品製造",
+		"location": map[string]any{"municipalityCode": "01207"}, "topicsNeeded": []string{"sales"},
+		"bio": "退会する予定です。", "website": "https://leaving.example.jp",
+	}, nil); err != nil {
+		return
+	}
+	rec := &deletion{who: d, mentor: t.mentors[rng.IntN(len(t.mentors))]}
+	var r struct {
+		Request struct {
+			ID string `json:"id"`
+		} `json:"request"`
+	}
+	if _, err := t.call(ctx, http.MethodPost, "/v1/match-requests", d.Token, map[string]any{"topics": []string{"sales"}, "radiusKm": 50}, &r); err == nil {
+		var in struct {
+			ID string `json:"id"`
+		}
+		if _, err := t.call(ctx, http.MethodPost, "/v1/match-requests/"+r.Request.ID+"/introductions", d.Token, map[string]any{"mentorId": rec.mentor.ID}, &in); err == nil {
+			rec.intro = in.ID
+		}
+	}
+	t.l.ack("deletion-sent", func() { t.l.deletions = append(t.l.deletions, rec) })
+	if _, err := t.call(ctx, http.MethodDelete, "/v1/me", d.Token, map[string]any{"password": password}, nil); err == nil {
+		t.l.ack("deletion", func() { rec.acked = true })
+	}
+}
+
+// verifyDeletion checks one deletion after a restart: acknowledged, or cut
+// short (the server finishes those before serving), the account is gone
+// (its sign-in refused, its address free again) and its pending
+// introduction withdrawn; a deletion the kill stopped before it began
+// leaves the account whole, never half-deleted.
+func (t *tester) verifyDeletion(ctx context.Context, d *deletion) error {
+	status, _ := t.call(ctx, http.MethodPost, "/v1/auth/login", "", map[string]any{"email": d.who.Email, "password": password}, nil)
+	switch {
+	case status == http.StatusOK && !d.acked:
+		return nil // never began
+	case status == http.StatusOK:
+		return fmt.Errorf("the acknowledged deletion of %s is undone: it signs in", d.who.Email)
+	case status != http.StatusUnauthorized:
+		return fmt.Errorf("signing in as deleted %s answered %d", d.who.Email, status)
+	}
+	if !d.acked {
+		t.cutShort++
+	}
+	if status, err := t.call(ctx, http.MethodPost, "/v1/auth/register", "", map[string]any{
+		"email": d.who.Email, "password": password, "displayName": "再登録", "roles": []string{}}, nil); status != http.StatusCreated {
+		return fmt.Errorf("the address of deleted %s is not free again (a deletion left half done?): %v", d.who.Email, err)
+	}
+	if d.intro != "" {
+		var in struct {
+			Status string `json:"status"`
+		}
+		if _, err := t.call(ctx, http.MethodGet, "/v1/introductions/"+d.intro, d.mentor.Token, nil, &in); err != nil {
+			return fmt.Errorf("the introduction of deleted %s: %w", d.who.Email, err)
+		}
+		if in.Status != "withdrawn" && in.Status != "expired" {
+			return fmt.Errorf("the introduction of deleted %s is %s, want withdrawn", d.who.Email, in.Status)
+		}
+	}
+	return nil
 }
 
 // founderStep asks for a match, introduces a mentor who accepts, and records
@@ -610,6 +707,14 @@ func (t *tester) verify() (int, error) {
 				break
 			}
 		}
+	}
+	for _, d := range l.deletions {
+		if d.verified {
+			continue
+		}
+		n++
+		d.verified = true
+		check(t.verifyDeletion(ctx, d))
 	}
 	if len(errs) > 0 {
 		if len(errs) > 20 {
