@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,8 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/logctx"
+	"github.com/kizuna-dev/kizuna/internal/mail"
+	"github.com/kizuna-dev/kizuna/internal/mailnotify"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
@@ -55,6 +58,7 @@ type app struct {
 	keepInTouch   *keepintouch.Service
 	idempotency   *idempotency.Service
 	jobs          *jobs.Runner
+	mail          *mail.Outbox
 
 	backups       *backupMetrics
 	writesFailing atomic.Bool // the latest write probe failed
@@ -174,11 +178,20 @@ func (a *app) init(ctx context.Context) error {
 	// profiles follows account changes (names, suspensions) into the index,
 	// and community follows activity into memberships; both are created
 	// after accounts, which they read.
+	sender, err := a.mailSender()
+	if err != nil {
+		return err
+	}
+	outbox, err := mail.New(ctx, db, mail.Config{Sender: sender, From: cfg.MailFrom, PublicURL: cfg.PublicURL, Now: now, Logger: log})
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
 	var prof *profiles.Service
 	var comm *community.Service
 	acc, err := accounts.New(ctx, db, accounts.Config{
 		JWTSecret:   a.secret,
 		AdminEmails: cfg.AdminEmails,
+		Mail:        outbox,
 		Now:         now,
 		Logger:      log,
 		OnChange: func(u accounts.User) {
@@ -203,7 +216,7 @@ func (a *app) init(ctx context.Context) error {
 	if err := prof.LoadIndex(ctx); err != nil {
 		return err
 	}
-	notif, err := notifications.New(ctx, db, notifications.Config{Now: now, Logger: log})
+	notif, err := notifications.New(ctx, db, notifications.Config{Now: now, Logger: log, Mail: mailnotify.New(outbox, acc).Notification})
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
@@ -249,7 +262,9 @@ func (a *app) init(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
+	outbox.RegisterMetrics(reg)
 	log.Info("mentor index loaded", "mentors", mentorIndex.Len())
+	log.Info("mail", "to", sender.Describe(), "from", cfg.MailFrom, "publicURL", cfg.PublicURL)
 	cov := coverage.New(catalog, taxonomy, mentorIndex, ms, coverage.Config{Now: now})
 
 	registerIndexMetrics(reg, mentorIndex, prof, db.Embedded(), now)
@@ -287,6 +302,7 @@ func (a *app) init(ctx context.Context) error {
 	}
 	a.accounts, a.profiles, a.notifications, a.mentorships = acc, prof, notif, ms
 	a.community, a.keepInTouch, a.idempotency, a.jobs = comm, kit, idem, runner
+	a.mail = outbox
 	a.handler.open(handler)
 	close(a.ready)
 	return nil
@@ -313,6 +329,13 @@ func (a *app) runBackground(ctx context.Context) {
 		wg.Go(func() { a.every(ctx, a.syncEvery, "sync mentorship stats", a.mentorships.SyncStats) })
 	}
 	wg.Go(func() { a.every(ctx, activityFlushEvery, "record activity", a.flushActivity) })
+	wg.Go(func() {
+		poll := a.cfg.mailPoll
+		if poll <= 0 {
+			poll = mailPollEvery
+		}
+		a.mail.Run(ctx, poll)
+	})
 	wg.Go(func() {
 		_ = a.probeWrites(ctx) // at once: a full disk at start shows on /readyz
 		a.every(ctx, writeProbeEvery, "write probe", a.probeWrites)
@@ -377,10 +400,34 @@ func (a *app) retention(ctx context.Context, _ time.Time) error {
 	}
 	n, err := a.notifications.Prune(ctx)
 	a.jobs.Deleted("notifications", n)
+	if err != nil {
+		return err
+	}
+	m, err := a.mail.Prune(ctx)
+	a.jobs.Deleted("mail_outbox", m)
+	if err != nil {
+		return err
+	}
+	t, err := a.accounts.PruneEmailTokens(ctx)
+	a.jobs.Deleted("email_tokens", t)
 	if p != (accounts.Pruned{}) || n > 0 {
 		a.log.InfoContext(ctx, "retention", "refreshTokens", p.Tokens, "tokenUses", p.Uses, "revocations", p.Revocations, "notifications", n)
 	}
 	return err
+}
+
+// mailPollEvery is how often the mail worker looks for due mail besides
+// being woken by each new one (retries after their pauses, other instances'
+// mail).
+const mailPollEvery = 5 * time.Second
+
+// mailSender is SMTP when KIZUNA_SMTP_URL is set, else .eml files under
+// KIZUNA_DATA_DIR/mail.
+func (a *app) mailSender() (mail.Sender, error) {
+	if a.cfg.SMTPURL != "" {
+		return mail.ParseSMTPURL(a.cfg.SMTPURL)
+	}
+	return mail.FileDrop{Dir: filepath.Join(a.cfg.DataDir, "mail")}, nil
 }
 
 // activityFlushEvery is how often noted activity is written: what a crash can

@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"sync/atomic"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/mail"
 )
 
 // account is a signed-up test user.
@@ -44,7 +51,41 @@ func (ta *testApp) signUp(name string, roles ...string) account {
 		} `json:"tokens"`
 	}
 	res.decode(&out)
+	ta.verifyEmail(out.User.ID)
 	return account{ID: out.User.ID, Email: email, Access: out.Tokens.AccessToken, Refresh: out.Tokens.RefreshToken}
+}
+
+// tokenInLink finds the token of a link (…?token=X) in a mail's text.
+var tokenInLink = regexp.MustCompile(`[?&]token=([A-Za-z0-9_%-]+)`)
+
+// mailToken returns the token of the newest mail of kind recorded for the
+// user, read from the outbox as the recipient would read it from the mail.
+func (ta *testApp) mailToken(userID, kind string) string {
+	ta.t.Helper()
+	id, err := bson.ObjectIDFromHex(userID)
+	must(ta.t, err)
+	msgs, err := ta.app.mail.ForUser(context.Background(), id)
+	must(ta.t, err)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Kind == kind {
+			m := tokenInLink.FindStringSubmatch(msgs[i].Text)
+			if m == nil {
+				ta.t.Fatalf("no link token in the %s mail (sent already? its body goes once sent): %q", kind, msgs[i].Text)
+			}
+			tok, err := url.QueryUnescape(m[1])
+			must(ta.t, err)
+			return tok
+		}
+	}
+	ta.t.Fatalf("no %s mail for user %s", kind, userID)
+	return ""
+}
+
+// verifyEmail confirms a new account's address as its owner would: with the
+// token of the link mailed at sign-up, through the API.
+func (ta *testApp) verifyEmail(userID string) {
+	ta.t.Helper()
+	ta.post("/v1/auth/verify-email", "", map[string]string{"token": ta.mailToken(userID, mail.KindVerifyEmail)}).want(http.StatusOK)
 }
 
 // login signs an existing user in again.

@@ -1001,6 +1001,159 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/auth/password-reset": {
+            "post": {
+                "description": "Always 202 with the same body, whether or not an account has this address (nothing tells them apart, not even the time taken); when one has, a single-use link valid 30 minutes is mailed to it. Limited per client address and per e-mail.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "auth"
+                ],
+                "summary": "Ask for a password reset link",
+                "operationId": "requestPasswordReset",
+                "parameters": [
+                    {
+                        "description": "The account's e-mail",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PasswordResetRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.AcceptedResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed (not an e-mail address), malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "body_too_large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "unsupported_media_type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many attempts from your address or for this e-mail (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/auth/password-reset/confirm": {
+            "post": {
+                "description": "Spends the link's single-use token (valid 30 minutes), sets the password, signs out every session (their refresh tokens and access tokens stop working at once: 401 session_ended) and mails a \"your password was changed\" notice. Following the link also confirms the e-mail address. Sign in with the new password afterwards. A weak password gets 400 validation_failed and leaves the token usable.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "auth"
+                ],
+                "summary": "Set a new password with a reset link",
+                "operationId": "confirmPasswordReset",
+                "parameters": [
+                    {
+                        "description": "The link's token and the new password",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.PasswordResetConfirmRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "400": {
+                        "description": "invalid_token, validation_failed, malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "body_too_large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "unsupported_media_type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many attempts from your address (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/auth/refresh": {
             "post": {
                 "description": "Returns a new token pair; the presented refresh token is dead afterwards. Presenting a token that was already used revokes every token of its sign-in (its family) and returns 401 refresh_token_reused.",
@@ -1162,6 +1315,153 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "rate_limited: too many attempts from your address or for this e-mail (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/auth/verify-email": {
+            "post": {
+                "description": "Spends the single-use token of a verification link (valid 24 hours). No sign-in needed: the link may be opened on another device. Once confirmed the account can ask for introductions, post, and be listed as a mentor; an address listed in KIZUNA_ADMIN_EMAILS gets the admin role now. An unknown, expired or used token gets 400 invalid_token.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "auth"
+                ],
+                "summary": "Confirm an e-mail address",
+                "operationId": "verifyEmail",
+                "parameters": [
+                    {
+                        "description": "The link's token",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.VerifyEmailRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.VerifyEmailResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "invalid_token, malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "body_too_large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "unsupported_media_type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many attempts from your address (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/auth/verify-email/resend": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Mails a new verification link to the caller's address (earlier links stay valid until used or expired). Limited per user; 409 email_already_verified once confirmed.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "auth"
+                ],
+                "summary": "Send the verification mail again",
+                "operationId": "resendVerification",
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.AcceptedResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "unknown_field, malformed_json: this endpoint takes no body",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "email_already_verified",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many mails asked for (see Retry-After)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         },
@@ -1931,6 +2231,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
+                "description": "Members with a confirmed e-mail address only: an unconfirmed one gets 403 email_unverified.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1987,7 +2288,7 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "not_a_member",
+                        "description": "not_a_member, email_unverified (confirm your e-mail address first)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -3542,7 +3843,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "On the caller's open request. The mentor must be a candidate now, else 409 with a code saying why. At most 3 pending per request, once per mentor. Pending introductions expire after KIZUNA_INTRO_EXPIRY_DAYS (default 14); the mentor is reminded at half-time.",
+                "description": "On the caller's open request, by a founder whose e-mail address is confirmed (else 403 email_unverified). The mentor must be a candidate now, else 409 with a code saying why. At most 3 pending per request, once per mentor. Pending introductions expire after KIZUNA_INTRO_EXPIRY_DAYS (default 14); the mentor is reminded at half-time.",
                 "consumes": [
                     "application/json"
                 ],
@@ -3599,7 +3900,7 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "Forbidden",
+                        "description": "forbidden, email_unverified (confirm your e-mail address first: POST /v1/auth/verify-email)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -4705,7 +5006,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Mentors covering any of the topics, ranked by how many they cover, then nearest first (with near=), then by id. With near= only mentors within radiusKm (default 50) are returned, each with its great-circle distance. Served from memory.",
+                "description": "Only mentors whose e-mail address is confirmed are listed. Mentors covering any of the topics, ranked by how many they cover, then nearest first (with near=), then by id. With near= only mentors within radiusKm (default 50) are returned, each with its great-circle distance. Served from memory.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -6486,6 +6787,20 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.AcceptedResponse": {
+            "type": "object",
+            "properties": {
+                "detail": {
+                    "description": "What happens next.",
+                    "type": "string",
+                    "example": "If an account has this e-mail address, a link to reset its password is on its way; it is valid for 30 minutes."
+                },
+                "status": {
+                    "type": "string",
+                    "example": "accepted"
+                }
+            }
+        },
         "httpapi.AdminUserView": {
             "type": "object",
             "properties": {
@@ -7812,6 +8127,11 @@ const docTemplate = `{
                     "type": "string",
                     "example": "yuki.sato@example.jp"
                 },
+                "emailVerified": {
+                    "description": "Whether the e-mail address is confirmed (by the link mailed at sign-up).\nUntil it is, the account cannot ask for introductions, post, or be\nlisted as a mentor (403 email_unverified).",
+                    "type": "boolean",
+                    "example": true
+                },
                 "id": {
                     "type": "string",
                     "example": "673f0c2b9d1e8a0012ab34cd"
@@ -8830,6 +9150,33 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.PasswordResetConfirmRequest": {
+            "type": "object",
+            "properties": {
+                "newPassword": {
+                    "description": "10 to 128 characters, not the e-mail, not a common password.",
+                    "type": "string",
+                    "maxLength": 128,
+                    "example": "a-longer-passphrase-2026"
+                },
+                "token": {
+                    "description": "The token from the reset link.",
+                    "type": "string",
+                    "maxLength": 256,
+                    "example": "m2Xq7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8vC"
+                }
+            }
+        },
+        "httpapi.PasswordResetRequest": {
+            "type": "object",
+            "properties": {
+                "email": {
+                    "type": "string",
+                    "maxLength": 254,
+                    "example": "yuki.sato@example.jp"
+                }
+            }
+        },
         "httpapi.PersonRef": {
             "type": "object",
             "properties": {
@@ -9555,6 +9902,26 @@ const docTemplate = `{
                     "example": "673f0c2b9d1e8a0012ab34cd"
                 },
                 "verified": {
+                    "type": "boolean",
+                    "example": true
+                }
+            }
+        },
+        "httpapi.VerifyEmailRequest": {
+            "type": "object",
+            "properties": {
+                "token": {
+                    "description": "The token from the link mailed at sign-up (or by resend).",
+                    "type": "string",
+                    "maxLength": 256,
+                    "example": "m2Xq7Yb0kP1sT8uW4zR6cN5aE3dF2gH1jK0lM9nB8vC"
+                }
+            }
+        },
+        "httpapi.VerifyEmailResponse": {
+            "type": "object",
+            "properties": {
+                "emailVerified": {
                     "type": "boolean",
                     "example": true
                 }

@@ -162,6 +162,9 @@ func NewHandler(d Deps) http.Handler {
 	limited.POST("/auth/register", s.idempotent, s.register)
 	limited.POST("/auth/login", s.login)
 	limited.POST("/auth/refresh", s.refresh)
+	limited.POST("/auth/verify-email", s.verifyEmail)
+	limited.POST("/auth/password-reset", s.requestPasswordReset)
+	limited.POST("/auth/password-reset/confirm", s.confirmPasswordReset)
 	v1.POST("/auth/logout", s.logout)
 
 	v1.GET("/topics", s.listTopics)
@@ -176,6 +179,8 @@ func NewHandler(d Deps) http.Handler {
 	authed.GET("/me", s.getMe)
 	authed.PATCH("/me", s.updateMe)
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
+	mails := newKeyedLimiter(d.PasswordPerMinute, 0, defaultPasswordPerMinute, "too many mails asked for; wait a little and try again")
+	authed.POST("/auth/verify-email/resend", noBody, mails.byUser, s.resendVerification)
 	authed.POST("/me/roles", s.addMyRole)
 	authed.GET("/me/sessions", s.listSessions)
 	authed.DELETE("/me/sessions/:id", s.endSession)

@@ -26,6 +26,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	kmail "github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -65,7 +66,12 @@ type User struct {
 	Locale       string        `bson:"locale"`
 	Phone        string        `bson:"phone,omitempty"`
 	Suspended    bool          `bson:"suspended"`
-	Preferences  Preferences   `bson:"preferences"`
+	// EmailVerified: the owner followed a link mailed to Email (or reset
+	// the password with one). Until then the account cannot introduce,
+	// post, or be listed as a mentor.
+	EmailVerified   bool        `bson:"emailVerified"`
+	EmailVerifiedAt *time.Time  `bson:"emailVerifiedAt,omitempty"`
+	Preferences     Preferences `bson:"preferences"`
 	// LastActiveAt is when the user last used the API, to within an hour
 	// (see Touch). Zero: never since it was recorded; use CreatedAt.
 	LastActiveAt time.Time `bson:"lastActiveAt,omitempty"`
@@ -90,6 +96,8 @@ type Principal struct {
 	Roles     []Role
 	Locale    string // ja or en: the language of texts made for the caller
 	SessionID string // the refresh-token family the access token came with
+	// EmailVerified: the caller's address is proven (see User).
+	EmailVerified bool
 }
 
 // Has reports whether the caller holds role.
@@ -110,9 +118,11 @@ var (
 // Config configures the service.
 type Config struct {
 	JWTSecret   []byte
-	AdminEmails []string // e-mails that get the admin role at sign-up and sign-in
-	Now         func() time.Time
-	Logger      *slog.Logger
+	AdminEmails []string // e-mails that get the admin role once verified
+	// Mail records the verification, reset and notice mails (nil: none).
+	Mail   *kmail.Outbox
+	Now    func() time.Time
+	Logger *slog.Logger
 	// OnChange, if set, is called after this process changes an existing user
 	// (name, roles, suspension), so read models can follow at once.
 	OnChange func(User)
@@ -130,16 +140,21 @@ type Service struct {
 	tokens      *mongodb.Collection // refresh tokens, by hash
 	tokenUses   *mongodb.Collection // one document per used refresh token: arbitrates rotation
 	revocations *mongodb.Collection // one document per revoked token family
-	signer      *tokenSigner
-	adminEmails map[string]bool
-	now         func() time.Time
-	log         *slog.Logger
-	dummyHash   string // verified against when the e-mail is unknown, to equalize timing
-	directory   directory
-	revoked     revokedSessions // sessions ended within the access-token lifetime
-	onChange    func(User)
-	onActivity  func(context.Context, map[bson.ObjectID]time.Time) error
-	activity    activity
+	// Single-use e-mail tokens (verification, password reset), by hash, and
+	// one document per use (arbitrates the single use).
+	emailTokens    *mongodb.Collection
+	emailTokenUses *mongodb.Collection
+	mail           *kmail.Outbox
+	signer         *tokenSigner
+	adminEmails    map[string]bool
+	now            func() time.Time
+	log            *slog.Logger
+	dummyHash      string // verified against when the e-mail is unknown, to equalize timing
+	directory      directory
+	revoked        revokedSessions // sessions ended within the access-token lifetime
+	onChange       func(User)
+	onActivity     func(context.Context, map[bson.ObjectID]time.Time) error
+	activity       activity
 }
 
 // Collection names.
@@ -165,20 +180,23 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		db:          db,
-		users:       db.Collection(colUsers),
-		tokens:      db.Collection(colTokens),
-		tokenUses:   db.Collection(colTokenUses),
-		revocations: db.Collection(colRevocations),
-		signer:      signer,
-		adminEmails: map[string]bool{},
-		now:         func() time.Time { return now().UTC().Truncate(time.Millisecond) },
-		log:         cfg.Logger,
-		dummyHash:   dummy,
-		directory:   directory{m: map[bson.ObjectID]principalState{}},
-		onChange:    cfg.OnChange,
-		onActivity:  cfg.OnActivityWritten,
-		activity:    newActivity(),
+		db:             db,
+		users:          db.Collection(colUsers),
+		tokens:         db.Collection(colTokens),
+		tokenUses:      db.Collection(colTokenUses),
+		revocations:    db.Collection(colRevocations),
+		emailTokens:    db.Collection(colEmailTokens),
+		emailTokenUses: db.Collection(colEmailTokenUses),
+		mail:           cfg.Mail,
+		signer:         signer,
+		adminEmails:    map[string]bool{},
+		now:            func() time.Time { return now().UTC().Truncate(time.Millisecond) },
+		log:            cfg.Logger,
+		dummyHash:      dummy,
+		directory:      directory{m: map[bson.ObjectID]principalState{}},
+		onChange:       cfg.OnChange,
+		onActivity:     cfg.OnActivityWritten,
+		activity:       newActivity(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -206,6 +224,12 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 			return nil, err
 		}
 	}
+	if err := s.ensureEmailIndexes(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.grandfatherVerified(ctx); err != nil {
+		return nil, err
+	}
 	// Sessions revoked before a restart still refuse their access tokens.
 	if err := s.loadRevocations(ctx, s.now().Add(-AccessTokenTTL)); err != nil {
 		return nil, err
@@ -220,6 +244,10 @@ type RegisterInput struct {
 	DisplayName string
 	Roles       []Role // subset of founder, mentor
 	Locale      string // ja (default) or en
+	// Verified creates the account with its address already proven, and
+	// sends no verification mail: for in-process seeding (the demo) only;
+	// the HTTP layer never sets it.
+	Verified bool
 }
 
 // Register creates an account and signs it in.
@@ -248,9 +276,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 	if err := v.Err(); err != nil {
 		return User{}, TokenPair{}, err
 	}
-	if s.adminEmails[email] {
-		roles = append(roles, RoleAdmin)
-	}
+	// A listed admin address gets the role once verified (see VerifyEmail),
+	// not by being the first to register it.
 	slices.Sort(roles)
 
 	hash, err := hashPassword(in.Password)
@@ -259,15 +286,19 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 	}
 	now := s.now()
 	u := User{
-		ID:           bson.NewObjectID(),
-		Email:        email,
-		PasswordHash: hash,
-		DisplayName:  name,
-		Roles:        roles,
-		Locale:       locale,
-		Preferences:  Preferences{Invitations: true, Reminders: true},
-		CreatedAt:    now,
-		UpdatedAt:    now,
+		ID:            bson.NewObjectID(),
+		Email:         email,
+		PasswordHash:  hash,
+		DisplayName:   name,
+		Roles:         roles,
+		Locale:        locale,
+		Preferences:   Preferences{Invitations: true, Reminders: true},
+		EmailVerified: in.Verified,
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+	if in.Verified {
+		u.EmailVerifiedAt = &now
 	}
 	// The unique index on email arbitrates concurrent sign-ups.
 	if _, err := s.users.InsertOne(ctx, u); err != nil {
@@ -277,6 +308,16 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 		return User{}, TokenPair{}, fmt.Errorf("insert user: %w", err)
 	}
 	s.remember(u)
+	if u.EmailVerified {
+		if s.adminEmails[email] {
+			if u, err = s.changeRole(ctx, u.ID, RoleAdmin, true); err != nil {
+				return User{}, TokenPair{}, err
+			}
+		}
+	} else if err := s.sendVerification(ctx, u, "verify:"+u.ID.Hex()+":signup"); err != nil {
+		// Recorded before the answer: an acknowledged sign-up has its mail.
+		return User{}, TokenPair{}, err
+	}
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
 }
@@ -307,6 +348,13 @@ func (s *Service) retriedSignUp(ctx context.Context, email, password string) (Us
 		return User{}, TokenPair{}, ErrEmailTaken
 	}
 	s.remember(u)
+	if !u.EmailVerified {
+		// The first attempt may have ended before its mail was recorded;
+		// the key makes this a no-op when it was.
+		if err := s.sendVerification(ctx, u, "verify:"+u.ID.Hex()+":signup"); err != nil {
+			return User{}, TokenPair{}, err
+		}
+	}
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
 }
@@ -337,7 +385,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, Toke
 	if u.Suspended {
 		return User{}, TokenPair{}, ErrSuspended
 	}
-	if s.adminEmails[email] && !u.HasRole(RoleAdmin) {
+	if s.adminEmails[email] && u.EmailVerified && !u.HasRole(RoleAdmin) {
 		if u, err = s.changeRole(ctx, u.ID, RoleAdmin, true); err != nil {
 			return User{}, TokenPair{}, err
 		}
@@ -690,7 +738,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if claims.SessionID != "" && s.revoked.has(claims.SessionID) {
 		return Principal{}, ErrSessionEnded
 	}
-	return Principal{UserID: id, Roles: st.roles, Locale: st.locale, SessionID: claims.SessionID}, nil
+	return Principal{UserID: id, Roles: st.roles, Locale: st.locale, SessionID: claims.SessionID, EmailVerified: st.user.EmailVerified}, nil
 }
 
 // SyncDirectory reloads users changed since the last sync. It re-reads a short
@@ -721,6 +769,8 @@ type Badge struct {
 	ID          bson.ObjectID `bson:"_id"`
 	DisplayName string        `bson:"displayName"`
 	Suspended   bool          `bson:"suspended"`
+	// EmailVerified: unverified mentors are not listed.
+	EmailVerified bool `bson:"emailVerified"`
 }
 
 // EachBadgeWithRole calls fn with the badge of every user holding role, one
@@ -733,7 +783,7 @@ func (s *Service) EachBadgeWithRole(ctx context.Context, role Role, fn func(Badg
 		}
 		fn(b)
 		return nil
-	}, options.Find().SetProjection(bson.D{{Key: "displayName", Value: 1}, {Key: "suspended", Value: 1}, {Key: "roles", Value: 1}}))
+	}, options.Find().SetProjection(bson.D{{Key: "displayName", Value: 1}, {Key: "suspended", Value: 1}, {Key: "roles", Value: 1}, {Key: "emailVerified", Value: 1}}))
 	if err != nil {
 		return fmt.Errorf("find users by role: %w", err)
 	}

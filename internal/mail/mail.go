@@ -194,10 +194,18 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Outbox, error) {
 		return nil, err
 	}
 	if cfg.Metrics != nil {
+		o.RegisterMetrics(cfg.Metrics)
+	}
+	return o, nil
+}
+
+// RegisterMetrics registers the outbox's series (once).
+func (o *Outbox) RegisterMetrics(reg prometheus.Registerer) {
+	{
 		for _, r := range []string{"temporary", "permanent", "gave_up"} {
 			o.failures.WithLabelValues(r)
 		}
-		cfg.Metrics.MustRegister(o.deliveries, o.failures,
+		reg.MustRegister(o.deliveries, o.failures,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "kizuna_mail_outbox_depth",
 				Help: "Mails waiting for delivery (as of the worker's latest poll).",
@@ -215,7 +223,6 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Outbox, error) {
 			}),
 		)
 	}
-	return o, nil
 }
 
 func domainOf(from string) string {
