@@ -22,6 +22,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
+
+	"github.com/kizuna-dev/kizuna/internal/mail/mailpit"
 )
 
 func TestMain(m *testing.M) {
@@ -67,7 +69,8 @@ type testApp struct {
 	clock   *fakeClock
 	dataDir string
 	logs    *bytes.Buffer
-	logMu   *lockedWriter // guards logs: the app logs from its own goroutines
+	logMu   *lockedWriter   // guards logs: the app logs from its own goroutines
+	mailpit *mailpit.Server // set by newMailApp: mail goes there
 }
 
 // logBytes is a copy of what the app has logged so far.

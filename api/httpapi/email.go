@@ -78,6 +78,7 @@ func (s *Server) verifyEmail(c *gin.Context) {
 //	@Success		202	{object}	AcceptedResponse
 //	@Failure		400	{object}	Problem	"unknown_field, malformed_json: this endpoint takes no body"
 //	@Failure		401	{object}	Problem
+//	@Failure		403	{object}	Problem		"account_suspended"
 //	@Failure		409	{object}	Problem		"email_already_verified"
 //	@Failure		429	{object}	Problem		"rate_limited: too many mails asked for (see Retry-After)"
 //	@Header			429	{integer}	Retry-After	"Seconds to wait before trying again"

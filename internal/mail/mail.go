@@ -457,6 +457,20 @@ func (o *Outbox) attempt(ctx context.Context, m Message) (outcome, error) {
 	if err != nil || !ok {
 		return outcomeSkipped, err
 	}
+	// The batch was read before the claim: another worker may have made
+	// this attempt meanwhile (and the claim be a stale one taken over).
+	// Only a message still at this attempt is sent.
+	var cur Message
+	err = o.items.FindOne(ctx, bson.D{{Key: "_id", Value: m.ID}}).Decode(&cur)
+	if mongodb.IsNotFound(err) {
+		return outcomeSkipped, nil // forgotten (account deleted)
+	}
+	if err != nil {
+		return outcomeSkipped, fmt.Errorf("reread mail: %w", err)
+	}
+	if cur.State != StatePending || cur.Attempts != m.Attempts {
+		return outcomeSkipped, nil
+	}
 	sendErr := o.sender.Send(ctx, m, o.from)
 	if ctx.Err() != nil && sendErr != nil {
 		return outcomeSkipped, nil // stopping; the claim's lease ends and another takes over

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/mail"
+	"github.com/kizuna-dev/kizuna/internal/mail/mailpit"
+)
+
+// register signs up without confirming the address (signUp confirms it).
+func (ta *testApp) register(name, email string, roles ...string) account {
+	ta.t.Helper()
+	var out AuthResponseBody
+	ta.post("/v1/auth/register", "", map[string]any{"email": email, "password": testPassword, "displayName": name, "roles": roles}).
+		want(http.StatusCreated).decode(&out)
+	return account{ID: out.User.ID, Email: email, Access: out.Tokens.AccessToken, Refresh: out.Tokens.RefreshToken}
+}
+
+func (ta *testApp) emailVerified(a account) bool {
+	ta.t.Helper()
+	var me struct {
+		EmailVerified bool `json:"emailVerified"`
+	}
+	ta.get("/v1/me", a.Access).want(http.StatusOK).decode(&me)
+	return me.EmailVerified
+}
+
+// Must show 1: a founder registers, is refused introductions until the
+// address is proven, receives the verification mail from a real SMTP server
+// (Mailpit), follows the link, and may then introduce; the mentor gets the
+// introduction by mail. The link works once.
+func TestVerifyByMailThenIntroduce(t *testing.T) {
+	t.Parallel()
+	ta := newMailApp(t)
+	mentor := ta.newMentor("札幌の先輩", "01101", "sales")
+
+	email := uniqueEmail("tanaka")
+	f := ta.register("田中 健", email, "founder")
+	if ta.emailVerified(f) {
+		t.Fatal("a new account is verified before following its link")
+	}
+	ta.put("/v1/me/founder-profile", f.Access, founderProfile("01101")).want(http.StatusCreated)
+	r := ta.openRequest(f, "sales")
+	ta.post("/v1/match-requests/"+r.Request.ID+"/introductions", f.Access, map[string]any{"mentorId": mentor.ID, "message": "よろしくお願いします"}).
+		wantProblem(http.StatusForbidden, "email_unverified")
+
+	// The mail, as delivered.
+	m := ta.mailpitMessage(email, "/verify-email?token=")
+	if m.Subject != "【Kizuna】メールアドレスの確認をお願いします" {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	if m.From.Address != "no-reply@kizuna.example" || m.From.Name != "Kizuna" || len(m.To) != 1 || m.To[0].Address != email {
+		t.Fatalf("from %+v to %+v", m.From, m.To)
+	}
+	if !strings.Contains(m.Text, "田中 健 さん") || !strings.Contains(m.HTML, "メールアドレスを確認する") ||
+		!strings.Contains(m.Text, "https://app.kizuna.example/verify-email?token=") || strings.Contains(m.HTML, "<img") {
+		t.Fatalf("parts:\n%s\n%s", m.Text, m.HTML)
+	}
+	id, _ := bson.ObjectIDFromHex(f.ID)
+	outbox, err := ta.app.mail.ForUser(context.Background(), id)
+	must(t, err)
+	if len(outbox) != 1 || outbox[0].MessageID != m.MessageID {
+		t.Fatalf("Message-ID %q, outbox %+v", m.MessageID, outbox)
+	}
+	headers := ta.mailpit.Headers(m.ID)
+	if ct := strings.Join(headers["Content-Type"], ""); !strings.Contains(ct, "multipart/alternative") {
+		t.Fatalf("content type %q", ct)
+	}
+	if len(headers["List-Unsubscribe"]) != 0 {
+		t.Fatal("a transactional mail carries List-Unsubscribe")
+	}
+
+	token := ta.mailpitToken(email, mail.KindVerifyEmail)
+	var v struct {
+		EmailVerified bool `json:"emailVerified"`
+	}
+	ta.post("/v1/auth/verify-email", "", map[string]string{"token": token}).want(http.StatusOK).decode(&v)
+	if !v.EmailVerified || !ta.emailVerified(f) {
+		t.Fatal("not verified after following the link")
+	}
+	ta.post("/v1/auth/verify-email", "", map[string]string{"token": token}).wantProblem(http.StatusBadRequest, "invalid_token")
+	ta.post("/v1/auth/verify-email/resend", f.Access, nil).wantProblem(http.StatusConflict, "email_already_verified")
+
+	// The same access token may introduce now.
+	ta.introduce(f, r.Request.ID, mentor.ID)
+	got := ta.mailpitMessage(mentor.Email, "https://app.kizuna.example/introductions/")
+	if got.Subject != "【Kizuna】紹介の依頼が届きました" || !strings.Contains(got.Text, "田中 健さんから紹介の依頼が届きました") ||
+		!strings.Contains(got.Text, "よろしくお願いします") {
+		t.Fatalf("introduction mail: %q\n%s", got.Subject, got.Text)
+	}
+}
+
+// Links expire: a verification link after 24 hours; a resend makes a new one.
+func TestVerificationLinkExpires(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	email := uniqueEmail("late")
+	a := ta.register("遅い人", email)
+	token := ta.mailToken(a.ID, email, mail.KindVerifyEmail)
+	ta.clock.Advance(24*time.Hour + time.Minute)
+	a = ta.login(email, testPassword) // the access token expired too
+	ta.post("/v1/auth/verify-email", "", map[string]string{"token": token}).wantProblem(http.StatusBadRequest, "invalid_token")
+	ta.post("/v1/auth/verify-email", "", map[string]string{"token": "nonsense"}).wantProblem(http.StatusBadRequest, "invalid_token")
+	var acc struct {
+		Status string `json:"status"`
+	}
+	ta.post("/v1/auth/verify-email/resend", a.Access, nil).want(http.StatusAccepted).decode(&acc)
+	fresh := ta.mailToken(a.ID, email, mail.KindVerifyEmail)
+	if fresh == token {
+		t.Fatal("resend sent the old token")
+	}
+	ta.post("/v1/auth/verify-email", "", map[string]string{"token": fresh}).want(http.StatusOK)
+
+	// An unverified member cannot post, and an unverified mentor is not listed.
+	m := ta.register("未確認の先輩", uniqueEmail("hidden"), "mentor")
+	ta.put("/v1/me/mentor-profile", m.Access, mentorProfile("01207", "sales")).want(http.StatusCreated)
+	var list struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	ta.get("/v1/mentors?topic=sales", a.Access).want(http.StatusOK).decode(&list)
+	for _, it := range list.Items {
+		if it.ID == m.ID {
+			t.Fatal("an unverified mentor is listed")
+		}
+	}
+	org := ta.organizer("世話役")
+	c := ta.newCommunity(org, "十勝", "01207")
+	ta.post("/v1/communities/"+c.ID+"/join", m.Access, nil).want(http.StatusOK)
+	ta.post("/v1/communities/"+c.ID+"/posts", m.Access, map[string]any{"body": "こんにちは"}).wantProblem(http.StatusForbidden, "email_unverified")
+	ta.verifyEmail(m.ID, m.Email)
+	ta.get("/v1/mentors?topic=sales", a.Access).want(http.StatusOK).decode(&list)
+	if len(list.Items) != 1 || list.Items[0].ID != m.ID {
+		t.Fatalf("the verified mentor is not listed: %+v", list.Items)
+	}
+	ta.post("/v1/communities/"+c.ID+"/posts", m.Access, map[string]any{"body": "こんにちは"}).want(http.StatusCreated)
+}
+
+// KIZUNA_ADMIN_EMAILS grants admin only once the address is proven: whoever
+// registers a listed address first is not an admin for it.
+func TestAdminEmailOnlyOnceVerified(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	a := ta.register("管理者?", "admin@kizuna.example")
+	ta.get("/v1/reports/coverage?prefecture=01", a.Access).wantProblem(http.StatusForbidden, "forbidden")
+	ta.login("admin@kizuna.example", testPassword) // signing in grants nothing either
+	ta.get("/v1/reports/coverage?prefecture=01", a.Access).wantProblem(http.StatusForbidden, "forbidden")
+	ta.verifyEmail(a.ID, a.Email)
+	ta.get("/v1/reports/coverage?prefecture=01", a.Access).want(http.StatusOK)
+}
+
+// Must show 1, second half: a password reset by mail ends an old session's
+// access token at once; the link works once; unknown addresses get the same
+// answer; the owner is told by mail.
+func TestPasswordResetRevokesSessions(t *testing.T) {
+	t.Parallel()
+	ta := newMailApp(t)
+	u := ta.signUp("忘れた人", "founder")
+	other := ta.login(u.Email, testPassword) // a second device
+	ta.get("/v1/me", u.Access).want(http.StatusOK)
+
+	known := ta.post("/v1/auth/password-reset", "", map[string]string{"email": u.Email}).want(http.StatusAccepted)
+	unknown := ta.post("/v1/auth/password-reset", "", map[string]string{"email": uniqueEmail("nobody")}).want(http.StatusAccepted)
+	if string(known.Body) != string(unknown.Body) {
+		t.Fatalf("known and unknown addresses answer differently: %s vs %s", known.Body, unknown.Body)
+	}
+	ta.post("/v1/auth/password-reset", "", map[string]string{"email": "not an address"}).wantProblem(http.StatusBadRequest, "validation_failed")
+
+	m := ta.mailpitMessage(u.Email, "/reset-password?token=")
+	if m.Subject != "【Kizuna】パスワードの再設定" {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	token := ta.mailpitToken(u.Email, mail.KindPasswordReset)
+	// A weak password leaves the link usable.
+	ta.post("/v1/auth/password-reset/confirm", "", map[string]string{"token": token, "newPassword": "short"}).
+		wantProblem(http.StatusBadRequest, "validation_failed")
+	const fresh = "a-new-passphrase-after-reset"
+	ta.post("/v1/auth/password-reset/confirm", "", map[string]string{"token": token, "newPassword": fresh}).want(http.StatusNoContent)
+
+	// Every session ends at once: access tokens and refresh tokens.
+	ta.get("/v1/me", u.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	ta.get("/v1/me", other.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": u.Refresh}).wantProblem(http.StatusUnauthorized, "invalid_refresh_token")
+	ta.post("/v1/auth/password-reset/confirm", "", map[string]string{"token": token, "newPassword": "yet-another-passphrase"}).
+		wantProblem(http.StatusBadRequest, "invalid_token")
+	ta.post("/v1/auth/login", "", map[string]string{"email": u.Email, "password": testPassword}).wantProblem(http.StatusUnauthorized, "invalid_credentials")
+	ta.login(u.Email, fresh)
+	notice := ta.mailpitMessage(u.Email, "すべての端末からサインアウトされました")
+	if notice.Subject != "【Kizuna】パスワードが変更されました" {
+		t.Fatalf("notice subject %q", notice.Subject)
+	}
+}
+
+// Reset links expire after 30 minutes.
+func TestPasswordResetLinkExpires(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	u := ta.signUp("遅い人", "founder")
+	ta.post("/v1/auth/password-reset", "", map[string]string{"email": u.Email}).want(http.StatusAccepted)
+	token := ta.mailToken(u.ID, u.Email, mail.KindPasswordReset)
+	ta.clock.Advance(31 * time.Minute)
+	ta.post("/v1/auth/password-reset/confirm", "", map[string]string{"token": token, "newPassword": "a-new-passphrase-too-late"}).
+		wantProblem(http.StatusBadRequest, "invalid_token")
+	ta.login(u.Email, testPassword) // the password is unchanged
+}
+
+// Must show 2: with the SMTP server down during a burst of 200 actions that
+// promise mail (sign-ups), then up again, every promised mail arrives exactly
+// once (counted by Message-ID), with two instances delivering.
+func TestOutboxSurvivesSMTPOutage(t *testing.T) {
+	t.Parallel()
+	ta := newMailApp(t)
+	b := ta.secondInstance(func(c *config) {
+		c.SMTPURL, c.MailFrom, c.mailPoll = ta.app.cfg.SMTPURL, ta.app.cfg.MailFrom, ta.app.cfg.mailPoll
+	})
+	b.mailpit = ta.mailpit
+	b.runMailWorker() // a second worker, on another instance, racing the first
+	ta.mailpit.Stop()
+
+	const n = 200
+	start := time.Now()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	emails := make([]string, n)
+	for i := range n {
+		emails[i] = fmt.Sprintf("burst%d-%d@example.jp", i, emailSeq.Add(1))
+		inst := ta
+		if i%2 == 1 {
+			inst = b
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			inst.post("/v1/auth/register", "", map[string]any{"email": emails[i], "password": testPassword, "displayName": "バースト", "roles": []string{"founder"}}).
+				want(http.StatusCreated)
+		})
+	}
+	wg.Wait()
+	burst := time.Since(start)
+
+	ta.mailpit.Start()
+	// Retries wait out their pauses (at most an hour, by the shared clock).
+	ta.clock.Advance(2 * time.Hour)
+	ta.app.mail.Wake()
+	b.app.mail.Wake()
+	back := time.Now()
+	msgs := ta.mailpit.WaitFor(3*time.Minute, func(m []mailpit.Summary) bool { return len(m) >= n })
+	delivered := time.Since(back)
+	seen := map[string]int{}
+	for _, m := range msgs {
+		seen[m.MessageID]++
+	}
+	if len(msgs) != n || len(seen) != n {
+		t.Fatalf("%d messages with %d distinct Message-IDs, want %d of each", len(msgs), len(seen), n)
+	}
+	to := map[string]bool{}
+	for _, m := range msgs {
+		to[m.To[0].Address] = true
+	}
+	for _, e := range emails {
+		if !to[e] {
+			t.Fatalf("no mail to %s", e)
+		}
+	}
+	t.Logf("SMTP outage: %d sign-ups in %s while down; after it came back, %d mails with %d distinct Message-IDs in %s",
+		n, burst.Round(time.Millisecond), len(msgs), len(seen), delivered.Round(time.Millisecond))
+}
+
+// The default with no SMTP: .eml files under KIZUNA_DATA_DIR/mail, and the
+// log says where.
+func TestFileDropDefault(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	ta.runMailWorker()
+	email := uniqueEmail("files")
+	a := ta.register("ファイル", email)
+	dir := filepath.Join(ta.dataDir, "mail")
+	var msgs []mail.Message
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		id, _ := bson.ObjectIDFromHex(a.ID)
+		var err error
+		msgs, err = ta.app.mail.ForUser(context.Background(), id)
+		must(t, err)
+		if len(msgs) == 1 && msgs[0].State == mail.StateSent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not written: %+v", msgs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, mail.FileName(msgs[0])))
+	must(t, err)
+	eml := string(raw)
+	for _, want := range []string{"To: <" + email + ">", "Message-ID: <" + msgs[0].MessageID + ">", "text/plain", "text/html", "=?UTF-8?"} {
+		if !strings.Contains(eml, want) {
+			t.Fatalf("the .eml lacks %q:\n%s", want, eml)
+		}
+	}
+	if !strings.Contains(string(ta.logBytes()), "files in "+dir) {
+		t.Fatalf("the log does not say where mail goes")
+	}
+}
