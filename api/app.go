@@ -216,7 +216,7 @@ func (a *app) init(ctx context.Context) error {
 	if err := prof.LoadIndex(ctx); err != nil {
 		return err
 	}
-	notif, err := notifications.New(ctx, db, notifications.Config{Now: now, Logger: log, Mail: mailnotify.New(outbox, acc).Notification})
+	notif, err := notifications.New(ctx, db, notifications.Config{Now: now, Logger: log, Mail: mailnotify.New(outbox, acc, now).Notification})
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}

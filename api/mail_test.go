@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -312,4 +313,172 @@ func TestFileDropDefault(t *testing.T) {
 	if !strings.Contains(string(ta.logBytes()), "files in "+dir) {
 		t.Fatalf("the log does not say where mail goes")
 	}
+}
+
+// Preferences are honoured: a kind set to in_app is not mailed; quiet hours
+// (JST) delay a mail to their end, not drop it.
+func TestMailPreferencesAndQuietHours(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t) // 2026-11-23 09:00 UTC is 18:00 JST
+	mentor := ta.newMentor("静かな先輩", "01207", "sales")
+	var p struct {
+		Channels struct {
+			IntroductionReceived string `json:"introductionReceived"`
+			IntroductionOutcome  string `json:"introductionOutcome"`
+		} `json:"channels"`
+		Digest     string `json:"digest"`
+		QuietHours *struct {
+			From int `json:"from"`
+			To   int `json:"to"`
+		} `json:"quietHours"`
+	}
+	ta.get("/v1/me/notification-preferences", mentor.Access).want(http.StatusOK).decode(&p)
+	if p.Channels.IntroductionReceived != "email" || p.Digest != "monthly" || p.QuietHours != nil {
+		t.Fatalf("defaults: %+v", p)
+	}
+	ta.put("/v1/me/notification-preferences", mentor.Access, map[string]any{
+		"channels": map[string]string{"introductionReceived": "carrier-pigeon"}, "digest": "monthly"}).
+		wantProblem(http.StatusBadRequest, "validation_failed")
+	ta.put("/v1/me/notification-preferences", mentor.Access, map[string]any{
+		"channels": map[string]string{}, "digest": "monthly", "quietHours": map[string]int{"from": 7, "to": 7}}).
+		wantProblem(http.StatusBadRequest, "validation_failed")
+
+	// In the app only: no mail.
+	ta.put("/v1/me/notification-preferences", mentor.Access, map[string]any{
+		"channels": map[string]string{"introductionReceived": "in_app"}, "digest": "off"}).want(http.StatusOK).decode(&p)
+	if p.Channels.IntroductionReceived != "in_app" || p.Channels.IntroductionOutcome != "email" || p.Digest != "off" {
+		t.Fatalf("after PUT: %+v", p)
+	}
+	f := ta.newFounder("急ぐ人", "01207")
+	r := ta.openRequest(f, "sales")
+	ta.introduce(f, r.Request.ID, mentor.ID)
+	mid, _ := bson.ObjectIDFromHex(mentor.ID)
+	kinds := func() []string {
+		msgs, err := ta.app.mail.ForUser(context.Background(), mid)
+		must(t, err)
+		var out []string
+		for _, m := range msgs {
+			out = append(out, m.Kind)
+		}
+		return out
+	}
+	if got := kinds(); len(got) != 1 || got[0] != mail.KindVerifyEmail {
+		t.Fatalf("mentor's mail with introductions in the app only: %v", got)
+	}
+	if ta.unread(mentor, "introduction_received") != 1 {
+		t.Fatal("the in-app notification is gone")
+	}
+
+	// By mail, but quiet from 17:00 to 08:00 JST: waits until 08:00 JST.
+	ta.put("/v1/me/notification-preferences", mentor.Access, map[string]any{
+		"channels": map[string]string{}, "digest": "monthly", "quietHours": map[string]int{"from": 17, "to": 8}}).want(http.StatusOK)
+	f2 := ta.newFounder("夜の人", "01207")
+	r2 := ta.openRequest(f2, "sales")
+	ta.introduce(f2, r2.Request.ID, mentor.ID)
+	msgs, err := ta.app.mail.ForUser(context.Background(), mid)
+	must(t, err)
+	last := msgs[len(msgs)-1]
+	if last.Kind != mail.KindNotification || !last.NextAttemptAt.Equal(time.Date(2026, 11, 23, 23, 0, 0, 0, time.UTC)) {
+		t.Fatalf("quiet-hours mail: kind %s due %s, want 2026-11-23T23:00Z (08:00 JST)", last.Kind, last.NextAttemptAt)
+	}
+	state := func() string {
+		msgs, err := ta.app.mail.ForUser(context.Background(), mid)
+		must(t, err)
+		return msgs[len(msgs)-1].State
+	}
+	_, err = ta.app.mail.Deliver(context.Background())
+	must(t, err)
+	if s := state(); s != mail.StatePending {
+		t.Fatalf("%s during quiet hours", s)
+	}
+	ta.clock.Advance(14 * time.Hour) // 08:00 JST
+	_, err = ta.app.mail.Deliver(context.Background())
+	must(t, err)
+	if s := state(); s != mail.StateSent {
+		t.Fatalf("%s after quiet hours", s)
+	}
+}
+
+// The one-click unsubscribe link of a mail works without sign-in, only for
+// its own recipient and kind, and the mail carries the RFC 8058 headers.
+func TestOneClickUnsubscribe(t *testing.T) {
+	t.Parallel()
+	ta := newMailApp(t)
+	mentor := ta.newMentor("配信停止の先輩", "01207", "sales")
+	other := ta.newMentor("ほかの先輩", "01207", "sales")
+	f := ta.newFounder("依頼する人", "01207")
+	r := ta.openRequest(f, "sales")
+	ta.introduce(f, r.Request.ID, mentor.ID)
+	m := ta.mailpitMessage(mentor.Email, "/introductions/")
+	h := ta.mailpit.Headers(m.ID)
+	if got := strings.Join(h["List-Unsubscribe-Post"], ""); got != "List-Unsubscribe=One-Click" {
+		t.Fatalf("List-Unsubscribe-Post %q", got)
+	}
+	lu := strings.Join(h["List-Unsubscribe"], "")
+	const prefix = "<https://app.kizuna.example/v1/mail/unsubscribe?token="
+	if !strings.HasPrefix(lu, prefix) || !strings.HasSuffix(lu, ">") {
+		t.Fatalf("List-Unsubscribe %q", lu)
+	}
+	token := strings.TrimSuffix(strings.TrimPrefix(lu, prefix), ">")
+
+	// Altered (another recipient's id in the payload) or forged: refused.
+	payload, sig, _ := strings.Cut(token, ".")
+	forged := payload + "x." + sig
+	ta.do(req{method: http.MethodPost, path: "/v1/mail/unsubscribe?token=" + forged}).wantProblem(http.StatusBadRequest, "invalid_token")
+	ta.do(req{method: http.MethodPost, path: "/v1/mail/unsubscribe?token=" + sig + "." + payload}).wantProblem(http.StatusBadRequest, "invalid_token")
+
+	// As a mail client sends it: no sign-in, a form body that is ignored.
+	var out struct {
+		Unsubscribed string `json:"unsubscribed"`
+	}
+	ta.do(req{method: http.MethodPost, path: "/v1/mail/unsubscribe?token=" + url.QueryEscape(token), body: "List-Unsubscribe=One-Click",
+		headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}).want(http.StatusOK).decode(&out)
+	if out.Unsubscribed != "introduction_received" {
+		t.Fatalf("unsubscribed %q", out.Unsubscribed)
+	}
+	channel := func(a account) string {
+		var p struct {
+			Channels struct {
+				IntroductionReceived string `json:"introductionReceived"`
+			} `json:"channels"`
+		}
+		ta.get("/v1/me/notification-preferences", a.Access).want(http.StatusOK).decode(&p)
+		return p.Channels.IntroductionReceived
+	}
+	if channel(mentor) != "in_app" || channel(other) != "email" {
+		t.Fatalf("after unsubscribing: mentor %s, other %s", channel(mentor), channel(other))
+	}
+	// Expired after 60 days.
+	ta.clock.Advance(61 * 24 * time.Hour)
+	ta.do(req{method: http.MethodPost, path: "/v1/mail/unsubscribe?token=" + url.QueryEscape(token)}).wantProblem(http.StatusBadRequest, "invalid_token")
+}
+
+// The public mail endpoints are limited per client address, and reset
+// requests per e-mail too.
+func TestMailEndpointsRateLimited(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t, func(c *config) { c.AuthPerMinute = 2 }) // bursts of 1 per address
+	for i, path := range []string{"/v1/auth/verify-email", "/v1/auth/password-reset", "/v1/auth/password-reset/confirm"} {
+		from := fmt.Sprintf("198.51.100.%d:1234", i+1)
+		body := map[string]string{"token": "x"}
+		switch path {
+		case "/v1/auth/password-reset":
+			body = map[string]string{"email": uniqueEmail("limited")}
+		case "/v1/auth/password-reset/confirm":
+			body = map[string]string{"token": "x", "newPassword": "a-long-enough-passphrase"}
+		}
+		if res := ta.do(req{method: http.MethodPost, path: path, body: body, from: from}); res.Code == http.StatusTooManyRequests {
+			t.Fatalf("%s limited at once", path)
+		}
+		res := ta.do(req{method: http.MethodPost, path: path, body: body, from: from})
+		res.wantProblem(http.StatusTooManyRequests, "rate_limited")
+		if res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: 429 without Retry-After", path)
+		}
+	}
+	tb := newTestApp(t, func(c *config) { c.AuthEmailPerMinute = 2 })
+	email := uniqueEmail("asked")
+	tb.post("/v1/auth/password-reset", "", map[string]string{"email": email}).want(http.StatusAccepted)
+	tb.post("/v1/auth/password-reset", "", map[string]string{"email": email}).wantProblem(http.StatusTooManyRequests, "rate_limited")
+	tb.post("/v1/auth/password-reset", "", map[string]string{"email": uniqueEmail("other")}).want(http.StatusAccepted)
 }

@@ -3499,6 +3499,56 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/mail/unsubscribe": {
+            "post": {
+                "description": "The target of the List-Unsubscribe header of Kizuna's non-transactional mail (with List-Unsubscribe-Post: List-Unsubscribe=One-Click): mail clients POST here with the body \"List-Unsubscribe=One-Click\", which is accepted and ignored. No sign-in: the signed token names one recipient and one kind of mail, expires after 60 days, and changes nothing else (that kind then stays in the app; for the digest, the digest is off). A forged, altered or expired token gets 400 invalid_token.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "auth"
+                ],
+                "summary": "One-click unsubscribe (RFC 8058)",
+                "operationId": "unsubscribe",
+                "parameters": [
+                    {
+                        "maxLength": 512,
+                        "type": "string",
+                        "description": "The signed token from the link",
+                        "name": "token",
+                        "in": "query",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.UnsubscribeResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "invalid_token, validation_failed (query string over its limits)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/match-requests": {
             "get": {
                 "security": [
@@ -4555,6 +4605,156 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "precondition_failed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "rate_limited: too many changes (see Retry-After)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "Seconds to wait before trying again"
+                            }
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            }
+        },
+        "/v1/me/notification-preferences": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Per kind of event, whether it stays in the app (in_app) or also goes by e-mail (email, the default); the digest's frequency; quiet hours in JST. Mails about your account (verification, password reset and change) are always sent. Mail goes only to a confirmed address.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "me"
+                ],
+                "summary": "The caller's mail preferences",
+                "operationId": "getNotificationPreferences",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.NotificationPreferences"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed: query string over its limits",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "500": {
+                        "description": "Internal Server Error",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Every channel is in_app or email (omitted: email); digest is monthly (default) or off; quietHours (optional) holds two different hours 0-23 in JST, during which non-urgent mail is delayed to the window's end.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "me"
+                ],
+                "summary": "Replace the caller's mail preferences",
+                "operationId": "putNotificationPreferences",
+                "parameters": [
+                    {
+                        "description": "The whole preferences",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.NotificationPreferences"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.NotificationPreferences"
+                        }
+                    },
+                    "400": {
+                        "description": "validation_failed, malformed_json, unknown_field",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "account_suspended",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Problem"
                         }
@@ -7954,6 +8154,61 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.MailChannels": {
+            "type": "object",
+            "properties": {
+                "communityEvents": {
+                    "description": "Event reminders and waitlist places (in the app only for now).",
+                    "type": "string",
+                    "maxLength": 10,
+                    "enum": [
+                        "in_app",
+                        "email"
+                    ],
+                    "example": "email"
+                },
+                "introductionOutcome": {
+                    "description": "Your introduction was accepted or declined (mailed today).",
+                    "type": "string",
+                    "maxLength": 10,
+                    "enum": [
+                        "in_app",
+                        "email"
+                    ],
+                    "example": "email"
+                },
+                "introductionReceived": {
+                    "description": "A founder asked you for an introduction (mailed today).",
+                    "type": "string",
+                    "maxLength": 10,
+                    "enum": [
+                        "in_app",
+                        "email"
+                    ],
+                    "example": "email"
+                },
+                "introductionReminders": {
+                    "description": "Half-time reminders and expiries (in the app only for now).",
+                    "type": "string",
+                    "maxLength": 10,
+                    "enum": [
+                        "in_app",
+                        "email"
+                    ],
+                    "example": "in_app"
+                },
+                "mentorship": {
+                    "description": "Mentorship completed, keep-in-touch nudges (in the app only for now).",
+                    "type": "string",
+                    "maxLength": 10,
+                    "enum": [
+                        "in_app",
+                        "email"
+                    ],
+                    "example": "email"
+                }
+            }
+        },
         "httpapi.MarkAllReadResponse": {
             "type": "object",
             "properties": {
@@ -9059,6 +9314,32 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.NotificationPreferences": {
+            "type": "object",
+            "properties": {
+                "channels": {
+                    "$ref": "#/definitions/httpapi.MailChannels"
+                },
+                "digest": {
+                    "description": "The lapsed-member digest: monthly (default) or off.",
+                    "type": "string",
+                    "maxLength": 10,
+                    "enum": [
+                        "monthly",
+                        "off"
+                    ],
+                    "example": "monthly"
+                },
+                "quietHours": {
+                    "description": "Absent: no quiet hours.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/httpapi.QuietHoursView"
+                        }
+                    ]
+                }
+            }
+        },
         "httpapi.NotificationPrefs": {
             "type": "object",
             "properties": {
@@ -9339,6 +9620,25 @@ const docTemplate = `{
                     "description": "A URI reference naming the problem type; stable per code.",
                     "type": "string",
                     "example": "urn:kizuna:problem:validation_failed"
+                }
+            }
+        },
+        "httpapi.QuietHoursView": {
+            "type": "object",
+            "properties": {
+                "from": {
+                    "description": "0 to 23 (JST).",
+                    "type": "integer",
+                    "maximum": 23,
+                    "minimum": 0,
+                    "example": 22
+                },
+                "to": {
+                    "description": "0 to 23 (JST), not equal to from; from 22 to 7 spans midnight.",
+                    "type": "integer",
+                    "maximum": 23,
+                    "minimum": 0,
+                    "example": 7
                 }
             }
         },
@@ -9816,6 +10116,24 @@ const docTemplate = `{
                 "summary": {
                     "type": "string",
                     "example": "道外の展示会の選び方を相談"
+                }
+            }
+        },
+        "httpapi.UnsubscribeResponse": {
+            "type": "object",
+            "properties": {
+                "unsubscribed": {
+                    "description": "The kind of mail that now stays in the app (digest: the digest is off).",
+                    "type": "string",
+                    "enum": [
+                        "introduction_received",
+                        "introduction_reminders",
+                        "introduction_outcome",
+                        "mentorship",
+                        "community_events",
+                        "digest"
+                    ],
+                    "example": "introduction_received"
                 }
             }
         },

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kizuna-dev/kizuna/internal/accounts"
 )
 
 // VerifyEmailRequest carries the token of a verification link.
@@ -149,4 +151,153 @@ func (s *Server) confirmPasswordReset(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// MailChannels says, per kind of event, whether it stays in the app or also
+// goes by e-mail.
+type MailChannels struct {
+	// A founder asked you for an introduction (mailed today).
+	IntroductionReceived string `json:"introductionReceived" enums:"in_app,email" example:"email" validate:"max=10"`
+	// Half-time reminders and expiries (in the app only for now).
+	IntroductionReminders string `json:"introductionReminders" enums:"in_app,email" example:"in_app" validate:"max=10"`
+	// Your introduction was accepted or declined (mailed today).
+	IntroductionOutcome string `json:"introductionOutcome" enums:"in_app,email" example:"email" validate:"max=10"`
+	// Mentorship completed, keep-in-touch nudges (in the app only for now).
+	Mentorship string `json:"mentorship" enums:"in_app,email" example:"email" validate:"max=10"`
+	// Event reminders and waitlist places (in the app only for now).
+	CommunityEvents string `json:"communityEvents" enums:"in_app,email" example:"email" validate:"max=10"`
+}
+
+// QuietHoursView is a window of hours in Japan (JST) in which non-urgent
+// mail waits until the window ends (delayed, never dropped).
+type QuietHoursView struct {
+	// 0 to 23 (JST).
+	From int `json:"from" example:"22" minimum:"0" maximum:"23"`
+	// 0 to 23 (JST), not equal to from; from 22 to 7 spans midnight.
+	To int `json:"to" example:"7" minimum:"0" maximum:"23"`
+}
+
+// NotificationPreferences are the caller's mail choices (PUT replaces them
+// whole).
+type NotificationPreferences struct {
+	Channels MailChannels `json:"channels"`
+	// The lapsed-member digest: monthly (default) or off.
+	Digest string `json:"digest" enums:"monthly,off" example:"monthly" validate:"max=10"`
+	// Absent: no quiet hours.
+	QuietHours *QuietHoursView `json:"quietHours,omitempty"`
+}
+
+func notificationPreferencesView(p accounts.MailPreferences) NotificationPreferences {
+	v := NotificationPreferences{
+		Channels: MailChannels{
+			IntroductionReceived:  p.Channel(accounts.MailIntroductionReceived),
+			IntroductionReminders: p.Channel(accounts.MailIntroductionReminders),
+			IntroductionOutcome:   p.Channel(accounts.MailIntroductionOutcome),
+			Mentorship:            p.Channel(accounts.MailMentorship),
+			CommunityEvents:       p.Channel(accounts.MailCommunityEvents),
+		},
+		Digest: p.DigestFrequency(),
+	}
+	if q := p.QuietHours; q != nil {
+		v.QuietHours = &QuietHoursView{From: q.From, To: q.To}
+	}
+	return v
+}
+
+// getNotificationPreferences godoc
+//
+//	@Summary		The caller's mail preferences
+//	@Description	Per kind of event, whether it stays in the app (in_app) or also goes by e-mail (email, the default); the digest's frequency; quiet hours in JST. Mails about your account (verification, password reset and change) are always sent. Mail goes only to a confirmed address.
+//	@ID				getNotificationPreferences
+//	@Tags			me
+//	@Produce		json,application/problem+json
+//	@Security		BearerAuth
+//	@Success		200	{object}	NotificationPreferences
+//	@Failure		400	{object}	Problem	"validation_failed: query string over its limits"
+//	@Failure		401	{object}	Problem
+//	@Failure		403	{object}	Problem	"account_suspended"
+//	@Failure		500	{object}	Problem
+//	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
+//	@Router			/v1/me/notification-preferences [get]
+func (s *Server) getNotificationPreferences(c *gin.Context) {
+	u, err := s.accounts.Get(c, principal(c).UserID)
+	if failIf(c, err) {
+		return
+	}
+	writeJSON(c, http.StatusOK, notificationPreferencesView(u.MailPreferences))
+}
+
+// putNotificationPreferences godoc
+//
+//	@Summary		Replace the caller's mail preferences
+//	@Description	Every channel is in_app or email (omitted: email); digest is monthly (default) or off; quietHours (optional) holds two different hours 0-23 in JST, during which non-urgent mail is delayed to the window's end.
+//	@ID				putNotificationPreferences
+//	@Tags			me
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Security		BearerAuth
+//	@Param			body	body		NotificationPreferences	true	"The whole preferences"
+//	@Success		200		{object}	NotificationPreferences
+//	@Failure		400		{object}	Problem	"validation_failed, malformed_json, unknown_field"
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem	"account_suspended"
+//	@Failure		413		{object}	Problem
+//	@Failure		415		{object}	Problem
+//	@Failure		429		{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
+//	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
+//	@Router			/v1/me/notification-preferences [put]
+func (s *Server) putNotificationPreferences(c *gin.Context) {
+	var req NotificationPreferences
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	p := accounts.MailPreferences{Channels: map[string]string{}, Digest: req.Digest}
+	for kind, ch := range map[string]string{
+		accounts.MailIntroductionReceived:  req.Channels.IntroductionReceived,
+		accounts.MailIntroductionReminders: req.Channels.IntroductionReminders,
+		accounts.MailIntroductionOutcome:   req.Channels.IntroductionOutcome,
+		accounts.MailMentorship:            req.Channels.Mentorship,
+		accounts.MailCommunityEvents:       req.Channels.CommunityEvents,
+	} {
+		if ch != "" { // omitted: the default (email)
+			p.Channels[kind] = ch
+		}
+	}
+	if q := req.QuietHours; q != nil {
+		p.QuietHours = &accounts.QuietHours{From: q.From, To: q.To}
+	}
+	u, err := s.accounts.SetMailPreferences(c, principal(c).UserID, p)
+	if failIf(c, err) {
+		return
+	}
+	writeJSON(c, http.StatusOK, notificationPreferencesView(u.MailPreferences))
+}
+
+// UnsubscribeResponse says what a one-click unsubscribe changed.
+type UnsubscribeResponse struct {
+	// The kind of mail that now stays in the app (digest: the digest is off).
+	Unsubscribed string `json:"unsubscribed" enums:"introduction_received,introduction_reminders,introduction_outcome,mentorship,community_events,digest" example:"introduction_received"`
+}
+
+// unsubscribe godoc
+//
+//	@Summary		One-click unsubscribe (RFC 8058)
+//	@Description	The target of the List-Unsubscribe header of Kizuna's non-transactional mail (with List-Unsubscribe-Post: List-Unsubscribe=One-Click): mail clients POST here with the body "List-Unsubscribe=One-Click", which is accepted and ignored. No sign-in: the signed token names one recipient and one kind of mail, expires after 60 days, and changes nothing else (that kind then stays in the app; for the digest, the digest is off). A forged, altered or expired token gets 400 invalid_token.
+//	@ID				unsubscribe
+//	@Tags			auth
+//	@Produce		json,application/problem+json
+//	@Param			token	query		string	true	"The signed token from the link"	maxlength(512)
+//	@Success		200		{object}	UnsubscribeResponse
+//	@Failure		400		{object}	Problem	"invalid_token, validation_failed (query string over its limits)"
+//	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
+//	@Router			/v1/mail/unsubscribe [post]
+func (s *Server) unsubscribe(c *gin.Context) {
+	_, kind, err := s.accounts.Unsubscribe(c, c.Query("token"))
+	if failIf(c, err) {
+		return
+	}
+	writeJSON(c, http.StatusOK, UnsubscribeResponse{Unsubscribed: kind})
 }

@@ -165,6 +165,7 @@ func NewHandler(d Deps) http.Handler {
 	limited.POST("/auth/verify-email", s.verifyEmail)
 	limited.POST("/auth/password-reset", s.requestPasswordReset)
 	limited.POST("/auth/password-reset/confirm", s.confirmPasswordReset)
+	v1.POST("/mail/unsubscribe", s.unsubscribe)
 	v1.POST("/auth/logout", s.logout)
 
 	v1.GET("/topics", s.listTopics)
@@ -181,6 +182,8 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
 	mails := newKeyedLimiter(d.PasswordPerMinute, 0, defaultPasswordPerMinute, "too many mails asked for; wait a little and try again")
 	authed.POST("/auth/verify-email/resend", noBody, mails.byUser, s.resendVerification)
+	authed.GET("/me/notification-preferences", s.getNotificationPreferences)
+	authed.PUT("/me/notification-preferences", s.putNotificationPreferences)
 	authed.POST("/me/roles", s.addMyRole)
 	authed.GET("/me/sessions", s.listSessions)
 	authed.DELETE("/me/sessions/:id", s.endSession)

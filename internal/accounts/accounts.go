@@ -72,6 +72,9 @@ type User struct {
 	EmailVerified   bool        `bson:"emailVerified"`
 	EmailVerifiedAt *time.Time  `bson:"emailVerifiedAt,omitempty"`
 	Preferences     Preferences `bson:"preferences"`
+	// MailPreferences: which kinds of event also go by mail, the digest,
+	// quiet hours.
+	MailPreferences MailPreferences `bson:"mailPreferences"`
 	// LastActiveAt is when the user last used the API, to within an hour
 	// (see Touch). Zero: never since it was recorded; use CreatedAt.
 	LastActiveAt time.Time `bson:"lastActiveAt,omitempty"`

@@ -5,11 +5,14 @@
 //
 // Mailed kinds: an introduction received (to the mentor, with the founder's
 // message and a link to answer), accepted and declined (to the founder).
-// Mail goes only to confirmed, unsuspended addresses.
+// Mail goes only to confirmed, unsuspended addresses, for the kinds the
+// recipient gets by e-mail (accounts.MailPreferences), and waits out their
+// quiet hours.
 package mailnotify
 
 import (
 	"context"
+	"time"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/mail"
@@ -20,11 +23,15 @@ import (
 type Service struct {
 	outbox   *mail.Outbox
 	accounts *accounts.Service
+	now      func() time.Time
 }
 
 // New returns the service.
-func New(outbox *mail.Outbox, acc *accounts.Service) *Service {
-	return &Service{outbox: outbox, accounts: acc}
+func New(outbox *mail.Outbox, acc *accounts.Service, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{outbox: outbox, accounts: acc, now: now}
 }
 
 // kind is what a mailed notification says beside its text.
@@ -32,17 +39,18 @@ type kind struct {
 	titleJa, titleEn   string
 	reasonJa, reasonEn string
 	path               func(notifications.Refs) string
+	pref               string // the accounts.Mail* kind that chooses its channel
 }
 
 func introPath(r notifications.Refs) string { return "/introductions/" + r.IntroductionID.Hex() }
 
 var mailed = map[notifications.Kind]kind{
 	notifications.KindIntroductionReceived: {"紹介の依頼が届きました", "You have a new introduction request",
-		"紹介の依頼の通知", "introduction requests", introPath},
+		"紹介の依頼の通知", "introduction requests", introPath, accounts.MailIntroductionReceived},
 	notifications.KindIntroductionAccepted: {"紹介が承諾されました", "Your introduction was accepted",
-		"紹介の結果の通知", "the outcome of your introductions", introPath},
+		"紹介の結果の通知", "the outcome of your introductions", introPath, accounts.MailIntroductionOutcome},
 	notifications.KindIntroductionDeclined: {"紹介が見送られました", "An introduction was declined",
-		"紹介の結果の通知", "the outcome of your introductions", introPath},
+		"紹介の結果の通知", "the outcome of your introductions", introPath, accounts.MailIntroductionOutcome},
 }
 
 // Mailed reports whether notifications of kind also go by mail.
@@ -62,15 +70,17 @@ func (s *Service) Notification(ctx context.Context, n notifications.Notification
 	if err != nil {
 		return err
 	}
-	if !u.EmailVerified || u.Suspended {
+	if !u.EmailVerified || u.Suspended || u.MailPreferences.Channel(k.pref) != accounts.ChannelEmail {
 		return nil
 	}
+	notBefore, _ := u.MailPreferences.QuietUntil(s.now())
 	title, text, reason := k.titleJa, n.TextJa, k.reasonJa
 	if u.Locale == accounts.LocaleEn {
 		title, text, reason = k.titleEn, n.TextEn, k.reasonEn
 	}
 	_, err = s.outbox.Enqueue(ctx, mail.Input{
-		Key: "notification:" + n.Key, UserID: u.ID, To: u.Email, Locale: u.Locale, Kind: mail.KindNotification,
+		Key: "notification:" + n.Key, UserID: u.ID, To: u.Email, Locale: u.Locale, Kind: mail.KindNotification, NotBefore: notBefore,
+		Unsubscribe: s.outbox.PublicURL() + "/v1/mail/unsubscribe?token=" + s.accounts.UnsubscribeToken(u.ID, k.pref),
 		Data: map[string]any{
 			"Name": u.DisplayName, "Title": title, "Text": text, "Message": in.Message, "Reason": reason,
 			"Link": s.outbox.PublicURL() + k.path(n.Refs),
