@@ -4,7 +4,8 @@
 // accounts (the recipient's address, locale and proof of address) and mail.
 //
 // Mailed kinds: an introduction received (to the mentor, with the founder's
-// message and a link to answer), accepted and declined (to the founder).
+// message and a link to answer), accepted and declined (to the founder), an
+// invitation back to an event (invite-lapsed) and a place from the waitlist.
 // Mail goes only to confirmed, unsuspended addresses, for the kinds the
 // recipient gets by e-mail (accounts.MailPreferences), and waits out their
 // quiet hours.
@@ -43,6 +44,7 @@ type kind struct {
 }
 
 func introPath(r notifications.Refs) string { return "/introductions/" + r.IntroductionID.Hex() }
+func eventPath(r notifications.Refs) string { return "/events/" + r.EventID.Hex() }
 
 var mailed = map[notifications.Kind]kind{
 	notifications.KindIntroductionReceived: {"紹介の依頼が届きました", "You have a new introduction request",
@@ -51,6 +53,12 @@ var mailed = map[notifications.Kind]kind{
 		"紹介の結果の通知", "the outcome of your introductions", introPath, accounts.MailIntroductionOutcome},
 	notifications.KindIntroductionDeclined: {"紹介が見送られました", "An introduction was declined",
 		"紹介の結果の通知", "the outcome of your introductions", introPath, accounts.MailIntroductionOutcome},
+	// Invitations back (invite-lapsed): the members it is for rarely open
+	// the app, so the mail is what reaches them.
+	notifications.KindEventInvitation: {"イベントへのお誘い", "You are invited to an event",
+		"コミュニティのイベントのお知らせ", "community events", eventPath, accounts.MailCommunityEvents},
+	notifications.KindEventPlaceConfirmed: {"イベントの参加が確定しました", "You have a place at the event",
+		"コミュニティのイベントのお知らせ", "community events", eventPath, accounts.MailCommunityEvents},
 }
 
 // Mailed reports whether notifications of kind also go by mail.
