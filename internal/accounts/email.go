@@ -346,3 +346,13 @@ func (s *Service) PruneEmailTokens(ctx context.Context) (int64, error) {
 	}
 	return res.DeletedCount, nil
 }
+
+// ForgetEmailTokens deletes the user's verification and reset tokens
+// (account deletion; their use records hold only hashes and a time).
+func (s *Service) ForgetEmailTokens(ctx context.Context, userID bson.ObjectID) (int64, error) {
+	res, err := s.emailTokens.DeleteMany(ctx, bson.D{{Key: "userId", Value: userID}})
+	if err != nil {
+		return 0, fmt.Errorf("forget e-mail tokens: %w", err)
+	}
+	return res.DeletedCount, nil
+}

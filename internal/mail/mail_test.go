@@ -184,4 +184,7 @@ func TestFileDrop(t *testing.T) {
 	if n, err := o.ForgetUser(context.Background(), user); err != nil || n != 1 {
 		t.Fatalf("forget: %d %v", n, err)
 	}
+	if msgs, err := o.ForUser(context.Background(), user); err != nil || len(msgs) != 0 {
+		t.Fatalf("after forgetting: %v %v", msgs, err)
+	}
 }
