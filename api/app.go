@@ -182,7 +182,10 @@ func (a *app) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	outbox, err := mail.New(ctx, db, mail.Config{Sender: sender, From: cfg.MailFrom, PublicURL: cfg.PublicURL, Now: now, Logger: log})
+	outbox, err := mail.New(ctx, db, mail.Config{Sender: sender, From: cfg.MailFrom, PublicURL: cfg.PublicURL, Now: now, Logger: log,
+		// One process per embedded data directory: claims found at start
+		// are a killed run's, and its mail goes out at once.
+		ReleaseClaims: db.Embedded()})
 	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}

@@ -120,6 +120,12 @@ type Config struct {
 	// Hold, when set, is asked before each attempt whether a message must
 	// wait (quiet hours); it returns the time to try again.
 	Hold func(Message, time.Time) (time.Time, bool)
+	// ReleaseClaims drops every delivery claim at start. Only for a
+	// database no other process can be using (the embedded server: one
+	// process per data directory), where every claim found at start was
+	// left by a process that is gone: its mail then goes out at once
+	// instead of after the lease.
+	ReleaseClaims bool
 }
 
 // Outbox records and delivers mail.
@@ -192,6 +198,15 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Outbox, error) {
 	}
 	if err := o.claims.EnsureIndexes(ctx, mongodb.Index("at").Times("at")); err != nil {
 		return nil, err
+	}
+	if cfg.ReleaseClaims {
+		res, err := o.claims.DeleteMany(ctx, bson.D{})
+		if err != nil {
+			return nil, fmt.Errorf("release mail claims: %w", err)
+		}
+		if res.DeletedCount > 0 {
+			o.log.InfoContext(ctx, "mail claims of an earlier run released", "claims", res.DeletedCount)
+		}
 	}
 	if cfg.Metrics != nil {
 		o.RegisterMetrics(cfg.Metrics)
