@@ -12,7 +12,7 @@ import type { components, paths } from "./gen/schema.js";
 type Schemas = components["schemas"];
 
 const base = process.argv[2];
-const mailDir = process.argv[3];
+const mailDir: string = process.argv[3] ?? "";
 if (!base || !mailDir) {
   throw new Error("usage: e2e.js BASE_URL MAIL_DIR");
 }
@@ -85,7 +85,7 @@ async function register(name: string, role: "mentor" | "founder"): Promise<Schem
   const out = expect(`register the ${role}`, await api.POST("/v1/auth/register", { body }), 201);
   check(out.user?.roles?.includes(role), `${role} lacks the role`, out.user);
   check(out.tokens?.accessToken, `${role} got no access token`, out.tokens);
-  await verify(body.email, out.tokens!.accessToken!);
+  await verify(body.email!, out.tokens!.accessToken!);
   return out;
 }
 
