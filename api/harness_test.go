@@ -64,13 +64,14 @@ func (c *fakeClock) Advance(d time.Duration) {
 // the generated Swagger spec, so an undocumented status or a body that does not
 // match its documented schema fails the test.
 type testApp struct {
-	t       testing.TB
-	app     *app
-	clock   *fakeClock
-	dataDir string
-	logs    *bytes.Buffer
-	logMu   *lockedWriter   // guards logs: the app logs from its own goroutines
-	mailpit *mailpit.Server // set by newMailApp: mail goes there
+	t        testing.TB
+	app      *app
+	clock    *fakeClock
+	dataDir  string
+	logs     *bytes.Buffer
+	logMu    *lockedWriter   // guards logs: the app logs from its own goroutines
+	mailpit  *mailpit.Server // set by newMailApp: mail goes there
+	stopMail func()          // stops the mail worker newMailApp started
 }
 
 // logBytes is a copy of what the app has logged so far.

@@ -178,12 +178,13 @@ func newMailApp(t testing.TB, opts ...appOption) *testApp {
 	}}, opts...)
 	ta := newTestApp(t, opts...)
 	ta.mailpit = mp
-	ta.runMailWorker()
+	ta.stopMail = ta.runMailWorker()
 	return ta
 }
 
-// runMailWorker runs the app's mail worker until the test ends.
-func (ta *testApp) runMailWorker() {
+// runMailWorker runs the app's mail worker until the test ends, or until
+// the returned function stops it (and waits for it).
+func (ta *testApp) runMailWorker() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -194,7 +195,9 @@ func (ta *testApp) runMailWorker() {
 		}
 		ta.app.mail.Run(ctx, poll)
 	}()
-	ta.t.Cleanup(func() { cancel(); <-done })
+	stop = func() { cancel(); <-done }
+	ta.t.Cleanup(stop)
+	return stop
 }
 
 // mailpitMessage waits for the newest mail to email whose text has a link

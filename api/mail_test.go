@@ -227,7 +227,7 @@ func TestOutboxSurvivesSMTPOutage(t *testing.T) {
 		c.SMTPURL, c.MailFrom, c.mailPoll = ta.app.cfg.SMTPURL, ta.app.cfg.MailFrom, ta.app.cfg.mailPoll
 	})
 	b.mailpit = ta.mailpit
-	b.runMailWorker() // a second worker, on another instance, racing the first
+	stopB := b.runMailWorker() // a second worker, on another instance, racing the first
 	ta.mailpit.Stop()
 
 	const n = 200
@@ -251,12 +251,17 @@ func TestOutboxSurvivesSMTPOutage(t *testing.T) {
 	wg.Wait()
 	burst := time.Since(start)
 
+	// The clock jumps two hours below: no attempt may be in flight then (a
+	// jump under a running attempt would make its live claim look stale,
+	// which in real time means an attempt past its 2-minute lease).
+	ta.stopMail()
+	stopB()
 	ta.mailpit.Start()
 	// Retries wait out their pauses (at most an hour, by the shared clock).
 	ta.clock.Advance(2 * time.Hour)
-	ta.app.mail.Wake()
-	b.app.mail.Wake()
 	back := time.Now()
+	ta.runMailWorker()
+	b.runMailWorker()
 	msgs := ta.mailpit.WaitFor(3*time.Minute, func(m []mailpit.Summary) bool { return len(m) >= n })
 	delivered := time.Since(back)
 	seen := map[string]int{}
