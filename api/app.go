@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,8 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/jobs"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/logctx"
+	"github.com/kizuna-dev/kizuna/internal/mail"
+	"github.com/kizuna-dev/kizuna/internal/mailnotify"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
@@ -45,10 +48,12 @@ type app struct {
 	syncEvery time.Duration // how often read models follow other instances
 	// idempotencyWait: how long a retry waits for the first (0: the default).
 	idempotencyWait time.Duration
-	db              *mongodb.DB
-	log             *slog.Logger
-	handler         *gate
-	metrics         *prometheus.Registry // served on /metrics, here or on KIZUNA_METRICS_ADDR
+	// mailPoll: how often the mail worker looks for due mail (0: mailPollEvery).
+	mailPoll time.Duration
+	db       *mongodb.DB
+	log      *slog.Logger
+	handler  *gate
+	metrics  *prometheus.Registry // served on /metrics, here or on KIZUNA_METRICS_ADDR
 
 	// Set by init before ready is closed.
 	accounts      *accounts.Service
@@ -61,6 +66,7 @@ type app struct {
 	erasure       *erasure.Service
 	audit         *audit.Service
 	jobs          *jobs.Runner
+	mail          *mail.Outbox
 
 	backups       *backupMetrics
 	writesFailing atomic.Bool // the latest write probe failed
@@ -99,7 +105,7 @@ func newApp(ctx context.Context, cfg config, hooks testHooks, log *slog.Logger) 
 		syncEvery = 2 * time.Second
 	}
 	a := &app{
-		cfg: cfg, secret: secret, clock: clk, syncEvery: syncEvery, idempotencyWait: hooks.idempotencyWait, db: db, log: log, metrics: reg,
+		cfg: cfg, secret: secret, clock: clk, syncEvery: syncEvery, idempotencyWait: hooks.idempotencyWait, mailPoll: hooks.mailPoll, db: db, log: log, metrics: reg,
 		backups: newBackupMetrics(reg),
 		handler: newGate(httpapi.NewUnavailableHandler(log)),
 		ready:   make(chan struct{}), initDone: make(chan struct{}),
@@ -180,11 +186,23 @@ func (a *app) init(ctx context.Context) error {
 	// profiles follows account changes (names, suspensions) into the index,
 	// and community follows activity into memberships; both are created
 	// after accounts, which they read.
+	sender, err := a.mailSender()
+	if err != nil {
+		return err
+	}
+	outbox, err := mail.New(ctx, db, mail.Config{Sender: sender, From: cfg.MailFrom, PublicURL: cfg.PublicURL, Now: now, Logger: log,
+		// One process per embedded data directory: claims found at start
+		// are a killed run's, and its mail goes out at once.
+		ReleaseClaims: db.Embedded()})
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
 	var prof *profiles.Service
 	var comm *community.Service
 	acc, err := accounts.New(ctx, db, accounts.Config{
 		JWTSecret:   a.secret,
 		AdminEmails: cfg.AdminEmails,
+		Mail:        outbox,
 		Now:         now,
 		Logger:      log,
 		OnChange: func(u accounts.User) {
@@ -209,7 +227,7 @@ func (a *app) init(ctx context.Context) error {
 	if err := prof.LoadIndex(ctx); err != nil {
 		return err
 	}
-	notif, err := notifications.New(ctx, db, notifications.Config{Now: now, Logger: log})
+	notif, err := notifications.New(ctx, db, notifications.Config{Now: now, Logger: log, Mail: mailnotify.New(outbox, acc, now).Notification})
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
@@ -255,7 +273,7 @@ func (a *app) init(ctx context.Context) error {
 	}
 	eraser, err := erasure.New(ctx, erasure.Deps{
 		DB: db, Accounts: acc, Profiles: prof, Mentorships: ms, Community: comm, Notifications: notif,
-		Moderation: mod, KeepInTouch: kit, Idempotency: idem, Audit: auditLog, Now: now, Logger: log,
+		Moderation: mod, KeepInTouch: kit, Idempotency: idem, Mail: outbox, Audit: auditLog, Now: now, Logger: log,
 	})
 	if err != nil {
 		return fmt.Errorf("erasure: %w", err)
@@ -266,7 +284,9 @@ func (a *app) init(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
+	outbox.RegisterMetrics(reg)
 	log.Info("mentor index loaded", "mentors", mentorIndex.Len())
+	log.Info("mail", "to", sender.Describe(), "from", cfg.MailFrom, "publicURL", cfg.PublicURL)
 	cov := coverage.New(catalog, taxonomy, mentorIndex, ms, coverage.Config{Now: now})
 
 	registerIndexMetrics(reg, mentorIndex, prof, db.Embedded(), now)
@@ -315,6 +335,7 @@ func (a *app) init(ctx context.Context) error {
 	a.accounts, a.profiles, a.notifications, a.mentorships = acc, prof, notif, ms
 	a.community, a.keepInTouch, a.idempotency, a.jobs = comm, kit, idem, runner
 	a.erasure, a.audit = eraser, auditLog
+	a.mail = outbox
 	a.handler.open(handler)
 	close(a.ready)
 	return nil
@@ -344,6 +365,13 @@ func (a *app) runBackground(ctx context.Context) {
 		wg.Go(func() { a.every(ctx, a.syncEvery, "sync mentorship stats", a.mentorships.SyncStats) })
 	}
 	wg.Go(func() { a.every(ctx, activityFlushEvery, "record activity", a.flushActivity) })
+	wg.Go(func() {
+		poll := a.mailPoll
+		if poll <= 0 {
+			poll = mailPollEvery
+		}
+		a.mail.Run(ctx, poll)
+	})
 	wg.Go(func() {
 		_ = a.probeWrites(ctx) // at once: a full disk at start shows on /readyz
 		a.every(ctx, writeProbeEvery, "write probe", a.probeWrites)
@@ -419,10 +447,34 @@ func (a *app) retention(ctx context.Context, _ time.Time) error {
 	}
 	n, err := a.notifications.Prune(ctx)
 	a.jobs.Deleted("notifications", n)
+	if err != nil {
+		return err
+	}
+	m, err := a.mail.Prune(ctx)
+	a.jobs.Deleted("mail_outbox", m)
+	if err != nil {
+		return err
+	}
+	t, err := a.accounts.PruneEmailTokens(ctx)
+	a.jobs.Deleted("email_tokens", t)
 	if p != (accounts.Pruned{}) || n > 0 {
 		a.log.InfoContext(ctx, "retention", "refreshTokens", p.Tokens, "tokenUses", p.Uses, "revocations", p.Revocations, "notifications", n)
 	}
 	return err
+}
+
+// mailPollEvery is how often the mail worker looks for due mail besides
+// being woken by each new one (retries after their pauses, other instances'
+// mail).
+const mailPollEvery = 5 * time.Second
+
+// mailSender is SMTP when KIZUNA_SMTP_URL is set, else .eml files under
+// KIZUNA_DATA_DIR/mail.
+func (a *app) mailSender() (mail.Sender, error) {
+	if a.cfg.SMTPURL != "" {
+		return mail.ParseSMTPURL(a.cfg.SMTPURL)
+	}
+	return mail.FileDrop{Dir: filepath.Join(a.cfg.DataDir, "mail")}, nil
 }
 
 // activityFlushEvery is how often noted activity is written: what a crash can

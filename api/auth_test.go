@@ -286,8 +286,15 @@ func TestAdminEmailGetsAdminRole(t *testing.T) {
 	var out AuthResponseBody
 	ta.post("/v1/auth/register", "", map[string]any{"email": "Admin@Kizuna.example", "password": testPassword, "displayName": "管理者", "roles": []string{}}).
 		want(http.StatusCreated).decode(&out)
-	if strings.Join(out.User.Roles, ",") != "admin" {
-		t.Errorf("roles %v, want admin", out.User.Roles)
+	if len(out.User.Roles) != 0 {
+		t.Errorf("roles %v before the address is verified, want none", out.User.Roles)
+	}
+	// Once the address is proven (see TestAdminEmailOnlyOnceVerified).
+	ta.verifyEmail(out.User.ID, "admin@kizuna.example")
+	var me MeBody
+	ta.get("/v1/me", out.Tokens.AccessToken).want(http.StatusOK).decode(&me)
+	if strings.Join(me.Roles, ",") != "admin" {
+		t.Errorf("roles %v, want admin", me.Roles)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/ids"
+	"github.com/kizuna-dev/kizuna/internal/mail"
 )
 
 // admin signs up the configured admin e-mail (see openTestApp).
@@ -26,6 +28,7 @@ func (ta *testApp) admin() account {
 	} else {
 		ta.post("/v1/auth/register", "", map[string]any{"email": "admin@kizuna.example", "password": testPassword, "displayName": "管理者", "roles": []string{}}).
 			want(http.StatusCreated).decode(&out)
+		ta.verifyEmail(out.User.ID, "admin@kizuna.example") // the admin role comes with the proven address
 	}
 	return account{ID: out.User.ID, Email: "admin@kizuna.example", Access: out.Tokens.AccessToken, Refresh: out.Tokens.RefreshToken}
 }
@@ -468,6 +471,26 @@ func TestLapsedMembersInvitedOnce(t *testing.T) {
 	ta.post("/v1/events/"+ev+"/invite-lapsed", org.Access, nil).want(http.StatusOK).decode(&res)
 	if res.Invited != 0 || res.AlreadyInvited != 1 {
 		t.Fatalf("second round %+v", res)
+	}
+	// The invitation reaches them by mail too (they do not open the app),
+	// once, with a one-click unsubscribe; nothing for the opted-out.
+	invitations := func(a account) (n int, unsubscribe string) {
+		id, _ := bson.ObjectIDFromHex(a.ID)
+		msgs, err := ta.app.mail.ForUser(context.Background(), id)
+		must(t, err)
+		for _, m := range msgs {
+			if m.Kind == mail.KindNotification && strings.Contains(m.Text, "/events/"+ev) {
+				n++
+				unsubscribe = m.Unsubscribe
+			}
+		}
+		return n, unsubscribe
+	}
+	if n, u := invitations(quiet); n != 1 || !strings.Contains(u, "/v1/mail/unsubscribe?token=") {
+		t.Fatalf("quiet member: %d invitation mails, unsubscribe %q", n, u)
+	}
+	if n, _ := invitations(optedOut); n != 0 {
+		t.Fatalf("opted-out member: %d invitation mails", n)
 	}
 	quiet = ta.login(quiet.Email, testPassword)
 	if n := ta.unread(quiet, "event_invitation"); n != 1 {

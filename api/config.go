@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	netmail "net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna/api/httpapi"
+	"github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -46,6 +49,10 @@ type config struct {
 	BackupDir   string
 	BackupEvery time.Duration
 	BackupKeep  int
+	// Mail: SMTPURL "" writes .eml files under DataDir/mail instead.
+	SMTPURL   string
+	MailFrom  string
+	PublicURL string
 }
 
 // testHooks are what tests change beyond the configuration; a real run
@@ -56,6 +63,7 @@ type testHooks struct {
 	serverSelection time.Duration                   // how long an operation waits for MongoDB (default 5 s)
 	idempotencyWait time.Duration                   // how long a retry waits for the first (default 10 s)
 	wrapHandler     func(http.Handler) http.Handler // wraps the served handler
+	mailPoll        time.Duration                   // how often the mail worker looks for due mail (default 5 s)
 	listening       func(net.Addr)                  // told the address once serving
 }
 
@@ -77,6 +85,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		JWTSecret:    getenv("KIZUNA_JWT_SECRET"),
 		CORSOrigins:  splitList(getenv("KIZUNA_CORS_ORIGINS")),
 		AdminEmails:  splitList(getenv("KIZUNA_ADMIN_EMAILS")),
+		SMTPURL:      strings.TrimSpace(getenv("KIZUNA_SMTP_URL")),
+		MailFrom:     envOr(getenv, "KIZUNA_MAIL_FROM", "Kizuna <no-reply@kizuna.invalid>"),
+		PublicURL:    strings.TrimRight(envOr(getenv, "KIZUNA_PUBLIC_URL", "http://localhost:8080"), "/"),
 	}
 	var errs []error
 	switch strings.ToLower(envOr(getenv, "KIZUNA_LOG_LEVEL", "info")) {
@@ -138,6 +149,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if _, _, err := net.SplitHostPort(cfg.MetricsAddr); cfg.MetricsAddr != "" && err != nil {
 		errs = append(errs, errors.New("KIZUNA_METRICS_ADDR must be host:port, e.g. 127.0.0.1:9090"))
+	}
+	if cfg.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(cfg.SMTPURL); err != nil {
+			errs = append(errs, err) // never repeats the URL: it may hold a password
+		}
+	}
+	if _, err := netmail.ParseAddress(cfg.MailFrom); err != nil {
+		errs = append(errs, errors.New(`KIZUNA_MAIL_FROM must be an address such as "Kizuna <no-reply@example.jp>"`))
+	}
+	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, errors.New("KIZUNA_PUBLIC_URL must be an http(s) URL, e.g. https://app.kizuna.example"))
 	}
 	if cfg.MongoURI != "" && cfg.JWTSecret == "" {
 		errs = append(errs, errors.New("KIZUNA_JWT_SECRET is required when MONGODB_URI is set (every instance must share it)"))

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/kizuna-dev/kizuna/internal/mail"
 )
 
 // exampleRun sends documented request examples and remembers which
@@ -49,8 +51,8 @@ func (r *exampleRun) send(method, path, token string, params map[string]string, 
 		delete(without, field)
 		res := r.ta.do(req{method: method, path: target, token: token, body: without})
 		// Signing in or refreshing without the secret is an invalid credential.
-		if code, ok := credentialCodes[path]; ok {
-			res.wantProblem(http.StatusUnauthorized, code)
+		if want, ok := credentialProblems[path]; ok && field != "newPassword" {
+			res.wantProblem(want.status, want.code)
 		} else if res.Code != http.StatusBadRequest || !res.problem().hasFieldUnder(field) {
 			r.t.Errorf("%s %s without its required %s: %d %s, want 400 naming it", method, path, field, res.Code, truncate(res.Body))
 		}
@@ -68,8 +70,17 @@ func (r *exampleRun) send(method, path, token string, params map[string]string, 
 	return out
 }
 
-// credentialCodes: these operations answer a missing credential as a wrong one.
-var credentialCodes = map[string]string{"/v1/auth/login": "invalid_credentials", "/v1/auth/refresh": "invalid_refresh_token"}
+// credentialProblems: these operations answer a missing credential (a
+// password, a token) as a wrong one.
+var credentialProblems = map[string]struct {
+	status int
+	code   string
+}{
+	"/v1/auth/login":                  {http.StatusUnauthorized, "invalid_credentials"},
+	"/v1/auth/refresh":                {http.StatusUnauthorized, "invalid_refresh_token"},
+	"/v1/auth/verify-email":           {http.StatusBadRequest, "invalid_token"},
+	"/v1/auth/password-reset/confirm": {http.StatusBadRequest, "invalid_token"},
+}
 
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
@@ -102,7 +113,9 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	// Accounts: the register example signs up 佐藤 由紀; the login example
 	// signs her in.
 	yuki := r.send(http.MethodPost, "/v1/auth/register", "", nil, nil)
-	yukiToken := str(yuki, "tokens.accessToken")
+	yukiToken, yukiID := str(yuki, "tokens.accessToken"), str(yuki, "user.id")
+	r.send(http.MethodPost, "/v1/auth/verify-email", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.jp", mail.KindVerifyEmail)})
+	r.send(http.MethodPut, "/v1/me/notification-preferences", yukiToken, nil, nil)
 	login := r.send(http.MethodPost, "/v1/auth/login", "", nil, nil)
 	refreshed := r.send(http.MethodPost, "/v1/auth/refresh", "", nil, map[string]any{"refreshToken": str(login, "tokens.refreshToken")})
 	r.send(http.MethodPatch, "/v1/me", yukiToken, nil, nil)
@@ -145,7 +158,10 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	r.send(http.MethodPost, "/v1/auth/logout", "", nil, map[string]any{"refreshToken": str(refreshed, "refreshToken")})
 	again := ta.login("yuki.sato@example.jp", "correct-horse-battery") // her token from before the clock moved has expired
 	r.send(http.MethodPost, "/v1/me/password", again.Access, nil, nil)
-	// Then she leaves (the example is the password she just chose), and an
+	// She forgets it and resets it (to the same example passphrase).
+	r.send(http.MethodPost, "/v1/auth/password-reset", "", nil, nil)
+	r.send(http.MethodPost, "/v1/auth/password-reset/confirm", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.jp", mail.KindPasswordReset)})
+	// Then she leaves (the example is the password she chose), and an
 	// admin deletes the mentor who declined.
 	r.send(http.MethodDelete, "/v1/me", ta.login("yuki.sato@example.jp", "a-longer-passphrase-2026").Access, nil, nil)
 	r.send(http.MethodDelete, "/v1/admin/users/{id}", ta.admin().Access, id(m2.ID), nil)

@@ -20,6 +20,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
+
+	"github.com/kizuna-dev/kizuna/internal/mail/mailpit"
 )
 
 func TestMain(m *testing.M) {
@@ -60,12 +62,14 @@ func (c *fakeClock) Advance(d time.Duration) {
 // the generated Swagger spec, so an undocumented status or a body that does not
 // match its documented schema fails the test.
 type testApp struct {
-	t       testing.TB
-	app     *app
-	clock   *fakeClock
-	dataDir string
-	logs    *bytes.Buffer
-	logMu   *lockedWriter // guards logs: the app logs from its own goroutines
+	t        testing.TB
+	app      *app
+	clock    *fakeClock
+	dataDir  string
+	logs     *bytes.Buffer
+	logMu    *lockedWriter   // guards logs: the app logs from its own goroutines
+	mailpit  *mailpit.Server // set by newMailApp: mail goes there
+	stopMail func()          // stops the mail worker newMailApp started
 }
 
 // logBytes is a copy of what the app has logged so far.

@@ -1,10 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/mail"
+	"github.com/kizuna-dev/kizuna/internal/mail/mailpit"
 )
 
 // account is a signed-up test user.
@@ -44,7 +54,48 @@ func (ta *testApp) signUp(name string, roles ...string) account {
 		} `json:"tokens"`
 	}
 	res.decode(&out)
+	ta.verifyEmail(out.User.ID, email)
 	return account{ID: out.User.ID, Email: email, Access: out.Tokens.AccessToken, Refresh: out.Tokens.RefreshToken}
+}
+
+// tokenInLink finds the token of a link (…?token=X) in a mail's text.
+var tokenInLink = regexp.MustCompile(`[?&]token=([A-Za-z0-9_%-]+)`)
+
+// linkPaths are the front-end paths of the links each mail carries.
+var linkPaths = map[string]string{mail.KindVerifyEmail: "/verify-email?token=", mail.KindPasswordReset: "/reset-password?token="}
+
+// mailToken returns the token of the newest mail of kind to the user: read
+// from Mailpit when the app sends through it (see newMailApp), else from the
+// outbox, as the recipient would read it from the mail.
+func (ta *testApp) mailToken(userID, email, kind string) string {
+	ta.t.Helper()
+	if ta.mailpit != nil {
+		return ta.mailpitToken(email, kind)
+	}
+	id, err := bson.ObjectIDFromHex(userID)
+	must(ta.t, err)
+	msgs, err := ta.app.mail.ForUser(context.Background(), id)
+	must(ta.t, err)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Kind == kind {
+			m := tokenInLink.FindStringSubmatch(msgs[i].Text)
+			if m == nil {
+				ta.t.Fatalf("no link token in the %s mail (sent already? its body goes once sent): %q", kind, msgs[i].Text)
+			}
+			tok, err := url.QueryUnescape(m[1])
+			must(ta.t, err)
+			return tok
+		}
+	}
+	ta.t.Fatalf("no %s mail for user %s", kind, userID)
+	return ""
+}
+
+// verifyEmail confirms a new account's address as its owner would: with the
+// token of the link mailed at sign-up, through the API.
+func (ta *testApp) verifyEmail(userID, email string) {
+	ta.t.Helper()
+	ta.post("/v1/auth/verify-email", "", map[string]string{"token": ta.mailToken(userID, email, mail.KindVerifyEmail)}).want(http.StatusOK)
 }
 
 // login signs an existing user in again.
@@ -112,4 +163,73 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// newMailApp starts an app that sends its mail to a fresh Mailpit through
+// SMTP, with its mail worker running (woken by every new mail).
+func newMailApp(t testing.TB, opts ...appOption) *testApp {
+	t.Helper()
+	mp := mailpit.Start(t)
+	opts = append([]appOption{func(c *appSetup) {
+		c.SMTPURL = mp.SMTPURL()
+		c.MailFrom = "Kizuna <no-reply@kizuna.example>"
+		c.PublicURL = "https://app.kizuna.example"
+		c.mailPoll = 100 * time.Millisecond
+	}}, opts...)
+	ta := newTestApp(t, opts...)
+	ta.mailpit = mp
+	ta.stopMail = ta.runMailWorker()
+	return ta
+}
+
+// runMailWorker runs the app's mail worker until the test ends, or until
+// the returned function stops it (and waits for it).
+func (ta *testApp) runMailWorker() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		poll := ta.app.mailPoll
+		if poll <= 0 {
+			poll = time.Second
+		}
+		ta.app.mail.Run(ctx, poll)
+	}()
+	stop = func() { cancel(); <-done }
+	ta.t.Cleanup(stop)
+	return stop
+}
+
+// mailpitMessage waits for the newest mail to email whose text has a link
+// to path (or any mail when path is ""), and returns it.
+func (ta *testApp) mailpitMessage(email, contains string) mailpit.Message {
+	ta.t.Helper()
+	var found mailpit.Message
+	ta.mailpit.WaitFor(20*time.Second, func(msgs []mailpit.Summary) bool {
+		for _, s := range msgs { // newest first
+			if len(s.To) == 0 || !strings.EqualFold(s.To[0].Address, email) {
+				continue
+			}
+			m := ta.mailpit.Get(s.ID)
+			if strings.Contains(m.Text, contains) {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// mailpitToken is the link token of the newest mail of kind to email.
+func (ta *testApp) mailpitToken(email, kind string) string {
+	ta.t.Helper()
+	m := ta.mailpitMessage(email, linkPaths[kind])
+	match := tokenInLink.FindStringSubmatch(m.Text)
+	if match == nil {
+		ta.t.Fatalf("no token in %q", m.Text)
+	}
+	tok, err := url.QueryUnescape(match[1])
+	must(ta.t, err)
+	return tok
 }

@@ -13,14 +13,14 @@ import (
 // secondInstance starts another app on ta's database as MongoDB (its
 // embedded server), sharing its JWT secret and clock, as a second instance
 // behind a load balancer would.
-func (ta *testApp) secondInstance() *testApp {
+func (ta *testApp) secondInstance(opts ...appOption) *testApp {
 	ta.t.Helper()
 	secret, err := os.ReadFile(filepath.Join(ta.dataDir, "jwt-secret"))
 	must(ta.t, err)
-	return openTestApp(ta.t, ta.t.TempDir(), ta.clock, func(c *appSetup) {
+	return openTestApp(ta.t, ta.t.TempDir(), ta.clock, append(opts, func(c *appSetup) {
 		c.MongoURI = ta.app.db.EmbeddedURI()
 		c.JWTSecret = strings.TrimSpace(string(secret))
-	})
+	})...)
 }
 
 // Two API instances on one database agree on suggestions after a profile

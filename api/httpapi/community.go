@@ -499,29 +499,30 @@ func (s *Server) listPosts(c *gin.Context) {
 
 // createPost godoc
 //
-//	@Summary	Post to a community (members)
-//	@ID			createPost
-//	@Tags		community
-//	@Accept		json
-//	@Produce	json,application/problem+json
-//	@Security	BearerAuth
-//	@Param		id				path		string		true	"Community id"
-//	@Param		body			body		PostRequest	true	"The post"
-//	@Param		Idempotency-Key	header		string		false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
-//	@Success	201				{object}	PostView
-//	@Failure	400				{object}	Problem	"validation_failed"
-//	@Failure	401				{object}	Problem
-//	@Failure	403				{object}	Problem	"not_a_member"
-//	@Failure	404				{object}	Problem	"not_found"
-//	@Failure	409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
-//	@Failure	413				{object}	Problem
-//	@Failure	415				{object}	Problem
-//	@Failure	422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
-//	@Failure	429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
-//	@Header		429				{integer}	Retry-After	"Seconds to wait before trying again"
-//	@Failure	500				{object}	Problem
-//	@Failure	503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
-//	@Router		/v1/communities/{id}/posts [post]
+//	@Summary		Post to a community (members)
+//	@Description	Members with a confirmed e-mail address only: an unconfirmed one gets 403 email_unverified.
+//	@ID				createPost
+//	@Tags			community
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Security		BearerAuth
+//	@Param			id				path		string		true	"Community id"
+//	@Param			body			body		PostRequest	true	"The post"
+//	@Param			Idempotency-Key	header		string		false	"Makes retries safe: the same key (1-255 printable ASCII) with the same request within 24 hours answers the first response again (with Idempotent-Replayed: true) and creates nothing new"
+//	@Success		201				{object}	PostView
+//	@Failure		400				{object}	Problem	"validation_failed"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"not_a_member, email_unverified (confirm your e-mail address first)"
+//	@Failure		404				{object}	Problem	"not_found"
+//	@Failure		409				{object}	Problem	"idempotency_in_progress (a request with this Idempotency-Key still runs after 10 s)"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem		"idempotency_key_reuse (this Idempotency-Key was sent with a different request)"
+//	@Failure		429				{object}	Problem		"rate_limited: too many changes (see Retry-After)"
+//	@Header			429				{integer}	Retry-After	"Seconds to wait before trying again"
+//	@Failure		500				{object}	Problem
+//	@Failure		503				{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
+//	@Router			/v1/communities/{id}/posts [post]
 func (s *Server) createPost(c *gin.Context) {
 	id, ok := pathID(c, "community")
 	if !ok {

@@ -146,7 +146,7 @@ func (s *Server) introductionView(c *gin.Context, in mentorships.Introduction) I
 // introduce godoc
 //
 //	@Summary		Ask a mentor for an introduction
-//	@Description	On the caller's open request. The mentor must be a candidate now, else 409 with a code saying why. At most 3 pending per request, once per mentor. Pending introductions expire after KIZUNA_INTRO_EXPIRY_DAYS (default 14); the mentor is reminded at half-time.
+//	@Description	On the caller's open request, by a founder whose e-mail address is confirmed (else 403 email_unverified). The mentor must be a candidate now, else 409 with a code saying why. At most 3 pending per request, once per mentor. Pending introductions expire after KIZUNA_INTRO_EXPIRY_DAYS (default 14); the mentor is reminded at half-time.
 //	@ID				introduce
 //	@Tags			introductions
 //	@Accept			json
@@ -158,7 +158,7 @@ func (s *Server) introductionView(c *gin.Context, in mentorships.Introduction) I
 //	@Success		201				{object}	IntroductionView
 //	@Failure		400				{object}	Problem	"validation_failed, malformed_json, unknown_field"
 //	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem
+//	@Failure		403				{object}	Problem	"forbidden, email_unverified (confirm your e-mail address first: POST /v1/auth/verify-email)"
 //	@Failure		404				{object}	Problem	"not_found (request or mentor)"
 //	@Failure		409				{object}	Problem	"request_not_open, too_many_pending, already_introduced, not_accepting, capacity_full, stake_conflict, not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match, mentor_unavailable, idempotency_in_progress"
 //	@Failure		413				{object}	Problem

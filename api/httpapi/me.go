@@ -12,15 +12,19 @@ import (
 
 // Me is the caller's own account, with private fields.
 type Me struct {
-	ID          string            `json:"id" example:"673f0c2b9d1e8a0012ab34cd"`
-	Email       string            `json:"email" example:"yuki.sato@example.jp"`
-	DisplayName string            `json:"displayName" example:"佐藤 由紀"`
-	Roles       []string          `json:"roles" example:"mentor"`
-	Locale      string            `json:"locale" enums:"ja,en" example:"ja"`
-	Phone       string            `json:"phone,omitempty" example:"090-1234-5678"`
-	Preferences NotificationPrefs `json:"preferences"`
-	CreatedAt   time.Time         `json:"createdAt" example:"2026-11-23T10:00:00Z"`
-	UpdatedAt   time.Time         `json:"updatedAt" example:"2026-11-23T10:00:00Z"`
+	ID          string   `json:"id" example:"673f0c2b9d1e8a0012ab34cd"`
+	Email       string   `json:"email" example:"yuki.sato@example.jp"`
+	DisplayName string   `json:"displayName" example:"佐藤 由紀"`
+	Roles       []string `json:"roles" example:"mentor"`
+	Locale      string   `json:"locale" enums:"ja,en" example:"ja"`
+	// Whether the e-mail address is confirmed (by the link mailed at sign-up).
+	// Until it is, the account cannot ask for introductions, post, or be
+	// listed as a mentor (403 email_unverified).
+	EmailVerified bool              `json:"emailVerified" example:"true"`
+	Phone         string            `json:"phone,omitempty" example:"090-1234-5678"`
+	Preferences   NotificationPrefs `json:"preferences"`
+	CreatedAt     time.Time         `json:"createdAt" example:"2026-11-23T10:00:00Z"`
+	UpdatedAt     time.Time         `json:"updatedAt" example:"2026-11-23T10:00:00Z"`
 	// What to do next; only while the account has neither founder nor mentor.
 	NextSteps []string `json:"nextSteps,omitempty" example:"Choose what you are here for: POST /v1/me/roles {\"role\":\"founder\"} to find mentors or {\"role\":\"mentor\"} to help founders"`
 }
@@ -68,16 +72,17 @@ func meView(u accounts.User) Me {
 		next = []string{noRoleNextStep}
 	}
 	return Me{
-		NextSteps:   next,
-		ID:          u.ID.Hex(),
-		Email:       u.Email,
-		DisplayName: u.DisplayName,
-		Roles:       roles,
-		Locale:      u.Locale,
-		Phone:       u.Phone,
-		Preferences: NotificationPrefs{Invitations: u.Preferences.Invitations, Reminders: u.Preferences.Reminders},
-		CreatedAt:   u.CreatedAt,
-		UpdatedAt:   u.UpdatedAt,
+		NextSteps:     next,
+		ID:            u.ID.Hex(),
+		Email:         u.Email,
+		DisplayName:   u.DisplayName,
+		Roles:         roles,
+		Locale:        u.Locale,
+		EmailVerified: u.EmailVerified,
+		Phone:         u.Phone,
+		Preferences:   NotificationPrefs{Invitations: u.Preferences.Invitations, Reminders: u.Preferences.Reminders},
+		CreatedAt:     u.CreatedAt,
+		UpdatedAt:     u.UpdatedAt,
 	}
 }
 

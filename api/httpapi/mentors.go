@@ -76,7 +76,7 @@ func (s *Server) mentorSummary(m search.Mentor) MentorSummary {
 // searchMentors godoc
 //
 //	@Summary		Find mentors
-//	@Description	Mentors covering any of the topics, ranked by how many they cover, then nearest first (with near=), then by id. With near= only mentors within radiusKm (default 50) are returned, each with its great-circle distance. Served from memory.
+//	@Description	Only mentors whose e-mail address is confirmed are listed. Mentors covering any of the topics, ranked by how many they cover, then nearest first (with near=), then by id. With near= only mentors within radiusKm (default 50) are returned, each with its great-circle distance. Served from memory.
 //	@ID				searchMentors
 //	@Tags			mentors
 //	@Produce		json,application/problem+json

@@ -27,6 +27,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/ids"
+	kmail "github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 )
 
@@ -68,14 +69,22 @@ type User struct {
 	Suspended    bool          `bson:"suspended"`
 	// Deleting: the account is being deleted (see BeginErasure); it is
 	// shown as a former member and refused everywhere meanwhile.
-	Deleting    bool        `bson:"deleting,omitempty"`
-	Preferences Preferences `bson:"preferences"`
+	Deleting bool `bson:"deleting,omitempty"`
 	// Former: not an account but what others see of a deleted one (see
 	// FormerMemberName); never stored.
 	Former bool `bson:"-"`
 	// KnownAddresses are keyed hashes of the client addresses the account
 	// signed in from (see addresses.go); never shown.
 	KnownAddresses []string `bson:"knownAddresses,omitempty"`
+	// EmailVerified: the owner followed a link mailed to Email (or reset
+	// the password with one). Until then the account cannot introduce,
+	// post, or be listed as a mentor.
+	EmailVerified   bool        `bson:"emailVerified"`
+	EmailVerifiedAt *time.Time  `bson:"emailVerifiedAt,omitempty"`
+	Preferences     Preferences `bson:"preferences"`
+	// MailPreferences: which kinds of event also go by mail, the digest,
+	// quiet hours.
+	MailPreferences MailPreferences `bson:"mailPreferences"`
 	// LastActiveAt is when the user last used the API, to within an hour
 	// (see Touch). Zero: never since it was recorded; use CreatedAt.
 	LastActiveAt time.Time `bson:"lastActiveAt,omitempty"`
@@ -100,6 +109,8 @@ type Principal struct {
 	Roles     []Role
 	Locale    string // ja or en: the language of texts made for the caller
 	SessionID string // the refresh-token family the access token came with
+	// EmailVerified: the caller's address is proven (see User).
+	EmailVerified bool
 }
 
 // Has reports whether the caller holds role.
@@ -120,9 +131,11 @@ var (
 // Config configures the service.
 type Config struct {
 	JWTSecret   []byte
-	AdminEmails []string // e-mails that get the admin role at sign-up and sign-in
-	Now         func() time.Time
-	Logger      *slog.Logger
+	AdminEmails []string // e-mails that get the admin role once verified
+	// Mail records the verification, reset and notice mails (nil: none).
+	Mail   *kmail.Outbox
+	Now    func() time.Time
+	Logger *slog.Logger
 	// OnChange, if set, is called after this process changes an existing user
 	// (name, roles, suspension), so read models can follow at once.
 	OnChange func(User)
@@ -144,16 +157,21 @@ type Service struct {
 	erased      *mongodb.Collection // hashes of deleted accounts' ids
 	formerIDs   formers
 	erasedMark  ErasedMark // how far SyncDirectory has read erased accounts
-	signer      *tokenSigner
-	adminEmails map[string]bool
-	now         func() time.Time
-	log         *slog.Logger
-	dummyHash   string // verified against when the e-mail is unknown, to equalize timing
-	directory   directory
-	revoked     revokedSessions // sessions ended within the access-token lifetime
-	onChange    func(User)
-	onActivity  func(context.Context, map[bson.ObjectID]time.Time) error
-	activity    activity
+	// Single-use e-mail tokens (verification, password reset), by hash, and
+	// one document per use (arbitrates the single use).
+	emailTokens    *mongodb.Collection
+	emailTokenUses *mongodb.Collection
+	mail           *kmail.Outbox
+	signer         *tokenSigner
+	adminEmails    map[string]bool
+	now            func() time.Time
+	log            *slog.Logger
+	dummyHash      string // verified against when the e-mail is unknown, to equalize timing
+	directory      directory
+	revoked        revokedSessions // sessions ended within the access-token lifetime
+	onChange       func(User)
+	onActivity     func(context.Context, map[bson.ObjectID]time.Time) error
+	activity       activity
 }
 
 // Collection names.
@@ -179,22 +197,25 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		db:          db,
-		users:       db.Collection(colUsers),
-		tokens:      db.Collection(colTokens),
-		tokenUses:   db.Collection(colTokenUses),
-		revocations: db.Collection(colRevocations),
-		formers:     db.Collection(colFormers),
-		erased:      db.Collection(colErased),
-		signer:      signer,
-		adminEmails: map[string]bool{},
-		now:         func() time.Time { return now().UTC().Truncate(time.Millisecond) },
-		log:         cfg.Logger,
-		dummyHash:   dummy,
-		directory:   directory{m: map[bson.ObjectID]principalState{}},
-		onChange:    cfg.OnChange,
-		onActivity:  cfg.OnActivityWritten,
-		activity:    newActivity(),
+		db:             db,
+		users:          db.Collection(colUsers),
+		tokens:         db.Collection(colTokens),
+		tokenUses:      db.Collection(colTokenUses),
+		revocations:    db.Collection(colRevocations),
+		formers:        db.Collection(colFormers),
+		erased:         db.Collection(colErased),
+		emailTokens:    db.Collection(colEmailTokens),
+		emailTokenUses: db.Collection(colEmailTokenUses),
+		mail:           cfg.Mail,
+		signer:         signer,
+		adminEmails:    map[string]bool{},
+		now:            func() time.Time { return now().UTC().Truncate(time.Millisecond) },
+		log:            cfg.Logger,
+		dummyHash:      dummy,
+		directory:      directory{m: map[bson.ObjectID]principalState{}},
+		onChange:       cfg.OnChange,
+		onActivity:     cfg.OnActivityWritten,
+		activity:       newActivity(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -226,6 +247,12 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		}
 	}
 	s.erasedMark.Saw(s.now()) // the directory starts empty
+	if err := s.ensureEmailIndexes(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.grandfatherVerified(ctx); err != nil {
+		return nil, err
+	}
 	// Sessions revoked before a restart still refuse their access tokens.
 	if err := s.loadRevocations(ctx, s.now().Add(-AccessTokenTTL)); err != nil {
 		return nil, err
@@ -240,6 +267,10 @@ type RegisterInput struct {
 	DisplayName string
 	Roles       []Role // subset of founder, mentor
 	Locale      string // ja (default) or en
+	// Verified creates the account with its address already proven, and
+	// sends no verification mail: for in-process seeding (the demo) only;
+	// the HTTP layer never sets it.
+	Verified bool
 }
 
 // Register creates an account and signs it in.
@@ -268,9 +299,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 	if err := v.Err(); err != nil {
 		return User{}, TokenPair{}, err
 	}
-	if s.adminEmails[email] {
-		roles = append(roles, RoleAdmin)
-	}
+	// A listed admin address gets the role once verified (see VerifyEmail),
+	// not by being the first to register it.
 	slices.Sort(roles)
 
 	hash, err := hashPassword(in.Password)
@@ -279,15 +309,19 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 	}
 	now := s.now()
 	u := User{
-		ID:           bson.NewObjectID(),
-		Email:        email,
-		PasswordHash: hash,
-		DisplayName:  name,
-		Roles:        roles,
-		Locale:       locale,
-		Preferences:  Preferences{Invitations: true, Reminders: true},
-		CreatedAt:    now,
-		UpdatedAt:    now,
+		ID:            bson.NewObjectID(),
+		Email:         email,
+		PasswordHash:  hash,
+		DisplayName:   name,
+		Roles:         roles,
+		Locale:        locale,
+		Preferences:   Preferences{Invitations: true, Reminders: true},
+		EmailVerified: in.Verified,
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+	if in.Verified {
+		u.EmailVerifiedAt = &now
 	}
 	// The unique index on email arbitrates concurrent sign-ups.
 	if _, err := s.users.InsertOne(ctx, u); err != nil {
@@ -298,6 +332,16 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (User, TokenPa
 	}
 	s.rememberAddress(ctx, u)
 	s.remember(u)
+	if u.EmailVerified {
+		if s.adminEmails[email] {
+			if u, err = s.changeRole(ctx, u.ID, RoleAdmin, true); err != nil {
+				return User{}, TokenPair{}, err
+			}
+		}
+	} else if err := s.sendVerification(ctx, u, "verify:"+u.ID.Hex()+":signup"); err != nil {
+		// Recorded before the answer: an acknowledged sign-up has its mail.
+		return User{}, TokenPair{}, err
+	}
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
 }
@@ -328,6 +372,13 @@ func (s *Service) retriedSignUp(ctx context.Context, email, password string) (Us
 		return User{}, TokenPair{}, ErrEmailTaken
 	}
 	s.remember(u)
+	if !u.EmailVerified {
+		// The first attempt may have ended before its mail was recorded;
+		// the key makes this a no-op when it was.
+		if err := s.sendVerification(ctx, u, "verify:"+u.ID.Hex()+":signup"); err != nil {
+			return User{}, TokenPair{}, err
+		}
+	}
 	pair, err := s.startSession(ctx, u)
 	return u, pair, err
 }
@@ -358,7 +409,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, Toke
 	if u.Suspended {
 		return User{}, TokenPair{}, ErrSuspended
 	}
-	if s.adminEmails[email] && !u.HasRole(RoleAdmin) {
+	if s.adminEmails[email] && u.EmailVerified && !u.HasRole(RoleAdmin) {
 		if u, err = s.changeRole(ctx, u.ID, RoleAdmin, true); err != nil {
 			return User{}, TokenPair{}, err
 		}
@@ -736,7 +787,7 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Princip
 	if claims.SessionID != "" && s.revoked.has(claims.SessionID) {
 		return Principal{}, ErrSessionEnded
 	}
-	return Principal{UserID: id, Roles: st.roles, Locale: st.locale, SessionID: claims.SessionID}, nil
+	return Principal{UserID: id, Roles: st.roles, Locale: st.locale, SessionID: claims.SessionID, EmailVerified: st.user.EmailVerified}, nil
 }
 
 // SyncDirectory reloads users changed since the last sync. It re-reads a short
@@ -774,6 +825,8 @@ type Badge struct {
 	ID          bson.ObjectID `bson:"_id"`
 	DisplayName string        `bson:"displayName"`
 	Suspended   bool          `bson:"suspended"`
+	// EmailVerified: unverified mentors are not listed.
+	EmailVerified bool `bson:"emailVerified"`
 }
 
 // EachBadgeWithRole calls fn with the badge of every user holding role, one
@@ -786,7 +839,7 @@ func (s *Service) EachBadgeWithRole(ctx context.Context, role Role, fn func(Badg
 		}
 		fn(b)
 		return nil
-	}, options.Find().SetProjection(bson.D{{Key: "displayName", Value: 1}, {Key: "suspended", Value: 1}, {Key: "roles", Value: 1}}))
+	}, options.Find().SetProjection(bson.D{{Key: "displayName", Value: 1}, {Key: "suspended", Value: 1}, {Key: "roles", Value: 1}, {Key: "emailVerified", Value: 1}}))
 	if err != nil {
 		return fmt.Errorf("find users by role: %w", err)
 	}

@@ -77,7 +77,7 @@ func Mentors(n int) ([]accounts.User, []profiles.MentorProfile, error) {
 		users = append(users, accounts.User{
 			ID: id, Email: fmt.Sprintf("bench-mentor-%d@example.jp", i), PasswordHash: "!unusable",
 			DisplayName: fmt.Sprintf("メンター%05d", i), Roles: []accounts.Role{accounts.RoleMentor}, Locale: "ja",
-			Preferences: accounts.Preferences{Invitations: true, Reminders: true}, CreatedAt: now, UpdatedAt: now,
+			Preferences: accounts.Preferences{Invitations: true, Reminders: true}, CreatedAt: now, UpdatedAt: now, EmailVerified: true,
 		})
 		m := hokkaido[r.IntN(len(hokkaido))]
 		if r.IntN(2) == 0 {
@@ -117,7 +117,7 @@ func Founders(n int) []accounts.User {
 		users[i] = accounts.User{
 			ID: bson.NewObjectID(), Email: fmt.Sprintf("bench-founder-%d@example.jp", i), PasswordHash: "!unusable",
 			DisplayName: fmt.Sprintf("起業家%03d", i), Roles: []accounts.Role{accounts.RoleFounder}, Locale: locale,
-			Preferences: accounts.Preferences{Invitations: true, Reminders: true}, CreatedAt: now, UpdatedAt: now,
+			Preferences: accounts.Preferences{Invitations: true, Reminders: true}, CreatedAt: now, UpdatedAt: now, EmailVerified: true,
 		}
 	}
 	return users

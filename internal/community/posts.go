@@ -59,6 +59,9 @@ func (s *Service) CreatePost(ctx context.Context, p accounts.Principal, communit
 	if err := s.mayRead(ctx, p, c); err != nil {
 		return Post{}, err
 	}
+	if !p.EmailVerified {
+		return Post{}, accounts.ErrEmailUnverified
+	}
 	now := s.clock()
 	post := Post{ID: bson.NewObjectID(), CommunityID: c.ID, AuthorID: p.UserID, Body: body, CreatedAt: now, UpdatedAt: now}
 	if _, err := s.posts.InsertOne(ctx, post); err != nil {

@@ -50,7 +50,7 @@ func benchService(b *testing.B, mentors, founders int) *Service {
 		ms = append(ms, search.Mentor{
 			ID: bson.NewObjectID(), Topics: randTopics(1 + r.IntN(5)), MunicipalityCode: m.Code, PrefectureCode: m.PrefectureCode,
 			Point: m.Location, TravelKm: float64(r.IntN(100)), Modes: modes[r.IntN(len(modes))],
-			Capacity: 1 + r.IntN(5), Active: r.IntN(3), Accepting: r.IntN(10) > 0, Suspended: r.IntN(100) == 0,
+			Capacity: 1 + r.IntN(5), Active: r.IntN(3), Accepting: r.IntN(10) > 0, Unlisted: r.IntN(100) == 0,
 		})
 	}
 	reqs := &fakeRequests{}

@@ -48,7 +48,7 @@ type Mentor struct {
 	Modes     search.Mode
 	Accepting bool
 	Free      int // places left
-	Suspended bool
+	Unlisted  bool
 }
 
 // Ask is one match request as the report reads it.
@@ -185,7 +185,7 @@ func Compute(in Input) Result {
 
 	for mi := range in.Mentors {
 		m := &in.Mentors[mi]
-		if m.Suspended {
+		if m.Unlisted {
 			continue
 		}
 		mk := mask(m.Topics)

@@ -90,7 +90,7 @@ func TestCompute(t *testing.T) {
 	closed.Modes |= search.ModePhone
 	suspended := inPerson(pX, 100, "sales")
 	suspended.Modes |= search.ModeOnline
-	suspended.Suspended = true
+	suspended.Unlisted = true
 	both := inPerson(pX, 0, "sales")
 	both.Modes |= search.ModeOnline
 

@@ -145,7 +145,7 @@ func (s *Service) Report(ctx context.Context, p accounts.Principal, q Query) (Re
 	s.mentors.Each(func(m *search.Mentor) {
 		in.Mentors = append(in.Mentors, Mentor{
 			Topics: m.Topics, Point: m.Point, TravelKm: m.TravelKm, Modes: m.Modes,
-			Accepting: m.Accepting, Free: m.Free(), Suspended: m.Suspended,
+			Accepting: m.Accepting, Free: m.Free(), Unlisted: m.Unlisted,
 		})
 	})
 	return Report{

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/community"
+	"github.com/kizuna-dev/kizuna/internal/jst"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
 )
@@ -137,11 +138,11 @@ func (s *seeder) run(ctx context.Context) error {
 
 // register signs a person up at the current (moved) time.
 func (s *seeder) register(ctx context.Context, email, name string, roles ...accounts.Role) (person, error) {
-	u, _, err := s.Accounts.Register(ctx, accounts.RegisterInput{Email: email, Password: Password, DisplayName: name, Roles: roles, Locale: "ja"})
+	u, _, err := s.Accounts.Register(ctx, accounts.RegisterInput{Email: email, Password: Password, DisplayName: name, Roles: roles, Locale: "ja", Verified: true})
 	if err != nil {
 		return person{}, fmt.Errorf("register %s: %w", email, err)
 	}
-	return person{Principal: accounts.Principal{UserID: u.ID, Roles: u.Roles, Locale: u.Locale}, Email: email, Name: name}, nil
+	return person{Principal: accounts.Principal{UserID: u.ID, Roles: u.Roles, Locale: u.Locale, EmailVerified: true}, Email: email, Name: name}, nil
 }
 
 func (s *seeder) people(ctx context.Context) error {
@@ -476,10 +477,9 @@ func (s *seeder) requests(ctx context.Context) error {
 func (s *seeder) events(ctx context.Context) error {
 	s.at(1 * day)
 	now := s.Clock.Now()
-	jst := time.FixedZone("JST", 9*3600)
 	date := func(days int, hour, minute int) time.Time {
-		d := now.In(jst).AddDate(0, 0, days)
-		return time.Date(d.Year(), d.Month(), d.Day(), hour, minute, 0, 0, jst)
+		d := now.In(jst.Zone).AddDate(0, 0, days)
+		return time.Date(d.Year(), d.Month(), d.Day(), hour, minute, 0, 0, jst.Zone)
 	}
 	events := []struct {
 		c     community.Community

@@ -31,6 +31,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
+	"github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
@@ -62,6 +63,7 @@ type Deps struct {
 	Moderation    *moderation.Service
 	KeepInTouch   *keepintouch.Service
 	Idempotency   *idempotency.Service
+	Mail          *mail.Outbox
 	Audit         Auditor
 	Now           func() time.Time
 	Logger        *slog.Logger
@@ -165,6 +167,15 @@ func (s *Service) Steps() []Step {
 		}},
 		{"delete refresh tokens, their uses and revocations", []string{"refresh_tokens", "refresh_token_uses", "session_revocations"}, func(ctx context.Context, m Marker) error {
 			return d.Accounts.EraseSessions(ctx, m.UserID)
+		}},
+		{"delete their mail (sent or waiting) and their single-use mail links", []string{"mail_outbox", "email_tokens"}, func(ctx context.Context, m Marker) error {
+			if d.Mail != nil {
+				if _, err := d.Mail.ForgetUser(ctx, m.UserID); err != nil {
+					return err
+				}
+			}
+			_, err := d.Accounts.ForgetEmailTokens(ctx, m.UserID)
+			return err
 		}},
 		{"delete the account (the e-mail address is free again)", []string{"users"}, func(ctx context.Context, m Marker) error {
 			return d.Accounts.EraseAccount(ctx, m.UserID)

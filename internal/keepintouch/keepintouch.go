@@ -20,6 +20,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/apperr"
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/geo"
+	"github.com/kizuna-dev/kizuna/internal/jst"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
@@ -330,7 +331,7 @@ func (s *Service) RemindDue(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("find cadences: %w", err)
 	}
 	now := s.now().UTC()
-	day := now.In(time.FixedZone("JST", 9*3600)).Format("2006-01-02")
+	day := now.In(jst.Zone).Format("2006-01-02")
 	byUser := map[bson.ObjectID][]Cadence{}
 	for _, c := range cs {
 		byUser[c.UserID] = append(byUser[c.UserID], c)

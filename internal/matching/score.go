@@ -159,7 +159,7 @@ func eligibility(req *prepared, f *search.Facts, within bool) Reason {
 	switch {
 	case f.ID == req.FounderID:
 		return SelfMatch
-	case f.Suspended:
+	case f.Unlisted:
 		return Suspended
 	case !f.Accepting:
 		return NotAccepting

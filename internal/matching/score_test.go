@@ -131,7 +131,7 @@ func TestEligibility(t *testing.T) {
 	}{
 		{"eligible", func(*search.Mentor, *Request) {}, 10, Eligible},
 		{"self", func(m *search.Mentor, _ *Request) { m.ID = founder }, 0, SelfMatch},
-		{"suspended", func(m *search.Mentor, _ *Request) { m.Suspended = true }, 0, Suspended},
+		{"suspended", func(m *search.Mentor, _ *Request) { m.Unlisted = true }, 0, Suspended},
 		{"not accepting", func(m *search.Mentor, _ *Request) { m.Accepting = false }, 0, NotAccepting},
 		{"full", func(m *search.Mentor, _ *Request) { m.Active = 2 }, 0, CapacityFull},
 		{"over full after capacity cut", func(m *search.Mentor, _ *Request) { m.Capacity, m.Active = 1, 3 }, 0, CapacityFull},

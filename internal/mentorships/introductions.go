@@ -77,6 +77,9 @@ func (s *Service) Introduce(ctx context.Context, p accounts.Principal, requestID
 	if err != nil {
 		return Introduction{}, err
 	}
+	if !p.EmailVerified {
+		return Introduction{}, accounts.ErrEmailUnverified
+	}
 	message = strings.TrimSpace(message)
 	if utf8.RuneCountInString(message) > maxMessage {
 		var v apperr.Validation
@@ -120,9 +123,10 @@ func (s *Service) Introduce(ctx context.Context, p accounts.Principal, requestID
 	names := s.names(ctx, r.FounderID)
 	s.notifyOrLog(ctx, notifications.Input{
 		UserID: mentorID, Kind: notifications.KindIntroductionReceived, Key: "intro-received:" + in.ID.Hex(),
-		TextJa: fmt.Sprintf("%sさんから紹介の依頼が届きました", names[r.FounderID]),
-		TextEn: fmt.Sprintf("%s asked you for an introduction", names[r.FounderID]),
-		Refs:   notifications.Refs{IntroductionID: in.ID, RequestID: r.ID, UserID: r.FounderID},
+		TextJa:  fmt.Sprintf("%sさんから紹介の依頼が届きました", names[r.FounderID]),
+		TextEn:  fmt.Sprintf("%s asked you for an introduction", names[r.FounderID]),
+		Refs:    notifications.Refs{IntroductionID: in.ID, RequestID: r.ID, UserID: r.FounderID},
+		Message: message,
 	})
 	return in, nil
 }

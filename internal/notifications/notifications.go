@@ -101,6 +101,9 @@ type Input struct {
 	// Key makes Notify idempotent; empty: a fresh unique key. At most MaxKeyLen
 	// characters, and not starting with the reserved prefix "auto:".
 	Key string
+	// Message, for the mail only: what the other person wrote (shown
+	// quoted in the mail, not stored with the notification).
+	Message string
 }
 
 // Bounds.
@@ -114,6 +117,10 @@ const (
 type Config struct {
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Mail, when set, is told of every notification Notify stores (and of
+	// repeats, so a crash between the two is repaired by the retry): it
+	// decides whether the kind also goes by mail. An error fails Notify.
+	Mail func(ctx context.Context, n Notification, in Input) error
 }
 
 // Service is the notifications domain.
@@ -122,6 +129,7 @@ type Service struct {
 	items *mongodb.Collection
 	now   func() time.Time
 	log   *slog.Logger
+	mail  func(context.Context, Notification, Input) error
 }
 
 // Collection names.
@@ -138,6 +146,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		items: db.Collection(colNotifications),
 		now:   func() time.Time { return now().UTC().Truncate(time.Millisecond) },
 		log:   cfg.Logger,
+		mail:  cfg.Mail,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -177,11 +186,23 @@ func (s *Service) Notify(ctx context.Context, in Input) (created bool, err error
 	}
 	// The unique index on key arbitrates duplicates and races.
 	if _, err := s.items.InsertOne(ctx, n); err != nil {
-		if mongodb.IsDuplicateKey(err) {
-			s.log.DebugContext(ctx, "duplicate notification ignored", "key", n.Key, "kind", string(n.Kind))
-			return false, nil
+		if !mongodb.IsDuplicateKey(err) {
+			return false, fmt.Errorf("insert notification: %w", err)
 		}
-		return false, fmt.Errorf("insert notification: %w", err)
+		s.log.DebugContext(ctx, "duplicate notification ignored", "key", n.Key, "kind", string(n.Kind))
+		if s.mail != nil && in.Key != "" {
+			// The mail is keyed by the notification's key: a no-op unless
+			// the first attempt stopped between the two.
+			if err := s.mail(ctx, n, in); err != nil {
+				return false, fmt.Errorf("mail notification: %w", err)
+			}
+		}
+		return false, nil
+	}
+	if s.mail != nil {
+		if err := s.mail(ctx, n, in); err != nil {
+			return true, fmt.Errorf("mail notification: %w", err)
+		}
 	}
 	return true, nil
 }

@@ -226,7 +226,7 @@ func IndexEntry(p MentorProfile, u accounts.User) search.Mentor {
 		Stakes:           stakes,
 		ProfileVersion:   p.Version,
 		ProfileUpdated:   p.UpdatedAt,
-		Suspended:        u.Suspended,
+		Unlisted:         u.Suspended || !u.EmailVerified, // suspended or unconfirmed mentors are not listed
 	}
 }
 
@@ -300,7 +300,7 @@ func (s *Service) loadMentors(ctx context.Context) error {
 					return
 				}
 				if b, ok := badges[p.UserID]; ok {
-					s.index.Upsert(IndexEntry(p, accounts.User{ID: b.ID, DisplayName: b.DisplayName, Suspended: b.Suspended}))
+					s.index.Upsert(IndexEntry(p, accounts.User{ID: b.ID, DisplayName: b.DisplayName, Suspended: b.Suspended, EmailVerified: b.EmailVerified}))
 				}
 				s.sync.saw(p.UpdatedAt)
 			}
@@ -339,14 +339,14 @@ func (s *Service) accountsOf(ctx context.Context, ps []MentorProfile) (map[bson.
 	}
 	out := map[bson.ObjectID]accounts.User{}
 	err := s.users.EachBadgeWithRole(ctx, accounts.RoleMentor, func(b accounts.Badge) {
-		out[b.ID] = accounts.User{ID: b.ID, DisplayName: b.DisplayName, Suspended: b.Suspended}
+		out[b.ID] = accounts.User{ID: b.ID, DisplayName: b.DisplayName, Suspended: b.Suspended, EmailVerified: b.EmailVerified}
 	})
 	return out, err
 }
 
 // UserChanged brings an account change (name, suspension) into the index.
 func (s *Service) UserChanged(u accounts.User) {
-	s.index.SetUser(u.ID, u.DisplayName, u.Suspended)
+	s.index.SetUser(u.ID, u.DisplayName, u.Suspended || !u.EmailVerified)
 }
 
 func (s *Service) checkTopics(v *apperr.Validation, field string, slugs []string, minN, maxN int) []string {

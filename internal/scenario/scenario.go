@@ -464,7 +464,7 @@ func (g *gen) planUsers(n, nComms, founderSubject, mentorSubject int) {
 		p.user = accounts.User{
 			ID: g.oid(created), Email: email, PasswordHash: g.hash,
 			DisplayName: familyNames[g.r.IntN(len(familyNames))] + " " + givenNames[g.r.IntN(len(givenNames))],
-			Roles:       roles, Locale: accounts.LocaleJa,
+			Roles:       roles, Locale: accounts.LocaleJa, EmailVerified: true,
 			Preferences: accounts.Preferences{Invitations: g.r.IntN(10) > 0, Reminders: g.r.IntN(10) > 0},
 			CreatedAt:   created, UpdatedAt: created,
 		}

@@ -86,8 +86,9 @@ type Mentor struct {
 	ProfileVersion   int64
 	ProfileUpdated   time.Time
 
-	// From the account.
-	Suspended bool
+	// From the account: not shown to others (suspended, or the e-mail
+	// address not confirmed yet).
+	Unlisted bool
 
 	// From mentorships (see SetActive and SetResponsiveness).
 	Active         int     // active mentorships
@@ -125,7 +126,7 @@ type Facts struct {
 	Capacity       int
 	Active         int
 	Accepting      bool
-	Suspended      bool
+	Unlisted       bool
 	Verified       bool
 	Independent    bool
 	Introductions  int
@@ -215,7 +216,7 @@ func (ix *Index) Remove(id bson.ObjectID) {
 	delete(ix.byID, id)
 	// No topics, no modes, never open: every filter passes it by. The point
 	// stays so its grid cell does not move.
-	e := &entry{Mentor: Mentor{Point: ix.items[i].Point, Suspended: true}, gone: true}
+	e := &entry{Mentor: Mentor{Point: ix.items[i].Point, Unlisted: true}, gone: true}
 	ix.set(i, e)
 	ix.removed++
 }
@@ -288,7 +289,7 @@ func (ix *Index) eachCovering(mask uint64, fn func(i int)) {
 func (ix *Index) facts(m *Mentor) Facts {
 	return Facts{
 		ID: m.ID, TopicMask: ix.TopicMask(m.Topics), Modes: m.Modes, TravelKm: m.TravelKm,
-		Capacity: m.Capacity, Active: m.Active, Accepting: m.Accepting, Suspended: m.Suspended,
+		Capacity: m.Capacity, Active: m.Active, Accepting: m.Accepting, Unlisted: m.Unlisted,
 		Verified: m.Verified, Independent: m.Independent, Introductions: m.Introductions,
 		Answered: m.Answered, MedianAnswerHr: m.MedianAnswerHr, Stakes: m.Stakes,
 	}
@@ -318,9 +319,9 @@ func (ix *Index) Facts(id bson.ObjectID) (Facts, geo.Point, bool) {
 }
 
 // SetUser updates the account fields of an indexed mentor.
-func (ix *Index) SetUser(id bson.ObjectID, displayName string, suspended bool) {
+func (ix *Index) SetUser(id bson.ObjectID, displayName string, unlisted bool) {
 	ix.update(id, func(m *Mentor) {
-		m.DisplayName, m.Suspended = displayName, suspended
+		m.DisplayName, m.Unlisted = displayName, unlisted
 	})
 }
 
@@ -363,10 +364,10 @@ func (ix *Index) Get(id bson.ObjectID) (Mentor, bool) {
 }
 
 // Listed returns the mentor as others may see them: indexed and not
-// suspended (a suspended mentor is simply not found).
+// unlisted (a suspended or unconfirmed mentor is simply not found).
 func (ix *Index) Listed(id bson.ObjectID) (Mentor, bool) {
 	m, ok := ix.Get(id)
-	return m, ok && !m.Suspended
+	return m, ok && !m.Unlisted
 }
 
 // IDs returns the ids of every indexed mentor.

@@ -67,7 +67,7 @@ type cursorKey struct {
 
 // Search returns the mentors matching q: ranked by how many of the requested
 // topics they cover, then by distance (when Near is given), then by id.
-// Suspended mentors are never returned.
+// Unlisted mentors (suspended, or e-mail unconfirmed) are never returned.
 func (ix *Index) Search(q Query) (Result, error) {
 	q, after, err := ix.normalize(q)
 	if err != nil {
@@ -85,7 +85,7 @@ func (ix *Index) Search(q Query) (Result, error) {
 	ix.mu.RLock()
 	visit := func(i int) {
 		h := &ix.hot[i]
-		if h.Suspended {
+		if h.Unlisted {
 			return
 		}
 		matched := 0

@@ -113,7 +113,7 @@ func (ix *Index) place(i int, old, h *hot, w *where, p geo.Point) {
 	for m := h.TopicMask; m != 0; m &= m - 1 {
 		ix.flags.topics[bits.TrailingZeros64(m)].put(i, true)
 	}
-	ix.flags.open.put(i, h.Accepting && !h.Suspended && h.Free() > 0)
+	ix.flags.open.put(i, h.Accepting && !h.Unlisted && h.Free() > 0)
 	ix.flags.independent.put(i, h.Independent)
 	ix.flags.stakes.put(i, len(h.Stakes) > 0)
 	for b := range ix.flags.modes {

@@ -22,7 +22,7 @@ func TestSearchRanksAndFilters(t *testing.T) {
 	ix.Upsert(Mentor{ID: ids[0], DisplayName: "a", Topics: []string{"sales"}, Point: near, Modes: ModeInPerson, Capacity: 1, Accepting: true, ProfileVersion: 1})
 	ix.Upsert(Mentor{ID: ids[1], DisplayName: "b", Topics: []string{"sales", "hiring"}, Point: geo.Point{Lat: 43.05, Lon: 141.34}, Modes: ModeOnline, Capacity: 1, Accepting: true, ProfileVersion: 1})
 	ix.Upsert(Mentor{ID: ids[2], DisplayName: "c", Topics: []string{"hiring"}, Point: near, Modes: ModePhone, Capacity: 0, Accepting: true, ProfileVersion: 1})
-	ix.Upsert(Mentor{ID: ids[3], DisplayName: "d", Topics: []string{"sales"}, Point: near, Modes: ModeInPerson, Capacity: 1, Accepting: true, Suspended: true, ProfileVersion: 1})
+	ix.Upsert(Mentor{ID: ids[3], DisplayName: "d", Topics: []string{"sales"}, Point: near, Modes: ModeInPerson, Capacity: 1, Accepting: true, Unlisted: true, ProfileVersion: 1})
 	ix.Upsert(Mentor{ID: ids[4], DisplayName: "e", Headline: "ニセコで観光業", Topics: []string{"legal"}, Point: geo.Point{Lat: 26.2, Lon: 127.7}, Modes: ModeOnline, Capacity: 3, Accepting: false, ProfileVersion: 1})
 
 	names := func(q Query) string {

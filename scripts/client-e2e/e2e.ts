@@ -1,15 +1,20 @@
 // One mentorship, end to end, through a client generated from docs/openapi.json.
 // Every call is typed by the generated schema (gen/schema.d.ts), so a spec
 // change that breaks a client breaks `tsc --noEmit` before this even runs.
-// Usage: node dist/e2e.js http://127.0.0.1:PORT
+// Usage: node dist/e2e.js http://127.0.0.1:PORT MAIL_DIR
+// MAIL_DIR is where the server (with no SMTP configured) writes its mail as
+// .eml files: the script reads its links there, as a member reads a mailbox.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import createClient from "openapi-fetch";
 import type { components, paths } from "./gen/schema.js";
 
 type Schemas = components["schemas"];
 
 const base = process.argv[2];
-if (!base) {
-  throw new Error("usage: e2e.js BASE_URL");
+const mailDir: string = process.argv[3] ?? "";
+if (!base || !mailDir) {
+  throw new Error("usage: e2e.js BASE_URL MAIL_DIR");
 }
 const api = createClient<paths>({ baseUrl: base });
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -33,6 +38,43 @@ function expect<T>(label: string, res: { data?: T; error?: unknown; response: Re
 const run = Date.now().toString(36);
 const password = "kizuna-e2e-passphrase";
 
+// decodeQP undoes quoted-printable (soft line breaks and =XX bytes).
+function decodeQP(s: string): string {
+  const bytes = s.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
+// mailedToken waits for a mail to `to` with a link to `path` and returns the link's token.
+async function mailedToken(to: string, path: string): Promise<string> {
+  const pattern = new RegExp(`${path.replace(/[?]/g, "\\?")}token=([A-Za-z0-9_%-]+)`);
+  for (let i = 0; i < 200; i++) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(mailDir).filter((f) => f.endsWith(".eml"));
+    } catch {
+      // not written yet
+    }
+    for (const f of files) {
+      const text = decodeQP(readFileSync(join(mailDir, f), "latin1"));
+      const m = text.includes(`To: <${to}>`) ? pattern.exec(text) : null;
+      if (m?.[1]) {
+        return decodeURIComponent(m[1]);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50)); // polling for the mail worker
+  }
+  throw new Error(`no mail to ${to} with a link to ${path} in ${mailDir}`);
+}
+
+// verify follows the link of the verification mail sent at sign-up.
+async function verify(email: string, token: string): Promise<void> {
+  const before = expect("GET /v1/me before the link", await api.GET("/v1/me", { headers: auth(token) }), 200);
+  check(before.emailVerified === false, "verified before following the link", before);
+  const link = await mailedToken(email, "/verify-email?");
+  const ok = expect("follow the verification link", await api.POST("/v1/auth/verify-email", { body: { token: link } }), 200);
+  check(ok.emailVerified === true, "not verified", ok);
+}
+
 async function register(name: string, role: "mentor" | "founder"): Promise<Schemas["AuthResponse"]> {
   const body: Schemas["RegisterRequest"] = {
     email: `${role}-${run}@example.jp`,
@@ -43,6 +85,7 @@ async function register(name: string, role: "mentor" | "founder"): Promise<Schem
   const out = expect(`register the ${role}`, await api.POST("/v1/auth/register", { body }), 201);
   check(out.user.roles.includes(role), `${role} lacks the role`, out.user);
   check(out.tokens.accessToken, `${role} got no access token`, out.tokens);
+  await verify(body.email, out.tokens.accessToken);
   return out;
 }
 
@@ -178,6 +221,22 @@ async function main(): Promise<void> {
   step++;
   check(again.response.status === 409 && again.error?.code === "already_reflected", `${step}. completing twice`, again.error);
   console.log(`ok ${step}. completing twice -> 409 ${again.error.code}`);
+
+  // Forgotten password: a reset link by mail ends every session at once.
+  const email = founder.user.email;
+  const asked = expect("ask for a password reset", await api.POST("/v1/auth/password-reset", { body: { email } }), 202);
+  check(asked.status === "accepted", "reset not accepted", asked);
+  const resetToken = await mailedToken(email, "/reset-password?");
+  const fresh = "a-new-e2e-passphrase-2026";
+  const set = await api.POST("/v1/auth/password-reset/confirm", { body: { token: resetToken, newPassword: fresh } });
+  step++;
+  check(set.response.status === 204, `${step}. confirm the reset`, set.error);
+  console.log(`ok ${step}. confirm the reset -> 204`);
+  const old = await api.GET("/v1/me", { headers: f });
+  step++;
+  check(old.response.status === 401 && old.error?.code === "session_ended", `${step}. the old session after the reset`, old.error);
+  console.log(`ok ${step}. the old session after the reset -> 401 ${old.error.code}`);
+  expect("sign in with the new password", await api.POST("/v1/auth/login", { body: { email, password: fresh } }), 200);
 }
 
 main().then(

@@ -58,7 +58,7 @@ if [ -z "$ready" ]; then
 fi
 
 echo "== one mentorship through the generated client"
-if ! node dist/e2e.js "http://127.0.0.1:$PORT"; then
+if ! node dist/e2e.js "http://127.0.0.1:$PORT" "$work/data/mail"; then
   echo "server log:" >&2
   cat "$work/server.log" >&2
   exit 1

@@ -160,6 +160,11 @@ func (t *tester) run(rounds int) error {
 		if err != nil {
 			return fmt.Errorf("round %d (killed after %v): %w", round, killAfter.Round(time.Millisecond), err)
 		}
+		mails, err := t.checkMail()
+		if err != nil {
+			return fmt.Errorf("round %d (killed after %v): %w", round, killAfter.Round(time.Millisecond), err)
+		}
+		fmt.Printf("round %d: every promised mail delivered after restart (%d: a verification mail per acknowledged sign-up, a mail per acknowledged introduction)\n", round, mails)
 		fmt.Printf("round %d: SIGKILL after %v of load; acknowledged %d sign-ups, %d profile updates, %d match requests, %d introductions, %d accepts, %d touchpoints, %d account deletions (%d more sent); after restart found all %d acknowledged objects so far (each mentor's profile at or past its last acknowledged version), every deleted account gone and its introduction withdrawn; invariants hold\n",
 			round, killAfter.Round(time.Millisecond), acked["signup"], acked["profile"], acked["request"], acked["intro"], acked["accept"], acked["touchpoint"], acked["deletion"], acked["deletion-sent"]-acked["deletion"], verified)
 	}
@@ -388,6 +393,9 @@ func (t *tester) setup() error {
 		if err != nil {
 			return err
 		}
+		if err := t.verifyEmail(ctx, m); err != nil { // only proven mentors are listed
+			return err
+		}
 		var p profileBody
 		if _, err := t.call(ctx, http.MethodPut, "/v1/me/mentor-profile", m.Token, mentorProfile("v0"), &p); err != nil {
 			return err
@@ -400,6 +408,9 @@ func (t *tester) setup() error {
 	for i := range founderCount {
 		f, err := t.register(ctx, fmt.Sprintf("founder%d@crash.kizuna.example", i), "founder")
 		if err != nil {
+			return err
+		}
+		if err := t.verifyEmail(ctx, f); err != nil { // only proven founders introduce
 			return err
 		}
 		if _, err := t.call(ctx, http.MethodPut, "/v1/me/founder-profile", f.Token, map[string]any{
@@ -456,7 +467,7 @@ func (t *tester) load(ctx context.Context, wg *sync.WaitGroup, round int) {
 // introduction, then delete their account.
 func (t *tester) deletionStep(ctx context.Context, email string, rng *rand.Rand) {
 	d, err := t.register(ctx, email, "founder")
-	if err != nil {
+	if err != nil || t.verifyEmail(ctx, d) != nil { // only proven founders introduce
 		return
 	}
 	if _, err := t.call(ctx, http.MethodPut, "/v1/me/founder-profile", d.Token, map[string]any{
