@@ -319,6 +319,7 @@ func (a *app) init(ctx context.Context) error {
 		Coverage:           cov,
 		Idempotency:        idem,
 		Erasure:            eraser,
+		Mail:               outbox,
 		Audit:              auditLog,
 	})
 	// Serve only from a sound database (the check ran beside the loading).

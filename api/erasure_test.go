@@ -437,6 +437,7 @@ func TestExportHasEverythingOfTheCallerAndNothingPrivateOfOthers(t *testing.T) {
 		"introduction": pendingIntro.ID, "mentorship": msID, "touchpoint": "書き出しの相談をした", "reflection": "ありがとうございました",
 		"membership": comm.ID, "post": "書き出しテストの投稿", "rsvp": event, "notification": "introduction_accepted",
 		"report": "書き出しテストの通報", "end reason": "書き出しテストの終了", "edited post": `"editedAt"`, "session": `"current":true`, "preferences": `"invitations":true`,
+		"mail preferences": `"digest":"monthly"`, "the verification mail": `"kind":"verify_email"`,
 		// What the caller may see of others: the mentor's contact details.
 		"the mentor's e-mail": mentor.Email, "the mentor's phone": "090-7777-1234",
 	} {

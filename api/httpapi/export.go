@@ -36,6 +36,19 @@ type ExportDocument struct {
 	ReportsFiled  []ConductReportView `json:"reportsFiled"`
 	// Open sessions (sign-ins).
 	Sessions []SessionView `json:"sessions"`
+	// Which events reach the caller by mail, the digest, quiet hours.
+	MailPreferences NotificationPreferences `json:"mailPreferences"`
+	// Mails Kizuna wrote to the caller (a mail's text is kept only until it
+	// is sent: it may hold a single-use link).
+	Mails []ExportedMail `json:"mails"`
+}
+
+// ExportedMail is one mail to the caller.
+type ExportedMail struct {
+	Kind      string    `json:"kind" example:"verify_email"`
+	Subject   string    `json:"subject" example:"【Kizuna】メールアドレスの確認"`
+	State     string    `json:"state" enums:"pending,sent,failed" example:"sent"`
+	CreatedAt time.Time `json:"createdAt" example:"2026-11-23T10:00:00Z"`
 }
 
 // ExportedMentorship is a mentorship with all its touchpoints; its
@@ -104,7 +117,8 @@ func (s *Server) export(c *gin.Context, p accounts.Principal) (ExportDocument, e
 	doc := ExportDocument{ExportedAt: time.Now().UTC(), Account: meView(u),
 		MatchRequests: []MatchRequestView{}, IntroductionsAsked: []IntroductionView{}, IntroductionsReceived: []IntroductionView{},
 		Mentorships: []ExportedMentorship{}, Memberships: []ExportedMembership{}, Posts: []ExportedPost{}, RSVPs: []ExportedRSVP{},
-		Notifications: []NotificationView{}, ReportsFiled: []ConductReportView{}, Sessions: []SessionView{}}
+		Notifications: []NotificationView{}, ReportsFiled: []ConductReportView{}, Sessions: []SessionView{},
+		MailPreferences: notificationPreferencesView(u.MailPreferences), Mails: []ExportedMail{}}
 	if mp, err := s.profiles.GetMentor(c, p.UserID); err == nil {
 		v := s.mentorProfileView(mp)
 		doc.MentorProfile = &v
@@ -214,6 +228,15 @@ func (s *Server) export(c *gin.Context, p accounts.Principal) (ExportDocument, e
 	for _, ss := range sessions {
 		doc.Sessions = append(doc.Sessions, SessionView{ID: ss.ID, CreatedAt: ss.CreatedAt, LastUsedAt: ss.LastUsedAt, ExpiresAt: ss.ExpiresAt,
 			UserAgent: ss.UserAgent, Address: ss.Address, Current: ss.Current})
+	}
+	if s.mail != nil {
+		mails, err := s.mail.ForUser(c, p.UserID)
+		if err != nil {
+			return ExportDocument{}, err
+		}
+		for _, m := range mails {
+			doc.Mails = append(doc.Mails, ExportedMail{Kind: m.Kind, Subject: m.Subject, State: m.State, CreatedAt: m.CreatedAt})
+		}
 	}
 	return doc, nil
 }

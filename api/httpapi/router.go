@@ -31,6 +31,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
 	"github.com/kizuna-dev/kizuna/internal/logctx"
+	"github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
@@ -59,6 +60,8 @@ type Deps struct {
 	// Erasure deletes accounts; Audit logs privileged actions.
 	Erasure *erasure.Service
 	Audit   *audit.Service
+	// Mail is the outbox, read for the caller's data export.
+	Mail *mail.Outbox
 
 	// Ready reports whether the database answers (GET /readyz); an error
 	// with a Reason() string says why.
@@ -110,6 +113,7 @@ type Server struct {
 	idempotency    *idempotency.Service
 	erasure        *erasure.Service
 	audit          *audit.Service
+	mail           *mail.Outbox
 	// Attempts on one account by e-mail, for sign-up and sign-in.
 	emailLimits emailLimits
 	// The declared limits of request bodies (see checkLimits).
@@ -136,6 +140,7 @@ func NewHandler(d Deps) http.Handler {
 		idempotency:    d.Idempotency,
 		erasure:        d.Erasure,
 		audit:          d.Audit,
+		mail:           d.Mail,
 		emailLimits:    newEmailLimits(d.AuthEmailPerMinute),
 		limits:         newLimitChecker(),
 	}
