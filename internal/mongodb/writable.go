@@ -121,7 +121,7 @@ func Classify(err error) (problem *apperr.Error, cause string) {
 
 // writesFail is Ready's error while the write probe fails; Reason says why
 // for GET /readyz.
-type writesFail struct{ cause, err error }
+type writesFail struct{ cause error }
 
 func (e writesFail) Error() string {
 	return fmt.Sprintf("%v (%s): %v", ErrWritesFail, WriteFailureCause(e.cause), e.cause)
