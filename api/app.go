@@ -291,6 +291,7 @@ func (a *app) init(ctx context.Context) error {
 
 	registerIndexMetrics(reg, mentorIndex, prof, db.Embedded(), now)
 	handler := httpapi.NewHandler(httpapi.Deps{
+		Now:           now,
 		Accounts:      acc,
 		Profiles:      prof,
 		Mentors:       mentorIndex,

@@ -29,6 +29,7 @@ type keyedLimiter struct {
 	perMinute float64
 	burst     int
 	message   string // the detail of the 429 problem
+	now       func() time.Time // the app's clock (tests hold it still)
 	mu        sync.Mutex
 	buckets   map[string]*rate.Limiter
 	swept     time.Time
@@ -36,14 +37,17 @@ type keyedLimiter struct {
 
 // newKeyedLimiter allows perMinute (default def when 0) in bursts of burst
 // (half the rate when 0, at least 1).
-func newKeyedLimiter(perMinute float64, burst int, def float64, message string) *keyedLimiter {
+func newKeyedLimiter(now func() time.Time, perMinute float64, burst int, def float64, message string) *keyedLimiter {
 	if perMinute <= 0 {
 		perMinute = def
 	}
 	if burst <= 0 {
 		burst = max(int(perMinute/2), 1)
 	}
-	return &keyedLimiter{perMinute: perMinute, burst: burst, message: message, buckets: map[string]*rate.Limiter{}}
+	if now == nil {
+		now = time.Now
+	}
+	return &keyedLimiter{perMinute: perMinute, burst: burst, message: message, now: now, buckets: map[string]*rate.Limiter{}}
 }
 
 // idleAfter is how long an unused bucket is kept.
@@ -72,7 +76,7 @@ func (l *keyedLimiter) limiter(key string, now time.Time) *rate.Limiter {
 // allow takes one token for key; when there is none it writes 429
 // rate_limited with Retry-After and returns false.
 func (l *keyedLimiter) allow(c *gin.Context, key string) bool {
-	now := time.Now()
+	now := l.now()
 	r := l.limiter(key, now).ReserveN(now, 1)
 	if delay := r.DelayFrom(now); delay > 0 {
 		r.CancelAt(now)
@@ -125,14 +129,14 @@ type emailLimits struct {
 // accountFactor: how many addresses' worth of attempts one account takes.
 const accountFactor = 10
 
-func newEmailLimits(perMinute float64) emailLimits {
+func newEmailLimits(now func() time.Time, perMinute float64) emailLimits {
 	if perMinute <= 0 {
 		perMinute = DefaultAuthEmailPerMinute
 	}
 	msg := "too many attempts for this e-mail address; wait a little and try again"
 	return emailLimits{
-		perAddress: newKeyedLimiter(perMinute, 0, 0, msg),
-		all:        newKeyedLimiter(perMinute*accountFactor, 0, 0, msg),
+		perAddress: newKeyedLimiter(now, perMinute, 0, 0, msg),
+		all:        newKeyedLimiter(now, perMinute*accountFactor, 0, 0, msg),
 	}
 }
 

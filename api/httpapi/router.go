@@ -79,6 +79,9 @@ type Deps struct {
 	// HideMetrics keeps GET /metrics off this handler: the program serves
 	// it on its own listener (KIZUNA_METRICS_ADDR).
 	HideMetrics bool
+	// Now is the app's clock, which the rate limits refill by (nil: the
+	// system's).
+	Now func() time.Time
 	// AuthPerMinute and AuthBurst limit sign-up, sign-in and refresh per
 	// client address (0: 20 a minute, bursts of 10).
 	AuthPerMinute float64
@@ -141,7 +144,7 @@ func NewHandler(d Deps) http.Handler {
 		erasure:        d.Erasure,
 		audit:          d.Audit,
 		mail:           d.Mail,
-		emailLimits:    newEmailLimits(d.AuthEmailPerMinute),
+		emailLimits:    newEmailLimits(d.Now, d.AuthEmailPerMinute),
 		limits:         newLimitChecker(),
 	}
 	log := d.Logger
@@ -176,7 +179,7 @@ func NewHandler(d Deps) http.Handler {
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler, ginswagger.URL("/openapi.json")))
 
 	v1 := r.Group("/v1", limitQuery())
-	byAddress := newKeyedLimiter(d.AuthPerMinute, d.AuthBurst, DefaultAuthPerMinute,
+	byAddress := newKeyedLimiter(d.Now, d.AuthPerMinute, d.AuthBurst, DefaultAuthPerMinute,
 		"too many attempts from your address; wait a little and try again")
 	limited := v1.Group("", byAddress.byAddress)
 	limited.POST("/auth/register", s.idempotent, s.register)
@@ -194,15 +197,15 @@ func NewHandler(d Deps) http.Handler {
 	v1.GET("/areas/municipalities", s.searchMunicipalities)
 	v1.GET("/areas/municipalities/:code", s.getMunicipality)
 
-	writes := newKeyedLimiter(d.WritePerMinute, 0, DefaultWritePerMinute, "too many changes in a short time; wait a little and try again")
-	passwords := newKeyedLimiter(d.PasswordPerMinute, 0, DefaultPasswordPerMinute, "too many password changes; wait a little and try again")
+	writes := newKeyedLimiter(d.Now, d.WritePerMinute, 0, DefaultWritePerMinute, "too many changes in a short time; wait a little and try again")
+	passwords := newKeyedLimiter(d.Now, d.PasswordPerMinute, 0, DefaultPasswordPerMinute, "too many password changes; wait a little and try again")
 	authed := v1.Group("", s.authenticate, writes.writesByUser)
 	authed.GET("/me", s.getMe)
 	authed.PATCH("/me", s.updateMe)
 	authed.DELETE("/me", passwords.byUser, s.deleteMe)
 	authed.GET("/me/export", s.exportMe)
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
-	mails := newKeyedLimiter(d.PasswordPerMinute, 0, DefaultPasswordPerMinute, "too many mails asked for; wait a little and try again")
+	mails := newKeyedLimiter(d.Now, d.PasswordPerMinute, 0, DefaultPasswordPerMinute, "too many mails asked for; wait a little and try again")
 	authed.POST("/auth/verify-email/resend", noBody, mails.byUser, s.resendVerification)
 	authed.GET("/me/notification-preferences", s.getNotificationPreferences)
 	authed.PUT("/me/notification-preferences", s.putNotificationPreferences)
