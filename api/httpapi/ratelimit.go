@@ -28,7 +28,7 @@ const (
 type keyedLimiter struct {
 	perMinute float64
 	burst     int
-	message   string // the detail of the 429 problem
+	message   string           // the detail of the 429 problem
 	now       func() time.Time // the app's clock (tests hold it still)
 	mu        sync.Mutex
 	buckets   map[string]*rate.Limiter
