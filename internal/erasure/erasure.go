@@ -168,9 +168,12 @@ func (s *Service) Steps() []Step {
 		{"delete refresh tokens, their uses and revocations", []string{"refresh_tokens", "refresh_token_uses", "session_revocations"}, func(ctx context.Context, m Marker) error {
 			return d.Accounts.EraseSessions(ctx, m.UserID)
 		}},
-		{"delete their mail (sent or waiting) and their single-use mail links", []string{"mail_outbox", "email_tokens"}, func(ctx context.Context, m Marker) error {
+		{"delete their mail and single-use mail links; take their name out of others' unsent mail", []string{"mail_outbox", "email_tokens"}, func(ctx context.Context, m Marker) error {
 			if d.Mail != nil {
 				if _, err := d.Mail.ForgetUser(ctx, m.UserID); err != nil {
+					return err
+				}
+				if err := d.Mail.Pseudonymize(ctx, m.Name, accounts.FormerMemberName); err != nil {
 					return err
 				}
 			}
