@@ -48,7 +48,7 @@ type ConductReportView struct {
 type ConductReportList struct {
 	Items []ConductReportView `json:"items"`
 	// Pass as cursor= for the next page; absent on the last page.
-	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3900"`
+	NextCursor string `json:"nextCursor,omitempty" example:"Xk3v9QbA.1eyJpIjoiNjczZjBjMmI5ZDFlOGEwMDEyYWIzNzAwIn0"`
 }
 
 func hexOfPtr(id *bson.ObjectID) string {

@@ -80,7 +80,7 @@ type IntroductionView struct {
 type IntroductionList struct {
 	Items []IntroductionView `json:"items"`
 	// Pass as cursor= for the next page; absent on the last page.
-	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3510"`
+	NextCursor string `json:"nextCursor,omitempty" example:"Xk3v9QbA.1eyJpIjoiNjczZjBjMmI5ZDFlOGEwMDEyYWIzNzAwIn0"`
 }
 
 // people looks up display names (one query for a page of views).

@@ -99,7 +99,7 @@ type MatchRequestResponse struct {
 type MatchRequestList struct {
 	Items []MatchRequestView `json:"items"`
 	// Pass as cursor= for the next page; absent on the last page.
-	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3500"`
+	NextCursor string `json:"nextCursor,omitempty" example:"Xk3v9QbA.1eyJpIjoiNjczZjBjMmI5ZDFlOGEwMDEyYWIzNzAwIn0"`
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

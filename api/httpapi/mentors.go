@@ -45,7 +45,7 @@ type MentorSearchItem struct {
 type MentorSearchResponse struct {
 	Items []MentorSearchItem `json:"items"`
 	// Pass as cursor= for the next page; absent on the last page.
-	NextCursor string `json:"nextCursor,omitempty" example:"eyJtIjoxLCJkIjoxMTIuNCwiaSI6IjY3M2YwYzJiOWQxZThhMDAxMmFiMzRjZCJ9"`
+	NextCursor string `json:"nextCursor,omitempty" example:"Xk3v9QbA.1eyJpIjoiNjczZjBjMmI5ZDFlOGEwMDEyYWIzNzAwIn0"`
 }
 
 // MentorPublicView is a mentor's public profile.

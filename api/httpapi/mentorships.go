@@ -52,7 +52,7 @@ type MentorshipView struct {
 type MentorshipList struct {
 	Items []MentorshipView `json:"items"`
 	// Pass as cursor= for the next page; absent on the last page.
-	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3510"`
+	NextCursor string `json:"nextCursor,omitempty" example:"Xk3v9QbA.1eyJpIjoiNjczZjBjMmI5ZDFlOGEwMDEyYWIzNzAwIn0"`
 }
 
 // TouchpointRequest records a contact.
@@ -80,7 +80,7 @@ type TouchpointView struct {
 type TouchpointList struct {
 	Items []TouchpointView `json:"items"`
 	// Pass as cursor= for the next page; absent on the last page.
-	NextCursor string `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3520"`
+	NextCursor string `json:"nextCursor,omitempty" example:"Xk3v9QbA.1eyJpIjoiNjczZjBjMmI5ZDFlOGEwMDEyYWIzNzAwIn0"`
 }
 
 // CompleteRequest completes a mentorship with a reflection.

@@ -40,7 +40,7 @@ type NotificationRefs struct {
 type NotificationListResponse struct {
 	Items []NotificationView `json:"items"`
 	// Pass as cursor= for the next page; absent on the last page.
-	NextCursor string `json:"nextCursor,omitempty" example:"Z0Gj8J0eigASqzTv"`
+	NextCursor string `json:"nextCursor,omitempty" example:"Xk3v9QbA.1eyJpIjoiNjczZjBjMmI5ZDFlOGEwMDEyYWIzNzAwIn0"`
 	// All of the caller's unread notifications, whatever the filter and page.
 	UnreadCount int64 `json:"unreadCount" example:"3"`
 }

@@ -45,7 +45,7 @@ type AuditEntryView struct {
 // AuditList is one page of the audit log, newest first.
 type AuditList struct {
 	Items      []AuditEntryView `json:"items"`
-	NextCursor string           `json:"nextCursor,omitempty" example:"673f0c2b9d1e8a0012ab3a00"`
+	NextCursor string           `json:"nextCursor,omitempty" example:"Xk3v9QbA.1eyJpIjoiNjczZjBjMmI5ZDFlOGEwMDEyYWIzNzAwIn0"`
 }
 
 func auditEntryView(e audit.Entry) AuditEntryView {
