@@ -98,6 +98,17 @@ func TestSwaggerServed(t *testing.T) {
 	if s := doc.Components.SecuritySchemes["BearerAuth"]; s.Type != "http" || s.Scheme != "bearer" {
 		t.Errorf("BearerAuth is %+v, want http bearer", s)
 	}
+	// The UI's own assets come from the binary (swaggo/files/v2, read-only).
+	for path, want := range map[string]string{
+		"/swagger/swagger-ui-bundle.js": "SwaggerUIBundle",
+		"/swagger/swagger-ui.css":       ".swagger-ui",
+		"/swagger/favicon-32x32.png":    "PNG",
+	} {
+		res := ta.get(path, "").want(http.StatusOK)
+		if !strings.Contains(string(res.Body), want) {
+			t.Errorf("%s lacks %q (%d bytes)", path, want, len(res.Body))
+		}
+	}
 	init := ta.get("/swagger/swagger-initializer.js", "").want(http.StatusOK)
 	if !strings.Contains(string(init.Body), "/openapi.json") {
 		t.Errorf("Swagger UI does not load /openapi.json:\n%s", init.Body)

@@ -15,7 +15,6 @@ import (
 	"github.com/go-playground/validator/v10"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	swaggerfiles "github.com/swaggo/files"
 	ginswagger "github.com/swaggo/gin-swagger"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -176,7 +175,7 @@ func NewHandler(d Deps) http.Handler {
 	// Swagger UI shows the OpenAPI 3 document (its bearer scheme takes the
 	// bare token); /swagger/doc.json stays the Swagger 2.0 one.
 	r.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", docs.OpenAPI) })
-	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler, ginswagger.URL("/openapi.json")))
+	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerUIFiles(), ginswagger.URL("/openapi.json")))
 
 	v1 := r.Group("/v1", limitQuery())
 	byAddress := newKeyedLimiter(d.Now, d.AuthPerMinute, d.AuthBurst, DefaultAuthPerMinute,
