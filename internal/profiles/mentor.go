@@ -225,7 +225,6 @@ func IndexEntry(p MentorProfile, u accounts.User) search.Mentor {
 		Independent:      p.Independent,
 		Stakes:           stakes,
 		ProfileVersion:   p.Version,
-		ProfileUpdated:   p.UpdatedAt,
 		Unlisted:         u.Suspended || !u.EmailVerified, // suspended or unconfirmed mentors are not listed
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -84,7 +83,6 @@ type Mentor struct {
 	Independent      bool
 	Stakes           []string // folded with textnorm.Fold
 	ProfileVersion   int64
-	ProfileUpdated   time.Time
 
 	// From the account: not shown to others (suspended, or the e-mail
 	// address not confirmed yet).
@@ -110,8 +108,12 @@ func (m *Mentor) Free() int { return max(m.Capacity-m.Active, 0) }
 // entry is a Mentor with its folded search text.
 type entry struct {
 	Mentor
-	text string // folded name, headline, tags, industries and topic names
-	gone bool   // removed (see Remove)
+	// text is the folded name, headline, tags and industries, what the
+	// free-text filter looks in besides topic names (matched through
+	// topicText and the topic mask, so 100,000 mentors do not each keep a
+	// copy of the names of their topics).
+	text string
+	gone bool // removed (see Remove)
 }
 
 // Facts are what filtering and ranking read of a mentor. They live in one
@@ -155,9 +157,13 @@ type where struct {
 // Index is safe for concurrent use: many readers, occasional writers.
 type Index struct {
 	topics *topics.Taxonomy
-	mu     sync.RWMutex
-	byID   map[bson.ObjectID]int
-	items  []*entry
+	// topicText holds each topic's folded Japanese and English names, by
+	// topic index.
+	topicText [][2]string
+	intern    *interner
+	mu        sync.RWMutex
+	byID      map[bson.ObjectID]int
+	items     []*entry
 	// removed counts the positions of removed mentors (see Remove).
 	removed int
 	hot     []hot
@@ -176,7 +182,15 @@ type Index struct {
 
 // New returns an empty index over the given topic taxonomy.
 func New(tx *topics.Taxonomy) *Index {
-	return &Index{topics: tx, byID: map[bson.ObjectID]int{}, cellOf: map[cellKey]int32{}}
+	ix := &Index{topics: tx, intern: newInterner(), byID: map[bson.ObjectID]int{}, cellOf: map[cellKey]int32{}}
+	for _, t := range tx.All() {
+		i, _ := tx.Index(t.Slug)
+		for len(ix.topicText) <= i {
+			ix.topicText = append(ix.topicText, [2]string{})
+		}
+		ix.topicText[i] = [2]string{textnorm.Fold(t.Ja), textnorm.Fold(t.En)}
+	}
+	return ix
 }
 
 // Summarizer encodes the parts of a mentor's public summary kept in the
@@ -225,7 +239,12 @@ func (ix *Index) Remove(id bson.ObjectID) {
 // indexed is ignored (a refresh may read a snapshot older than a local write);
 // the account and mentorship fields already indexed are kept.
 func (ix *Index) Upsert(m Mentor) {
-	m.Topics = slices.Clone(m.Topics)
+	// Owned copies, shared with the mentors that have the same ones.
+	m.Topics = ix.intern.list(m.Topics)
+	m.Languages = ix.intern.list(m.Languages)
+	m.Industries = ix.intern.list(m.Industries)
+	m.MunicipalityCode = ix.intern.string(m.MunicipalityCode)
+	m.PrefectureCode = ix.intern.string(m.PrefectureCode)
 	// Folded outside the lock: at start several loaders upsert at once, and
 	// folding is most of an upsert's work.
 	e := &entry{Mentor: m, text: ix.searchText(&m)}
@@ -348,7 +367,9 @@ func (ix *Index) update(id bson.ObjectID, change func(*Mentor)) {
 	}
 	cp := *ix.items[i]
 	change(&cp.Mentor)
-	cp.text = ix.searchText(&cp.Mentor)
+	if cp.DisplayName != ix.items[i].DisplayName {
+		cp.text = ix.searchText(&cp.Mentor)
+	}
 	ix.set(i, &cp)
 }
 
@@ -408,15 +429,27 @@ func (ix *Index) TopicMask(slugs []string) uint64 {
 	return mask
 }
 
-// searchText is what the free-text filter q looks in.
+// searchText is what the free-text filter q looks in, besides topic names
+// (see textTopics).
 func (ix *Index) searchText(m *Mentor) string {
 	parts := []string{m.DisplayName, m.Headline}
 	parts = append(parts, m.Tags...)
 	parts = append(parts, m.Industries...)
-	for _, slug := range m.Topics {
-		if t, ok := ix.topics.Get(slug); ok {
-			parts = append(parts, t.Ja, t.En)
+	return textnorm.Fold(strings.Join(parts, "\n"))
+}
+
+// textTopics returns the mask of the topics whose folded name contains the
+// folded text q: a mentor with one of them matches q as if its topic names
+// were in its search text.
+func (ix *Index) textTopics(q string) uint64 {
+	var mask uint64
+	if q == "" {
+		return 0
+	}
+	for i, names := range ix.topicText {
+		if strings.Contains(names[0], q) || strings.Contains(names[1], q) {
+			mask |= 1 << uint(i)
 		}
 	}
-	return textnorm.Fold(strings.Join(parts, "\n"))
+	return mask
 }

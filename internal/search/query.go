@@ -74,6 +74,7 @@ func (ix *Index) Search(q Query) (Result, error) {
 		return Result{}, err
 	}
 	wantMask := ix.TopicMask(q.Topics)
+	textMask := ix.textTopics(q.Text)
 	var near geo.Prepared
 	radius2 := 0.0
 	if q.Near != nil {
@@ -109,7 +110,7 @@ func (ix *Index) Search(q Query) (Result, error) {
 				return
 			}
 		}
-		if q.Text != "" && !strings.Contains(ix.items[i].text, q.Text) {
+		if q.Text != "" && h.TopicMask&textMask == 0 && !strings.Contains(ix.items[i].text, q.Text) {
 			return
 		}
 		k := sortKey{matched: matched, distance: d, id: h.ID, pos: i}

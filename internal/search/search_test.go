@@ -49,6 +49,9 @@ func TestSearchRanksAndFilters(t *testing.T) {
 		{"accepting with free capacity", Query{AcceptingOnly: true}, "ab"},
 		{"text, width-folded", Query{Text: "ﾆｾｺ"}, "e"},
 		{"topic name as text", Query{Text: "採用"}, "bc"},
+		{"English topic name as text, any case", Query{Text: "CONTRACTS"}, "e"},
+		{"part of a topic name", Query{Text: "販路"}, "ab"},
+		{"text and topic name together", Query{Text: "観光"}, "e"},
 	}
 	for _, tc := range cases {
 		if got := names(tc.q); got != tc.want {
@@ -60,6 +63,14 @@ func TestSearchRanksAndFilters(t *testing.T) {
 	ix.Upsert(Mentor{ID: ids[0], DisplayName: "stale", ProfileVersion: 0})
 	if m, _ := ix.Get(ids[0]); m.DisplayName != "a" {
 		t.Errorf("stale upsert applied: %q", m.DisplayName)
+	}
+	// A new name is searched for, the old one no longer.
+	ix.SetUser(ids[1], "ばんえい", false)
+	if got := names(Query{Text: "バンエイ"}); got != "ばんえい" {
+		t.Errorf("renamed mentor: got %q, want ばんえい", got)
+	}
+	if got := names(Query{Text: "b"}); got != "" {
+		t.Errorf("old name still found: %q", got)
 	}
 	// Mentorship counts survive a profile update.
 	ix.SetActive(ids[0], 1)
@@ -219,5 +230,35 @@ func TestRemove(t *testing.T) {
 	ix.Each(func(m *Mentor) { n++ })
 	if n != 1 {
 		t.Fatalf("Each visited %d", n)
+	}
+}
+
+func TestInternerSharesEqualValues(t *testing.T) {
+	in := newInterner()
+	a := in.list([]string{"sales", "hiring"})
+	b := in.list([]string{"sales", "hiring"})
+	if &a[0] != &b[0] {
+		t.Error("equal lists are not shared")
+	}
+	if c := in.list([]string{"hiring", "sales"}); &c[0] == &a[0] {
+		t.Error("order ignored: a list in another order is shared")
+	}
+	// A NUL inside a value must not make two different lists one.
+	x, y := in.list([]string{"a\x00b"}), in.list([]string{"a", "b"})
+	if len(x) != 1 || len(y) != 2 {
+		t.Errorf("NUL made lists ambiguous: %q %q", x, y)
+	}
+	if in.list(nil) != nil || in.list([]string{}) == nil {
+		t.Error("nil and empty lists are not kept apart")
+	}
+	// Bounded: values past the limit are returned, not kept.
+	for i := range maxInterned + 10 {
+		in.string(fmt.Sprint("v", i))
+	}
+	if len(in.strings) > maxInterned {
+		t.Errorf("interner grew to %d strings, bound %d", len(in.strings), maxInterned)
+	}
+	if got := in.string("past the bound"); got != "past the bound" {
+		t.Errorf("a value past the bound came back as %q", got)
 	}
 }
