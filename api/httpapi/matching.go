@@ -113,7 +113,7 @@ func (s *Server) suggestionViews(rs []mentorships.Ranked) []SuggestionView {
 	for i, r := range rs {
 		d := r.DistanceKm
 		out[i] = SuggestionView{
-			Mentor: s.mentorSummary(r.Mentor), DistanceKm: *roundKm(&d), WithinReach: r.WithinReach,
+			Mentor: s.mentorSummary(*r.Mentor), DistanceKm: *roundKm(&d), WithinReach: r.WithinReach,
 			MatchedTopics: r.MatchedTopics, Score: round3(r.Score),
 			Components: ScoreComponents{
 				Topic:        component(r.Components.Topic, matching.WeightTopic, r.Explanation.Topic),

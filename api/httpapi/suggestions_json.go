@@ -131,9 +131,9 @@ func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byt
 		}
 		b = append(b, `{"mentor":`...)
 		if r.Mentor.Summary != nil {
-			b = appendSummaryRest(append(append(b, r.Mentor.Summary...), r.Mentor.Place...), &r.Mentor)
+			b = appendSummaryRest(append(append(b, r.Mentor.Summary...), r.Mentor.Place...), r.Mentor)
 		} else { // an index without a summarizer
-			b = appendMentorSummary(b, &r.Mentor, s.areas)
+			b = appendMentorSummary(b, r.Mentor, s.areas)
 		}
 		d := r.DistanceKm
 		b = jsonw.Float(append(b, `,"distanceKm":`...), *roundKm(&d))

@@ -47,7 +47,7 @@ func Explain(req *Request, s *Suggestion, name TopicName, lang string) Explanati
 // buffer (the API writes it straight into the response) rather than
 // building strings.
 func AppendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang string, part Part) []byte {
-	m := &s.Mentor
+	m := s.Mentor
 	ja := lang == "ja"
 	switch part {
 	case PartTopic:

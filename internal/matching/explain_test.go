@@ -18,7 +18,7 @@ func TestExplainMatchesStringVersion(t *testing.T) {
 	for range 5000 {
 		req := Request{RadiusKm: float64(1 + r.IntN(500)), Topics: []string{"sales", "hiring", "pr"}[:1+r.IntN(3)]}
 		s := Suggestion{
-			Mentor: search.Mentor{
+			Mentor: &search.Mentor{
 				TravelKm: float64(r.IntN(200)), Capacity: r.IntN(6), Active: r.IntN(7), Introductions: r.IntN(3) * r.IntN(9),
 				Answered: r.IntN(3), MedianAnswerHr: r.Float64() * 300, Verified: r.IntN(2) == 0, Independent: r.IntN(2) == 0,
 			},
@@ -36,7 +36,7 @@ func TestExplainMatchesStringVersion(t *testing.T) {
 // English (anything else). It runs for every suggestion shown, so it builds
 // strings directly rather than through fmt.
 func explainStrings(req *Request, s *Suggestion, name TopicName, lang string) Explanation {
-	m := &s.Mentor
+	m := s.Mentor
 	ja := lang == "ja"
 	var b strings.Builder
 	var ex Explanation

@@ -16,7 +16,7 @@ import (
 
 // Suggestion is a ranked candidate.
 type Suggestion struct {
-	Mentor        search.Mentor
+	Mentor        *search.Mentor // the index's own: shared, never modified
 	DistanceKm    float64
 	WithinReach   bool // close enough to meet in person
 	MatchedTopics []string
@@ -44,7 +44,7 @@ func compare(a, b candidate) int {
 	return bytes.Compare(a.c.ID[:], b.c.ID[:])
 }
 
-func suggestion(req *prepared, f *search.Facts, m search.Mentor, d float64, within bool) Suggestion {
+func suggestion(req *prepared, f *search.Facts, m *search.Mentor, d float64, within bool) Suggestion {
 	c := score(req, f, d, within)
 	return Suggestion{
 		Mentor:        m,
@@ -236,7 +236,7 @@ func Check(ix *search.Index, req Request, mentorID bson.ObjectID) (Suggestion, R
 	if r := eligibility(p, &f, within); r != Eligible {
 		return Suggestion{}, r
 	}
-	return suggestion(p, &f, m, d, within), Eligible
+	return suggestion(p, &f, &m, d, within), Eligible
 }
 
 // rankDistanceScore is distanceScore for an eligible candidate, deciding the

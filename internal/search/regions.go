@@ -392,7 +392,10 @@ func (v *View) EachRemote(all uint64, f Filter, skip []bool, fn func(Candidate))
 }
 
 // Mentor returns the full Mentor of a candidate.
-func (v *View) Mentor(c Candidate) Mentor { return v.ix.items[c.pos].Mentor }
+// Mentor returns the candidate's mentor as the index holds it: shared, so it
+// must not be modified, and safe to read after the view ends (the index
+// replaces an entry when a mentor changes, never writes into one).
+func (v *View) Mentor(c Candidate) *Mentor { return &v.ix.items[c.pos].Mentor }
 
 func (v *View) candidate(i int) Candidate {
 	w := &v.ix.where[i]

@@ -442,7 +442,7 @@ func scoreExample() map[string]any {
 	name := func(slug string) string { t, _ := taxonomy.Get(slug); return t.Ja }
 	req := &matching.Request{Topics: []string{"sales", "hiring", "fundraising"}, RadiusKm: 50}
 	s := &matching.Suggestion{DistanceKm: 12.4, WithinReach: true, MatchedTopics: []string{"sales", "hiring"}}
-	s.Mentor = search.Mentor{TravelKm: 30, Capacity: 3, Active: 1, Introductions: 5, Answered: 4, MedianAnswerHr: 18, Verified: true}
+	s.Mentor = &search.Mentor{TravelKm: 30, Capacity: 3, Active: 1, Introductions: 5, Answered: 4, MedianAnswerHr: 18, Verified: true}
 	// The scores matching computes for these facts: topics weighted 3:2:1 by
 	// their order, full distance marks within reach, half free places and
 	// half the answered share, 0.6 for verification.
