@@ -27,14 +27,14 @@ import (
 // 150 bytes, and the municipality's, shared by every mentor there.
 func MentorSummarizer(catalog *areas.Catalog) search.Summarizer {
 	var mu sync.Mutex
-	places := map[[2]string][]byte{}
-	return func(dst []byte, m *search.Mentor) ([]byte, []byte) {
+	places := map[[2]string]string{}
+	return func(dst []byte, m *search.Mentor) ([]byte, string) {
 		key := [2]string{m.MunicipalityCode, m.PrefectureCode}
 		mu.Lock()
 		defer mu.Unlock()
 		place, ok := places[key]
 		if !ok {
-			place = appendSummaryPlace(nil, m, catalog)
+			place = string(appendSummaryPlace(nil, m, catalog))
 			places[key] = place
 		}
 		return appendSummaryOwn(dst, m), place
@@ -130,7 +130,7 @@ func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byt
 			b = append(b, ',')
 		}
 		b = append(b, `{"mentor":`...)
-		if r.Mentor.Summary != nil {
+		if r.Mentor.Summary != "" {
 			b = appendSummaryRest(append(append(b, r.Mentor.Summary...), r.Mentor.Place...), r.Mentor)
 		} else { // an index without a summarizer
 			b = appendMentorSummary(b, r.Mentor, s.areas)

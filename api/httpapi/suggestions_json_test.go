@@ -154,7 +154,7 @@ func TestSuggestionsBodyCases(t *testing.T) {
 			ix.Upsert(m)
 			req := matching.Request{Topics: []string{"sales", "hiring"}, Origin: geo.Point{Lat: 42.9, Lon: 143.2}, RadiusKm: 50, Modes: search.ModeInPerson | search.ModeOnline}
 			got, _ := ix.Get(m.ID)
-			if (got.Summary != nil) != c.summ {
+			if (got.Summary != "") != c.summ {
 				t.Fatalf("summary %q", got.Summary)
 			}
 			items := []matching.Suggestion{

@@ -9,7 +9,6 @@ package search
 
 import (
 	"math/bits"
-	"slices"
 	"strings"
 	"sync"
 
@@ -62,9 +61,15 @@ func (m Mode) Remote() bool { return m&(ModeOnline|ModePhone) != 0 }
 
 // Mentor is what the index knows of one mentor: the public profile summary
 // plus what search and matching filter and rank on. Slices are never mutated
-// after a Mentor is handed to the index.
+// after a Mentor is handed to the index. (Four one-byte fields fill the space
+// after the 12-byte id: 100,000 of these stay in memory, and padding each
+// would cost 3 MB.)
 type Mentor struct {
 	ID               bson.ObjectID
+	Modes            Mode
+	Accepting        bool
+	Verified         bool
+	Independent      bool
 	DisplayName      string
 	Headline         string
 	Topics           []string // slugs, in the mentor's order
@@ -74,13 +79,9 @@ type Mentor struct {
 	PrefectureCode   string
 	Point            geo.Point
 	TravelKm         float64
-	Modes            Mode
 	Languages        []string
 	Capacity         int
-	Accepting        bool
 	YearsExperience  int
-	Verified         bool
-	Independent      bool
 	Stakes           []string // folded with textnorm.Fold
 	ProfileVersion   int64
 
@@ -96,10 +97,10 @@ type Mentor struct {
 
 	// Summary and Place are the parts of the public summary that need
 	// escaping, encoded by the index's summarizer whenever the mentor
-	// changes (nil without one), so a response copies them instead of
+	// changes (empty without one), so a response copies them instead of
 	// encoding them again. Place is shared by the mentors of one
-	// municipality. Never modified.
-	Summary, Place []byte
+	// municipality.
+	Summary, Place string
 }
 
 // Free is the number of founders the mentor can still take.
@@ -108,13 +109,12 @@ func (m *Mentor) Free() int { return max(m.Capacity-m.Active, 0) }
 // entry is a Mentor with its folded search text.
 type entry struct {
 	Mentor
-	// text is the folded name, headline, tags and industries, what the
-	// free-text filter looks in besides topic names (matched through
-	// topicText and the topic mask, so 100,000 mentors do not each keep a
-	// copy of the names of their topics).
-	text string
-	gone bool // removed (see Remove)
 }
+
+// gone reports whether the mentor was removed (see Remove): a removed
+// entry has no id. (No flag of its own: one more byte would push the
+// entry into a larger size class.)
+func (e *entry) gone() bool { return e.ID.IsZero() }
 
 // Facts are what filtering and ranking read of a mentor. They live in one
 // contiguous array parallel to Index.items, so a scan over 100,000 mentors
@@ -122,14 +122,14 @@ type entry struct {
 // strings) per mentor.
 type Facts struct {
 	ID             bson.ObjectID
-	TopicMask      uint64 // bit i: topic i of the taxonomy
-	Modes          Mode
-	TravelKm       float64
-	Capacity       int
-	Active         int
+	Modes          Mode // the one-byte fields beside the 12-byte id
 	Accepting      bool
 	Unlisted       bool
 	Verified       bool
+	TopicMask      uint64 // bit i: topic i of the taxonomy
+	TravelKm       float64
+	Capacity       int
+	Active         int
 	Independent    bool
 	Introductions  int
 	Answered       int
@@ -164,6 +164,12 @@ type Index struct {
 	mu        sync.RWMutex
 	byID      map[bson.ObjectID]int
 	items     []*entry
+	// texts[i] is the folded name, headline, tags and industries of
+	// items[i], what the free-text filter looks in besides topic names
+	// (matched through topicText and the topic mask, so 100,000 mentors do
+	// not each keep a copy of the names of their topics). Apart from the
+	// entries, which it would push into a larger size class.
+	texts []string
 	// removed counts the positions of removed mentors (see Remove).
 	removed int
 	hot     []hot
@@ -197,7 +203,7 @@ func New(tx *topics.Taxonomy) *Index {
 // index: it appends the mentor's own part to dst and returns it with the
 // part shared by every mentor of the same place (which it may keep).
 // It must not keep m.
-type Summarizer func(dst []byte, m *Mentor) (own, place []byte)
+type Summarizer func(dst []byte, m *Mentor) (own []byte, place string)
 
 // SetSummarizer makes the index keep each mentor's summary parts encoded by
 // fn in Mentor.Summary and Place, from the next change of each mentor on:
@@ -230,7 +236,7 @@ func (ix *Index) Remove(id bson.ObjectID) {
 	delete(ix.byID, id)
 	// No topics, no modes, never open: every filter passes it by. The point
 	// stays so its grid cell does not move.
-	e := &entry{Mentor: Mentor{Point: ix.items[i].Point, Unlisted: true}, gone: true}
+	e := &entry{Mentor: Mentor{Point: ix.items[i].Point, Unlisted: true}}
 	ix.set(i, e)
 	ix.removed++
 }
@@ -247,7 +253,7 @@ func (ix *Index) Upsert(m Mentor) {
 	m.PrefectureCode = ix.intern.string(m.PrefectureCode)
 	// Folded outside the lock: at start several loaders upsert at once, and
 	// folding is most of an upsert's work.
-	e := &entry{Mentor: m, text: ix.searchText(&m)}
+	e, text := &entry{Mentor: m}, ix.searchText(&m)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if i, ok := ix.byID[m.ID]; ok {
@@ -257,10 +263,12 @@ func (ix *Index) Upsert(m Mentor) {
 		}
 		e.Active, e.Introductions, e.Answered, e.MedianAnswerHr = old.Active, old.Introductions, old.Answered, old.MedianAnswerHr
 		ix.set(i, e)
+		ix.texts[i] = text
 		return
 	}
 	ix.byID[m.ID] = len(ix.items)
 	ix.items = append(ix.items, nil)
+	ix.texts = append(ix.texts, text)
 	ix.hot = append(ix.hot, hot{})
 	ix.where = append(ix.where, where{})
 	ix.cellAt = append(ix.cellAt, 0)
@@ -270,12 +278,12 @@ func (ix *Index) Upsert(m Mentor) {
 // set stores e, its search text already folded, at position i with its
 // other derived fields; the caller holds mu.
 func (ix *Index) set(i int, e *entry) {
-	e.Summary, e.Place = nil, nil
-	if ix.summarize != nil && !e.gone {
+	e.Summary, e.Place = "", ""
+	if ix.summarize != nil && !e.gone() {
 		// Encoded in a reused buffer and copied to its size: 100,000 of
 		// these stay in memory.
 		ix.scratch, e.Place = ix.summarize(ix.scratch[:0], &e.Mentor)
-		e.Summary = slices.Clone(ix.scratch)
+		e.Summary = string(ix.scratch)
 	}
 	ix.items[i] = e
 	old := ix.hot[i]
@@ -320,7 +328,7 @@ func (ix *Index) Each(fn func(m *Mentor)) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	for _, e := range ix.items {
-		if !e.gone {
+		if !e.gone() {
 			fn(&e.Mentor)
 		}
 	}
@@ -368,7 +376,7 @@ func (ix *Index) update(id bson.ObjectID, change func(*Mentor)) {
 	cp := *ix.items[i]
 	change(&cp.Mentor)
 	if cp.DisplayName != ix.items[i].DisplayName {
-		cp.text = ix.searchText(&cp.Mentor)
+		ix.texts[i] = ix.searchText(&cp.Mentor)
 	}
 	ix.set(i, &cp)
 }
@@ -397,7 +405,7 @@ func (ix *Index) IDs() []bson.ObjectID {
 	defer ix.mu.RUnlock()
 	out := make([]bson.ObjectID, 0, len(ix.items)-ix.removed)
 	for _, e := range ix.items {
-		if !e.gone {
+		if !e.gone() {
 			out = append(out, e.ID)
 		}
 	}

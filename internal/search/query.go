@@ -110,7 +110,7 @@ func (ix *Index) Search(q Query) (Result, error) {
 				return
 			}
 		}
-		if q.Text != "" && h.TopicMask&textMask == 0 && !strings.Contains(ix.items[i].text, q.Text) {
+		if q.Text != "" && h.TopicMask&textMask == 0 && !strings.Contains(ix.texts[i], q.Text) {
 			return
 		}
 		k := sortKey{matched: matched, distance: d, id: h.ID, pos: i}

@@ -391,7 +391,6 @@ func (v *View) EachRemote(all uint64, f Filter, skip []bool, fn func(Candidate))
 	}
 }
 
-// Mentor returns the full Mentor of a candidate.
 // Mentor returns the candidate's mentor as the index holds it: shared, so it
 // must not be modified, and safe to read after the view ends (the index
 // replaces an entry when a mentor changes, never writes into one).
