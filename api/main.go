@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -38,6 +39,9 @@ import (
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
@@ -45,6 +49,15 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// defaultGCPercent is the garbage collector's target unless GOGC says
+// otherwise. Most of the heap is the long-lived mentor index and a request
+// leaves little garbage, so collecting when the heap has grown by half
+// instead of doubled costs little CPU (at 100,000 mentors under the
+// suggestions load: 11 collections in 10 s instead of 4, about 2% of the
+// server's CPU) and keeps the resident size a fifth lower (225 MiB instead
+// of 279; see docs/performance.md).
+const defaultGCPercent = 50
 
 // maxHeaderBytes bounds a request's header: a bearer token and a few headers
 // need a few kilobytes; net/http's default is 1 MiB per connection.
