@@ -693,3 +693,32 @@ func TestMemberCountKeptAndRepaired(t *testing.T) {
 		t.Fatalf("repair set %d counts; count now %d, want 2", n, count())
 	}
 }
+
+// The list names every community's organizers (read in one go for the page).
+func TestCommunityListNamesOrganizers(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	orgs := map[string]account{"帯広の人": ta.organizer("帯広の人"), "釧路の人": ta.organizer("釧路の人")}
+	ta.newCommunity(orgs["帯広の人"], "十勝", "01207")
+	ta.newCommunity(orgs["釧路の人"], "釧路", "01206")
+	var list struct {
+		Items []struct {
+			Name       string `json:"name"`
+			Organizers []struct {
+				ID          string `json:"id"`
+				DisplayName string `json:"displayName"`
+			} `json:"organizers"`
+		} `json:"items"`
+	}
+	ta.get("/v1/communities?near=01207", orgs["釧路の人"].Access).want(http.StatusOK).decode(&list)
+	want := map[string]string{"十勝": "帯広の人", "釧路": "釧路の人"}
+	if len(list.Items) != 2 {
+		t.Fatalf("%d communities, want 2", len(list.Items))
+	}
+	for _, c := range list.Items {
+		name := want[c.Name]
+		if len(c.Organizers) != 1 || c.Organizers[0].DisplayName != name || c.Organizers[0].ID != orgs[name].ID {
+			t.Errorf("%s: organizers %+v, want %s (%s)", c.Name, c.Organizers, name, orgs[name].ID)
+		}
+	}
+}

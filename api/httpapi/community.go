@@ -79,7 +79,11 @@ type MemberList struct {
 }
 
 func (s *Server) communityView(c *gin.Context, l community.Listed, mine map[bson.ObjectID]community.Membership) CommunityView {
-	names := s.people(c, l.OrganizerIDs...)
+	return communityView(l, mine, s.people(c, l.OrganizerIDs...))
+}
+
+// communityView is the view of l with its organizers' names from names.
+func communityView(l community.Listed, mine map[bson.ObjectID]community.Membership, names map[bson.ObjectID]string) CommunityView {
 	v := CommunityView{
 		ID: l.ID.Hex(), Name: l.Name, NameEn: l.NameEn, Description: l.Description, PrefectureCodes: l.PrefectureCodes,
 		MunicipalityCodes: l.MunicipalityCodes, Organizers: []PersonRef{}, DistanceKm: roundKm(l.DistanceKm), CreatedAt: l.CreatedAt,
@@ -196,9 +200,15 @@ func (s *Server) listCommunities(c *gin.Context) {
 	if failIf(c, err) {
 		return
 	}
+	// Every organizer's name in one read, not one per community.
+	var organizers []bson.ObjectID
+	for _, cm := range cs {
+		organizers = append(organizers, cm.OrganizerIDs...)
+	}
+	names := s.people(c, organizers...)
 	resp := CommunityList{Items: make([]CommunityView, len(cs)), NextCursor: q.nextCursor(nextOffset(f.Offset, f.Limit, more))}
 	for i, cm := range cs {
-		resp.Items[i] = s.communityView(c, cm, mine)
+		resp.Items[i] = communityView(cm, mine, names)
 	}
 	writeJSON(c, http.StatusOK, resp)
 }
