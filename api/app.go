@@ -29,6 +29,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/logctx"
 	"github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mailnotify"
+	"github.com/kizuna-dev/kizuna/internal/matching"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/moderation"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
@@ -182,6 +183,7 @@ func (a *app) init(ctx context.Context) error {
 	taxonomy := topics.New()
 	mentorIndex := search.New(taxonomy)
 	mentorIndex.SetSummarizer(httpapi.MentorSummarizer(catalog))
+	mentorIndex.SetPriority(matching.Priority)
 
 	// profiles follows account changes (names, suspensions) into the index,
 	// and community follows activity into memberships; both are created

@@ -83,6 +83,7 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 		visit := func(c search.Candidate) { consider(p, best, c) }
 		visitRef := func(m search.Ref) { consider(p, best, v.Candidate(m)) }
 		g := newGroups(p, v)
+		prioritized := v.Prioritized()
 		for _, grp := range g.order {
 			if best.Full() && grp.bound < best.Worst().score {
 				break // neither this group nor any after it can make the top k
@@ -91,11 +92,21 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 				v.EachRemote(grp.topics, filter, g.nearCell, visit)
 				continue
 			}
+			// A member of this group scores at most its topic part, full
+			// distance marks and its Priority: below floor it cannot make
+			// the top k, nor can the rest of its list (lower priorities).
+			rest := WeightTopic*topicScore(grp.topics, &p.weights) + WeightDistance + priorityMargin
+			floor := func() float64 {
+				if !prioritized || !best.Full() {
+					return math.Inf(-1)
+				}
+				return best.Worst().score - rest
+			}
 			for _, r := range g.near {
 				if !g.levels {
 					v.EachMember(r, p.mask, visitRef)
 				} else if r.Topics&grp.topics == grp.topics {
-					v.EachMemberExactly(r, p.mask, grp.topics, visitRef)
+					v.EachMemberExactly(r, p.mask, grp.topics, floor, visitRef)
 				}
 			}
 		}
@@ -109,6 +120,20 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 	return out, total
 }
 
+// Priority is the part of a mentor's score that depends on the mentor alone
+// (availability and trust): the mentor index orders its cells' lists by it
+// (search.Index.SetPriority), so a ranking reads a near cell best first and
+// stops where the rest cannot make the top k.
+func Priority(f *search.Facts) float64 {
+	return WeightAvailability*availabilityScore(f) + WeightTrust*trustScore(f)
+}
+
+// priorityMargin covers the rounding between a score summed in
+// Components.Total's order and the same parts summed as a bound (0.8875
+// against 0.8875000000000001): a mentor is passed over only when a bound
+// falls short by more than this, so ties are never lost to rounding.
+const priorityMargin = 1e-9
+
 // consider scores an eligible candidate into best unless a bound shows it
 // cannot make it.
 func consider(p *prepared, best *search.TopK[candidate], c search.Candidate) {
@@ -120,12 +145,12 @@ func consider(p *prepared, best *search.TopK[candidate], c search.Candidate) {
 	// with every other part at full marks, then every part but distance.
 	if best.Full() {
 		worst := best.Worst().score
-		if WeightTopic*topicScore(c.TopicMask&p.mask, &p.weights)+WeightDistance+WeightAvailability+WeightTrust < worst {
+		if WeightTopic*topicScore(c.TopicMask&p.mask, &p.weights)+WeightDistance+WeightAvailability+WeightTrust+priorityMargin < worst {
 			return
 		}
 	}
 	partial := partialScore(p, c.Facts)
-	if best.Full() && partial.Total()+WeightDistance < best.Worst().score {
+	if best.Full() && partial.Total()+WeightDistance+priorityMargin < best.Worst().score {
 		return
 	}
 	partial.Distance = rankDistanceScore(p, &c, within)

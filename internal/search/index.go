@@ -143,7 +143,8 @@ func (f *Facts) Free() int { return max(f.Capacity-f.Active, 0) }
 // hot is a mentor's Facts and grid cell.
 type hot struct {
 	Facts
-	cell int32 // 1 + its index in Index.cells
+	cell     int32   // 1 + its index in Index.cells
+	priority float32 // as in the cell's lists (see SetPriority)
 }
 
 // where is a mentor's location as a point on the unit sphere and reach, in
@@ -181,6 +182,8 @@ type Index struct {
 	// and should not pull in a cache line of facts for each.
 	cellAt []int32
 	flags  flagSets
+	// priority orders the cells' lists (see SetPriority); nil: unordered.
+	priority func(*Facts) float64
 	// summarize encodes Mentor.Summary and Place (see SetSummarizer).
 	summarize Summarizer
 	scratch   []byte // summarize's buffer, under mu

@@ -52,10 +52,12 @@ type cell struct {
 }
 
 // member is a position in a cell with its topics, so a cell's mentors are
-// filtered by topic without touching their facts.
+// filtered by topic without touching their facts, and its priority (see
+// SetPriority): each list is kept in decreasing priority.
 type member struct {
-	topics uint64
-	pos    int32
+	topics   uint64
+	pos      int32
+	priority float32
 }
 
 // bitset is a set of positions.
@@ -131,11 +133,12 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 		ix.cells = append(ix.cells, cell{center: center.Vector()})
 	}
 	h.cell = c + 1
-	if old.cell != h.cell || old.TopicMask != h.TopicMask {
+	h.priority = ix.priorityOf(&h.Facts)
+	if old.cell != h.cell || old.TopicMask != h.TopicMask || old.priority != h.priority {
 		if old.cell != 0 {
 			ix.cells[old.cell-1].remove(int32(i), old.TopicMask)
 		}
-		ix.cells[c].add(int32(i), h.TopicMask)
+		ix.cells[c].add(member{topics: h.TopicMask, pos: int32(i), priority: h.priority})
 	}
 	cl := &ix.cells[c]
 	cl.spread = max(cl.spread, math.Sqrt(w.pos.Chord2(cl.center)))
@@ -145,23 +148,72 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 	cl.topics |= h.TopicMask
 }
 
-func (c *cell) add(i int32, topics uint64) {
+// add puts m in the lists of its topics, each kept in decreasing priority.
+func (c *cell) add(m member) {
 	c.n++
-	for t := topics; t != 0; t &= t - 1 {
+	for t := m.topics; t != 0; t &= t - 1 {
 		b := bits.TrailingZeros64(t)
-		c.byTopic[b] = append(c.byTopic[b], member{topics: topics, pos: i})
+		list := c.byTopic[b]
+		// After every member of a higher or equal priority.
+		k, _ := slices.BinarySearchFunc(list, m.priority, func(x member, p float32) int {
+			if x.priority >= p {
+				return -1
+			}
+			return 1
+		})
+		c.byTopic[b] = slices.Insert(list, k, m)
 	}
 }
 
 func (c *cell) remove(i int32, topics uint64) {
 	c.n--
 	for t := topics; t != 0; t &= t - 1 {
-		list := c.byTopic[bits.TrailingZeros64(t)]
+		b := bits.TrailingZeros64(t)
+		list := c.byTopic[b]
 		k := slices.IndexFunc(list, func(m member) bool { return m.pos == i })
-		list[k] = list[len(list)-1]
-		c.byTopic[bits.TrailingZeros64(t)] = list[:len(list)-1]
+		c.byTopic[b] = slices.Delete(list, k, k+1)
 	}
 }
+
+// priorityOf is a mentor's priority as kept in the cells' lists: the
+// priority function's value rounded up to a float32, so that a bound read
+// from a list is never below the true one.
+func (ix *Index) priorityOf(f *Facts) float32 {
+	if ix.priority == nil {
+		return 0
+	}
+	p := ix.priority(f)
+	q := float32(p)
+	if float64(q) < p {
+		q = math.Nextafter32(q, float32(math.Inf(1)))
+	}
+	return q
+}
+
+// SetPriority orders every cell's lists by fn (highest first), from now on
+// as mentors change: a ranking that knows fn bounds part of each member's
+// score stops reading a list at the first member that cannot make its top
+// k (see EachMemberExactly). fn must depend on the Facts alone. It may be set
+// after mentors are indexed (the lists are rebuilt).
+func (ix *Index) SetPriority(fn func(*Facts) float64) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.priority = fn
+	for k := range ix.cells {
+		c := &ix.cells[k]
+		c.byTopic, c.n = [64][]member{}, 0
+	}
+	for i := range ix.hot {
+		h := &ix.hot[i]
+		h.priority = ix.priorityOf(&h.Facts)
+		if h.cell != 0 {
+			ix.cells[h.cell-1].add(member{topics: h.TopicMask, pos: int32(i), priority: h.priority})
+		}
+	}
+}
+
+// Prioritized reports whether the cells' lists are ordered (SetPriority).
+func (v *View) Prioritized() bool { return v.ix.priority != nil }
 
 // Filter is what counting reads of a request: see Count.
 type Filter struct {
@@ -315,12 +367,17 @@ func (v *View) Regions(mask uint64, keep func(Region) bool, out []Region) []Regi
 type Ref int32
 
 // EachMemberExactly calls fn with every open member (see Count) of r whose
-// topics among mask are exactly sub (not 0). They are all in the list of
-// sub's lowest topic, so only that list is read, and the open bitset
+// topics among mask are exactly sub (not 0), in decreasing priority, and
+// stops at the first one whose priority is below floor() (asked before each
+// member: a ranking raises it as its top k fills). They are all in the list
+// of sub's lowest topic, so only that list is read, and the open bitset
 // rules out the others before their facts are read.
-func (v *View) EachMemberExactly(r Region, mask, sub uint64, fn func(m Ref)) {
+func (v *View) EachMemberExactly(r Region, mask, sub uint64, floor func() float64, fn func(m Ref)) {
 	open := v.ix.flags.open
 	for _, m := range v.ix.cells[r.Cell].byTopic[bits.TrailingZeros64(sub)] {
+		if float64(m.priority) < floor() {
+			return
+		}
 		if m.topics&mask == sub && open.has(int(m.pos)) {
 			fn(Ref(m.pos))
 		}
