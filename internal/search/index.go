@@ -106,7 +106,8 @@ type Mentor struct {
 // Free is the number of founders the mentor can still take.
 func (m *Mentor) Free() int { return max(m.Capacity-m.Active, 0) }
 
-// entry is a Mentor with its folded search text.
+// entry is an indexed Mentor. A change replaces the whole entry and never
+// writes into a published one, so a pointer to it (View.Mentor) stays valid.
 type entry struct {
 	Mentor
 }
