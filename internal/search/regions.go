@@ -368,18 +368,20 @@ type Ref int32
 
 // EachMemberExactly calls fn with every open member (see Count) of r whose
 // topics among mask are exactly sub (not 0), in decreasing priority, and
-// stops at the first one whose priority is below floor() (asked before each
-// member: a ranking raises it as its top k fills). They are all in the list
+// stops at the first one whose priority is below floor() (asked again after
+// each call of fn: a ranking raises it as its top k fills). They are all in the list
 // of sub's lowest topic, so only that list is read, and the open bitset
 // rules out the others before their facts are read.
 func (v *View) EachMemberExactly(r Region, mask, sub uint64, floor func() float64, fn func(m Ref)) {
 	open := v.ix.flags.open
+	least := floor() // it can change only when fn has been called
 	for _, m := range v.ix.cells[r.Cell].byTopic[bits.TrailingZeros64(sub)] {
-		if float64(m.priority) < floor() {
+		if float64(m.priority) < least {
 			return
 		}
 		if m.topics&mask == sub && open.has(int(m.pos)) {
 			fn(Ref(m.pos))
+			least = floor()
 		}
 	}
 }
