@@ -19,6 +19,10 @@ const (
 	// Title, Text, Link, optionally Message, and Reason (what the
 	// recipient chose to get by mail).
 	KindNotification = "notification"
+	// KindDigest is the monthly lapsed-member digest: Data has Subject,
+	// Communities, Offers (Title, Reason, Link, Label), StillInterested and
+	// Leave (the one-click answer links).
+	KindDigest = "digest"
 )
 
 // transactional mails are always sent, whatever the preferences; the reason
@@ -39,7 +43,7 @@ type templates struct {
 
 func loadTemplates() (*templates, error) {
 	t := &templates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
-	for _, kind := range []string{KindVerifyEmail, KindPasswordReset, KindPasswordChanged, KindNotification} {
+	for _, kind := range []string{KindVerifyEmail, KindPasswordReset, KindPasswordChanged, KindNotification, KindDigest} {
 		for _, locale := range []string{"ja", "en"} {
 			files := []string{"templates/" + kind + "." + locale + ".tmpl", "templates/footer." + locale + ".tmpl"}
 			tt, err := texttemplate.New(kind).Option("missingkey=zero").ParseFS(templateFiles, files...)
