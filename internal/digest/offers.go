@@ -266,7 +266,12 @@ func mentorOffer(mt Mentor, matched []string, km *float64, reach float64) Offer 
 // event and the best mentor so that one kind does not crowd out the other,
 // the rest filled from whichever kind has more.
 func Choose(m Member, events []Event, mentors []Mentor, now time.Time) []Offer {
-	es, ms := ChooseEvents(m, events, now), ChooseMentors(m, mentors)
+	return interleave(ChooseEvents(m, events, now), ChooseMentors(m, mentors))
+}
+
+// interleave takes the best event, the best mentor, the next event, and so
+// on, up to MaxOffers.
+func interleave(es, ms []Offer) []Offer {
 	out := make([]Offer, 0, MaxOffers)
 	for i := 0; len(out) < MaxOffers && (i < len(es) || i < len(ms)); i++ {
 		if i < len(es) {
