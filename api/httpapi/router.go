@@ -27,6 +27,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/audit"
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/coverage"
+	"github.com/kizuna-dev/kizuna/internal/digest"
 	"github.com/kizuna-dev/kizuna/internal/erasure"
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
@@ -62,6 +63,8 @@ type Deps struct {
 	Audit   *audit.Service
 	// Mail is the outbox, read for the caller's data export.
 	Mail *mail.Outbox
+	// Digest is the monthly lapsed-member digest (previews, answers).
+	Digest *digest.Service
 
 	// Ready reports whether the database answers (GET /readyz); an error
 	// with a Reason() string says why.
@@ -117,6 +120,7 @@ type Server struct {
 	erasure        *erasure.Service
 	audit          *audit.Service
 	mail           *mail.Outbox
+	digest         *digest.Service
 	// Attempts on one account by e-mail, for sign-up and sign-in.
 	emailLimits emailLimits
 	// The declared limits of request bodies (see checkLimits).
@@ -144,6 +148,7 @@ func NewHandler(d Deps) http.Handler {
 		erasure:        d.Erasure,
 		audit:          d.Audit,
 		mail:           d.Mail,
+		digest:         d.Digest,
 		emailLimits:    newEmailLimits(d.Now, d.AuthEmailPerMinute),
 		limits:         newLimitChecker(),
 	}
@@ -189,6 +194,7 @@ func NewHandler(d Deps) http.Handler {
 	limited.POST("/auth/password-reset", s.requestPasswordReset)
 	limited.POST("/auth/password-reset/confirm", s.confirmPasswordReset)
 	v1.POST("/mail/unsubscribe", s.unsubscribe)
+	limited.POST("/digest/answer", s.answerDigest)
 	v1.POST("/auth/logout", s.logout)
 
 	v1.GET("/topics", s.listTopics)
@@ -209,6 +215,7 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/auth/verify-email/resend", noBody, mails.byUser, s.resendVerification)
 	authed.GET("/me/notification-preferences", s.getNotificationPreferences)
 	authed.PUT("/me/notification-preferences", s.putNotificationPreferences)
+	authed.GET("/me/digest-preview", s.myDigestPreview)
 	authed.POST("/me/roles", s.addMyRole)
 	authed.GET("/me/sessions", s.listSessions)
 	authed.DELETE("/me/sessions/:id", s.endSession)
@@ -253,6 +260,7 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/communities/:id/join", noBody, s.joinCommunity)
 	authed.POST("/communities/:id/leave", noBody, s.leaveCommunity)
 	authed.GET("/communities/:id/members", s.listMembers)
+	authed.GET("/communities/:id/members/:userId/digest-preview", s.memberDigestPreview)
 	authed.GET("/communities/:id/posts", s.listPosts)
 	authed.POST("/communities/:id/posts", s.idempotent, s.createPost)
 	authed.POST("/communities/:id/events", s.idempotent, s.createEvent)

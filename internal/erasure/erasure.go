@@ -52,6 +52,12 @@ type Auditor interface {
 	Pseudonymize(ctx context.Context, userID, formerID bson.ObjectID) error
 }
 
+// Digests holds the lapsed-member digests sent to members (see package
+// digest).
+type Digests interface {
+	ForgetUser(ctx context.Context, userID bson.ObjectID) error
+}
+
 // Deps are the services whose data a deletion touches.
 type Deps struct {
 	DB            *mongodb.DB
@@ -64,6 +70,7 @@ type Deps struct {
 	KeepInTouch   *keepintouch.Service
 	Idempotency   *idempotency.Service
 	Mail          *mail.Outbox
+	Digest        Digests // nil: none
 	Audit         Auditor
 	Now           func() time.Time
 	Logger        *slog.Logger
@@ -179,6 +186,12 @@ func (s *Service) Steps() []Step {
 			}
 			_, err := d.Accounts.ForgetEmailTokens(ctx, m.UserID)
 			return err
+		}},
+		{"delete the record of their digests and their answers", []string{"digest_sends", "digest_answers"}, func(ctx context.Context, m Marker) error {
+			if d.Digest == nil {
+				return nil
+			}
+			return d.Digest.ForgetUser(ctx, m.UserID)
 		}},
 		{"delete the account (the e-mail address is free again)", []string{"users"}, func(ctx context.Context, m Marker) error {
 			return d.Accounts.EraseAccount(ctx, m.UserID)
