@@ -167,8 +167,9 @@ func eventOffer(e Event, km float64) Offer {
 	} else {
 		d := math.Round(km)
 		o.DistanceKm = &d
-		ja = append(ja, fmt.Sprintf("%s（約%.0fkm）", e.PlaceJa, d))
-		en = append(en, fmt.Sprintf("in %s (about %.0f km away)", e.PlaceEn, d))
+		pj, pe := nearby(d)
+		ja = append(ja, e.PlaceJa+"（"+pj+"）")
+		en = append(en, "in "+e.PlaceEn+" ("+pe+")")
 	}
 	if e.Free {
 		ja, en = append(ja, "参加無料"), append(en, "free")
@@ -179,6 +180,14 @@ func eventOffer(e Event, km float64) Offer {
 	}
 	o.ReasonJa, o.ReasonEn = strings.Join(ja, "・"), strings.Join(en, ", ")
 	return o
+}
+
+// nearby says how far, in words: "about 8 km", or "close by" under 1 km.
+func nearby(km float64) (ja, en string) {
+	if km < 1 {
+		return "すぐ近く", "close by"
+	}
+	return fmt.Sprintf("約%.0fkm", km), fmt.Sprintf("about %.0f km away", km)
 }
 
 var weekdayJa = [...]string{"日", "月", "火", "水", "木", "金", "土"}
@@ -253,8 +262,9 @@ func mentorOffer(mt Mentor, matched []string, km *float64, reach float64) Offer 
 	o.ReasonJa = "新しく加わったメンター。" + strings.Join(ja, "・") + "の相談に乗れます"
 	o.ReasonEn = "A new mentor who can help with " + strings.Join(en, ", ")
 	if km != nil && (*km <= reach || *km <= mt.TravelKm) {
-		o.ReasonJa += fmt.Sprintf("（%s、約%.0fkm）", mt.PlaceJa, *km)
-		o.ReasonEn += fmt.Sprintf(" (%s, about %.0f km away)", mt.PlaceEn, *km)
+		pj, pe := nearby(*km)
+		o.ReasonJa += "（" + mt.PlaceJa + "、" + pj + "）"
+		o.ReasonEn += " (" + mt.PlaceEn + ", " + pe + ")"
 	} else {
 		o.ReasonJa += "（オンライン・電話で）"
 		o.ReasonEn += " (online or by phone)"
