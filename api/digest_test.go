@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"encoding/base64"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -19,7 +19,6 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mail/mailpit"
 )
-
 
 type digestPreviewBody struct {
 	UserID             string `json:"userId"`
@@ -113,6 +112,23 @@ func (d *demoDigest) digests(userID string) []mail.Message {
 		}
 	}
 	return out
+}
+
+// digestMail is the newest digest mail recorded for the user (its text is
+// kept until sent; the tests that read it run no mail worker).
+func (ta *testApp) digestMail(userID string) mail.Message {
+	ta.t.Helper()
+	id, err := bson.ObjectIDFromHex(userID)
+	must(ta.t, err)
+	msgs, err := ta.app.mail.ForUser(context.Background(), id)
+	must(ta.t, err)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Kind == mail.KindDigest {
+			return msgs[i]
+		}
+	}
+	ta.t.Fatalf("no digest mail for %s", userID)
+	return mail.Message{}
 }
 
 // nextMonth moves the clock a month on; the organizer signs in again.

@@ -39,6 +39,7 @@ var bodyLimitCases = []bodyLimitCase{
 	{httpapi.VerifyEmailRequest{}, http.MethodPost, "/v1/auth/verify-email", nil},
 	{httpapi.PasswordResetRequest{}, http.MethodPost, "/v1/auth/password-reset", nil},
 	{httpapi.PasswordResetConfirmRequest{}, http.MethodPost, "/v1/auth/password-reset/confirm", nil},
+	{httpapi.DigestAnswerRequest{}, http.MethodPost, "/v1/digest/answer", nil},
 	{httpapi.NotificationPreferences{}, http.MethodPut, "/v1/me/notification-preferences", allToken},
 	{httpapi.UpdateMeRequest{}, http.MethodPatch, "/v1/me", allToken},
 	{httpapi.ChangePasswordRequest{}, http.MethodPost, "/v1/me/password", allToken},

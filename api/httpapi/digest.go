@@ -103,6 +103,7 @@ func communityRefs(cs []community.Community, locale string) []DigestCommunity {
 //	@Security		BearerAuth
 //	@Success		200	{object}	DigestPreview
 //	@Failure		401	{object}	Problem
+//	@Failure		403	{object}	Problem	"account_suspended"
 //	@Failure		500	{object}	Problem
 //	@Failure		503	{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
 //	@Router			/v1/me/digest-preview [get]

@@ -453,10 +453,7 @@ func sendID(userID bson.ObjectID, month string) string { return userID.Hex() + "
 func (s *Service) send(ctx context.Context, u accounts.User, d Draft, now time.Time) error {
 	id := sendID(u.ID, d.Month)
 	base := s.d.Mail.PublicURL()
-	exp := strconv.FormatInt(now.Add(LinkTTL).Unix(), 10)
-	link := func(answer string) string {
-		return s.d.Accounts.SignLink("digest", id+":"+answer+":"+exp)
-	}
+	link := func(answer string) string { return s.AnswerToken(u.ID, d.Month, answer) }
 	type offerView struct{ Title, Reason, Link, Label string }
 	var offers []offerView
 	var record []SentOffer
@@ -508,6 +505,13 @@ func (s *Service) send(ctx context.Context, u accounts.User, d Draft, now time.T
 		return fmt.Errorf("record digest: %w", err)
 	}
 	return nil
+}
+
+// AnswerToken signs the answer link of a member's digest of a month; it
+// works for LinkTTL.
+func (s *Service) AnswerToken(userID bson.ObjectID, month, answer string) string {
+	exp := strconv.FormatInt(s.now().Add(LinkTTL).Unix(), 10)
+	return s.d.Accounts.SignLink("digest", sendID(userID, month)+":"+answer+":"+exp)
 }
 
 // ErrInvalidToken: the answer link is forged, altered, expired, already
