@@ -286,6 +286,33 @@ func TestDigestForLapsedDemoMembers(t *testing.T) {
 	if got := len(d.digests(monbetsu.ID)); got != 1 {
 		t.Fatalf("%d digests to the member who left", got)
 	}
+
+	// Back, the 釧路 member exports what was sent to them, then deletes
+	// their account: nothing of them is left in any collection, the digest
+	// records and answers included.
+	back := d.login(kushiro.Email, demo.Password)
+	var export struct {
+		Digests []struct {
+			Month        string   `json:"month"`
+			Subject      string   `json:"subject"`
+			CommunityIDs []string `json:"communityIds"`
+			Offers       []struct {
+				Kind string `json:"kind"`
+				ID   string `json:"id"`
+			} `json:"offers"`
+		} `json:"digests"`
+	}
+	d.get("/v1/me/export", back.Access).want(http.StatusOK).decode(&export)
+	if len(export.Digests) != 3 || export.Digests[0].Subject != p.Subject || len(export.Digests[0].Offers) != 3 ||
+		export.Digests[0].Offers[1].ID != newKushiro.ID || len(export.Digests[0].CommunityIDs) != 2 {
+		t.Fatalf("exported digests %+v", export.Digests)
+	}
+	secrets := collectPersonal(t, d.testApp, back)
+	d.do(req{method: http.MethodDelete, path: "/v1/me", token: back.Access, body: map[string]any{"password": demo.Password}}).want(http.StatusNoContent)
+	settleDeletions(t, d.testApp)
+	if found, _ := leftovers(t, d.testApp, secrets); len(found) > 0 {
+		t.Fatalf("left of the deleted member:\n%s", strings.Join(found, "\n"))
+	}
 }
 
 // delivered waits for the outbox message m in Mailpit and returns it.
