@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+
+	"github.com/gin-gonic/gin"
 )
 
 // digestCommand runs `kizuna digest run`: this month's lapsed-member digest
@@ -20,6 +22,7 @@ func digestCommand(ctx context.Context, cfg config, args []string, out io.Writer
 		return errors.New("usage: kizuna digest run   (send this month's lapsed-member digests now)")
 	}
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	gin.SetMode(gin.ReleaseMode) // the router is built, never served: no route listing
 	a, err := newApp(ctx, cfg, testHooks{}, log)
 	if err != nil {
 		return err
