@@ -416,6 +416,17 @@ func (a *app) runBackground(ctx context.Context) {
 		})
 	})
 	wg.Go(func() {
+		// Hourly: everyone going to an event of the next day is reminded
+		// once (the notification's key), by mail too if they chose.
+		a.jobs.Every(ctx, "event-reminders", time.Hour, jobs.Each(time.Hour), func(ctx context.Context, _ time.Time) error {
+			n, err := a.community.RemindEvents(ctx)
+			if n > 0 {
+				a.log.InfoContext(ctx, "event reminders", "sent", n)
+			}
+			return err
+		})
+	})
+	wg.Go(func() {
 		a.jobs.Every(ctx, "idempotency-keys", time.Hour, jobs.Each(time.Hour), func(ctx context.Context, _ time.Time) error {
 			deleted, err := a.idempotency.DeleteExpired(ctx)
 			a.jobs.Deleted("idempotency_keys", deleted)

@@ -78,7 +78,7 @@ var texts = map[Kind]kindText{
 		"": {"キャンセル待ちから参加が確定しました: {title}", "A place freed up: you are going to {title}"},
 	}},
 	KindEventReminder: {"明日のイベントのお知らせ", "Your event is tomorrow", map[string][2]string{
-		"": {"明日は「{title}」です（{when}）。お気をつけてお越しください。行けなくなったら参加を取り消してください", "{title} is tomorrow ({whenEn}). If you cannot come, please cancel so someone else can go"},
+		"": {"明日は「{title}」です（{when}）。行けなくなったら、ほかの方のために参加を取り消してください", "{title} is tomorrow ({whenEn}). If you cannot come, please cancel so someone else can go"},
 	}},
 	KindKeepInTouch: {"しばらく連絡していない方がいます", "Someone you have not been in touch with for a while", map[string][2]string{
 		"": {"{name}さんと{days}日連絡を取っていません。短い電話かメッセージはいかがですか", "It has been {days} days since you were in touch with {name}: a short call or message?"},
