@@ -108,6 +108,10 @@ type Marker struct {
 	// Name is the display name the member had, to take out of others'
 	// notifications; kept only while the marker is.
 	Name      string        `bson:"name"`
+	// Contacts are the e-mail address and phone the member had, to take
+	// out of others' unsent mail (an accepted introduction's mail carries
+	// the mentor's); kept only while the marker is.
+	Contacts []string `bson:"contacts,omitempty"`
 	By        bson.ObjectID `bson:"by"` // the member, or the admin who deleted them
 	StartedAt time.Time     `bson:"startedAt"`
 	RanAt     *time.Time    `bson:"ranAt,omitempty"` // when the steps last completed
@@ -175,13 +179,18 @@ func (s *Service) Steps() []Step {
 		{"delete refresh tokens, their uses and revocations", []string{"refresh_tokens", "refresh_token_uses", "session_revocations"}, func(ctx context.Context, m Marker) error {
 			return d.Accounts.EraseSessions(ctx, m.UserID)
 		}},
-		{"delete their mail and single-use mail links; take their name out of others' unsent mail", []string{"mail_outbox", "email_tokens"}, func(ctx context.Context, m Marker) error {
+		{"delete their mail and single-use mail links; take their name and contact details out of others' unsent mail", []string{"mail_outbox", "email_tokens"}, func(ctx context.Context, m Marker) error {
 			if d.Mail != nil {
 				if _, err := d.Mail.ForgetUser(ctx, m.UserID); err != nil {
 					return err
 				}
 				if err := d.Mail.Pseudonymize(ctx, m.Name, accounts.FormerMemberName); err != nil {
 					return err
+				}
+				for _, c := range m.Contacts {
+					if err := d.Mail.Pseudonymize(ctx, c, "-"); err != nil {
+						return err
+					}
 				}
 			}
 			_, err := d.Accounts.ForgetEmailTokens(ctx, m.UserID)
@@ -211,8 +220,13 @@ func (s *Service) Begin(ctx context.Context, userID, by bson.ObjectID) (Marker, 
 		return Marker{}, apperr.NotFoundf("no user with id %s", userID.Hex())
 	}
 	m := Marker{UserID: userID, FormerID: bson.NewObjectID(), Name: u.DisplayName, By: by, StartedAt: s.clock()}
+	for _, c := range []string{u.Email, u.Phone} {
+		if c != "" {
+			m.Contacts = append(m.Contacts, c)
+		}
+	}
 	if u.Deleting {
-		m.Name = "" // hidden already: the marker that knew it is there
+		m.Name, m.Contacts = "", nil // hidden already: the marker that knew them is there
 	}
 	_, err = s.markers.InsertOne(ctx, m)
 	if mongodb.IsDuplicateKey(err) {
