@@ -107,11 +107,11 @@ type Marker struct {
 	FormerID bson.ObjectID `bson:"formerId"`
 	// Name is the display name the member had, to take out of others'
 	// notifications; kept only while the marker is.
-	Name      string        `bson:"name"`
+	Name string `bson:"name"`
 	// Contacts are the e-mail address and phone the member had, to take
 	// out of others' unsent mail (an accepted introduction's mail carries
 	// the mentor's); kept only while the marker is.
-	Contacts []string `bson:"contacts,omitempty"`
+	Contacts  []string      `bson:"contacts,omitempty"`
 	By        bson.ObjectID `bson:"by"` // the member, or the admin who deleted them
 	StartedAt time.Time     `bson:"startedAt"`
 	RanAt     *time.Time    `bson:"ranAt,omitempty"` // when the steps last completed
