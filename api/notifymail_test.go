@@ -149,3 +149,14 @@ func TestEventReminderMail(t *testing.T) {
 		t.Fatalf("someone not going was reminded %d times", got)
 	}
 }
+
+// Changing the password (signed in) mails the owner a notice too, saying
+// the other sessions were signed out, with a way back if it was not them.
+func TestPasswordChangeNotice(t *testing.T) {
+	t.Parallel()
+	ta := newMailApp(t)
+	a := ta.signUp("鍵を変える人")
+	ta.post("/v1/me/password", a.Access, map[string]string{"currentPassword": testPassword, "newPassword": "a-brand-new-passphrase"}).want(http.StatusNoContent)
+	ta.wantMail(a.Email, "パスワードが変更され", "【Kizuna】パスワードが変更されました",
+		"変更した端末のほかはサインアウトされました", "https://app.kizuna.example/forgot-password")
+}
