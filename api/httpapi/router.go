@@ -195,6 +195,7 @@ func NewHandler(d Deps) http.Handler {
 	limited.POST("/auth/password-reset/confirm", s.confirmPasswordReset)
 	v1.POST("/mail/unsubscribe", s.unsubscribe)
 	limited.POST("/digest/answer", s.answerDigest)
+	limited.POST("/auth/confirm-email-change", s.confirmEmailChange)
 	v1.POST("/auth/logout", s.logout)
 
 	v1.GET("/topics", s.listTopics)
@@ -213,6 +214,7 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
 	mails := newKeyedLimiter(d.Now, d.PasswordPerMinute, 0, DefaultPasswordPerMinute, "too many mails asked for; wait a little and try again")
 	authed.POST("/auth/verify-email/resend", noBody, mails.byUser, s.resendVerification)
+	authed.POST("/me/email", mails.byUser, s.changeEmail)
 	authed.GET("/me/notification-preferences", s.getNotificationPreferences)
 	authed.PUT("/me/notification-preferences", s.putNotificationPreferences)
 	authed.GET("/me/digest-preview", s.myDigestPreview)
