@@ -82,6 +82,7 @@ var credentialProblems = map[string]struct {
 	"/v1/auth/verify-email":           {http.StatusBadRequest, "invalid_token"},
 	"/v1/auth/password-reset/confirm": {http.StatusBadRequest, "invalid_token"},
 	"/v1/digest/answer":               {http.StatusBadRequest, "invalid_token"},
+	"/v1/auth/confirm-email-change":   {http.StatusBadRequest, "invalid_token"},
 }
 
 func mustJSON(v any) string {
@@ -176,7 +177,10 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	r.send(http.MethodPost, "/v1/auth/password-reset/confirm", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.jp", mail.KindPasswordReset)})
 	// Then she leaves (the example is the password she chose), and an
 	// admin deletes the mentor who declined.
-	r.send(http.MethodDelete, "/v1/me", ta.login("yuki.sato@example.jp", "a-longer-passphrase-2026").Access, nil, nil)
+	// She moves to a new address, and confirms it from the mail.
+	r.send(http.MethodPost, "/v1/me/email", ta.login("yuki.sato@example.jp", "a-longer-passphrase-2026").Access, nil, nil)
+	r.send(http.MethodPost, "/v1/auth/confirm-email-change", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.net", mail.KindConfirmEmailChange)})
+	r.send(http.MethodDelete, "/v1/me", ta.login("yuki.sato@example.net", "a-longer-passphrase-2026").Access, nil, nil)
 	r.send(http.MethodDelete, "/v1/admin/users/{id}", ta.admin().Access, id(m2.ID), nil)
 
 	var missing []string

@@ -40,6 +40,8 @@ var bodyLimitCases = []bodyLimitCase{
 	{httpapi.PasswordResetRequest{}, http.MethodPost, "/v1/auth/password-reset", nil},
 	{httpapi.PasswordResetConfirmRequest{}, http.MethodPost, "/v1/auth/password-reset/confirm", nil},
 	{httpapi.DigestAnswerRequest{}, http.MethodPost, "/v1/digest/answer", nil},
+	{httpapi.ConfirmEmailChangeRequest{}, http.MethodPost, "/v1/auth/confirm-email-change", nil},
+	{httpapi.ChangeEmailRequest{}, http.MethodPost, "/v1/me/email", allToken},
 	{httpapi.NotificationPreferences{}, http.MethodPut, "/v1/me/notification-preferences", allToken},
 	{httpapi.UpdateMeRequest{}, http.MethodPatch, "/v1/me", allToken},
 	{httpapi.ChangePasswordRequest{}, http.MethodPost, "/v1/me/password", allToken},

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kizuna-dev/kizuna/internal/mail/mailpit"
 )
 
 // wantMail waits for the newest mail to email whose text has contains, and
@@ -159,4 +162,74 @@ func TestPasswordChangeNotice(t *testing.T) {
 	ta.post("/v1/me/password", a.Access, map[string]string{"currentPassword": testPassword, "newPassword": "a-brand-new-passphrase"}).want(http.StatusNoContent)
 	ta.wantMail(a.Email, "パスワードが変更され", "【Kizuna】パスワードが変更されました",
 		"変更した端末のほかはサインアウトされました", "https://app.kizuna.example/forgot-password")
+}
+
+// Changing the e-mail address: the new address proves itself by its link
+// before the account switches, the old address is told, the link works
+// once; taken, unchanged or unproven (wrong password) requests change
+// nothing. Asking is limited per user.
+func TestEmailChange(t *testing.T) {
+	t.Parallel()
+	ta := newMailApp(t, func(c *appSetup) { c.PasswordPerMinute = 6 }) // bursts of 3
+	a := ta.signUp("引っ越す人")
+	other := ta.signUp("ほかの人")
+	fresh := uniqueEmail("moved")
+	ta.post("/v1/me/email", a.Access, map[string]string{"newEmail": fresh, "password": "wrong-password-1"}).wantProblem(http.StatusBadRequest, "validation_failed")
+	ta.post("/v1/me/email", a.Access, map[string]string{"newEmail": other.Email, "password": testPassword}).wantProblem(http.StatusConflict, "email_taken")
+	ta.post("/v1/me/email", a.Access, map[string]string{"newEmail": a.Email, "password": testPassword}).wantProblem(http.StatusConflict, "email_unchanged")
+	wantRateLimited(t, ta.post("/v1/me/email", a.Access, map[string]string{"newEmail": fresh, "password": testPassword}))
+	ta.clock.Advance(time.Minute)
+	a = ta.login(a.Email, testPassword)
+	ta.post("/v1/me/email", a.Access, map[string]string{"newEmail": fresh, "password": testPassword}).want(http.StatusAccepted)
+
+	m := ta.mailpitMessage(fresh, "/confirm-email-change?token=")
+	if m.Subject != "【Kizuna】新しいメールアドレスの確認をお願いします" || m.To[0].Address != fresh {
+		t.Fatalf("confirmation mail %q to %+v", m.Subject, m.To)
+	}
+	var me struct {
+		Email string `json:"email"`
+	}
+	ta.get("/v1/me", a.Access).want(http.StatusOK).decode(&me)
+	if me.Email != a.Email {
+		t.Fatalf("the address changed before the new one was proven: %s", me.Email)
+	}
+	match := tokenInLink.FindStringSubmatch(m.Text)
+	token, err := url.QueryUnescape(match[1])
+	must(t, err)
+	var out struct {
+		Email         string `json:"email"`
+		EmailVerified bool   `json:"emailVerified"`
+	}
+	ta.post("/v1/auth/confirm-email-change", "", map[string]string{"token": token}).want(http.StatusOK).decode(&out)
+	if out.Email != fresh || !out.EmailVerified {
+		t.Fatalf("after confirming: %+v", out)
+	}
+	ta.post("/v1/auth/confirm-email-change", "", map[string]string{"token": token}).wantProblem(http.StatusBadRequest, "invalid_token")
+	ta.wantMail(a.Email, "メールアドレスが", "【Kizuna】メールアドレスが変更されました", "m***@example.jp に変更されました")
+	ta.get("/v1/me", a.Access).want(http.StatusOK).decode(&me)
+	if me.Email != fresh {
+		t.Fatalf("address %s after confirming", me.Email)
+	}
+	ta.post("/v1/auth/login", "", map[string]string{"email": a.Email, "password": testPassword}).wantProblem(http.StatusUnauthorized, "invalid_credentials")
+	ta.login(fresh, testPassword)
+
+	// Two accounts asking for one address: the second to confirm finds it taken.
+	x, y := ta.signUp("x"), ta.signUp("y")
+	contested := uniqueEmail("contested")
+	ta.post("/v1/me/email", x.Access, map[string]string{"newEmail": contested, "password": testPassword}).want(http.StatusAccepted)
+	ta.post("/v1/me/email", y.Access, map[string]string{"newEmail": contested, "password": testPassword}).want(http.StatusAccepted)
+	var tokens []string
+	ta.mailpit.WaitFor(20*time.Second, func(msgs []mailpit.Summary) bool {
+		tokens = tokens[:0]
+		for _, s := range msgs {
+			if len(s.To) == 1 && s.To[0].Address == contested {
+				mt := tokenInLink.FindStringSubmatch(ta.mailpit.Get(s.ID).Text)
+				tok, _ := url.QueryUnescape(mt[1])
+				tokens = append(tokens, tok)
+			}
+		}
+		return len(tokens) == 2
+	})
+	ta.post("/v1/auth/confirm-email-change", "", map[string]string{"token": tokens[0]}).want(http.StatusOK)
+	ta.post("/v1/auth/confirm-email-change", "", map[string]string{"token": tokens[1]}).wantProblem(http.StatusConflict, "email_taken")
 }

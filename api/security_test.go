@@ -194,6 +194,7 @@ func routeRules() map[string]routeRule {
 		"POST /v1/mail/unsubscribe": {public: true, path: fixed("/v1/mail/unsubscribe?token=x")},
 		// From a digest: the signed token names its one recipient and digest.
 		"POST /v1/digest/answer":                         {public: true, path: fixed("/v1/digest/answer")},
+		"POST /v1/auth/confirm-email-change":             {public: true, path: fixed("/v1/auth/confirm-email-change")},
 		"GET /v1/areas/prefectures/:code/municipalities": {public: true, path: fixed("/v1/areas/prefectures/01/municipalities")},
 		"GET /v1/areas/municipalities":                   {public: true, path: fixed("/v1/areas/municipalities")},
 		"GET /v1/areas/municipalities/:code":             {public: true, path: fixed("/v1/areas/municipalities/01101")},
@@ -214,6 +215,7 @@ func routeRules() map[string]routeRule {
 			body: map[string]any{"channels": map[string]string{}, "digest": "monthly"}},
 
 		"GET /v1/me/digest-preview": {openTo: "the caller's own digest", path: fixed("/v1/me/digest-preview")},
+		"POST /v1/me/email":         {openTo: "the caller's own address", path: fixed("/v1/me/email"), body: map[string]any{"newEmail": "x@example.jp", "password": "x"}},
 
 		"GET /v1/me/mentor-profile":  {role: plainToken, path: fixed("/v1/me/mentor-profile")},
 		"PUT /v1/me/mentor-profile":  {role: plainToken, path: fixed("/v1/me/mentor-profile"), body: mentorProfile("01101")},

@@ -11,7 +11,7 @@ type ChangeEmailRequest struct {
 	// The new address; it gets a link, and the account switches once it is followed.
 	NewEmail string `json:"newEmail" example:"yuki.sato@example.net" validate:"max=254" binding:"required"`
 	// The current password.
-	Password string `json:"password" example:"correct-horse-battery" validate:"max=128" binding:"required"`
+	Password string `json:"password" example:"a-longer-passphrase-2026" validate:"max=128" binding:"required"`
 }
 
 // ConfirmEmailChangeRequest carries the token of the link mailed to the new address.

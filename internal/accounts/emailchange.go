@@ -91,8 +91,17 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) (User, err
 		return old, nil
 	}
 	now := s.now()
-	// The unique index on email arbitrates with a sign-up or another
-	// change to the same address meanwhile.
+	// Changes to one address are serialized here and checked first: the
+	// embedded server reports a unique-index conflict of an update as an
+	// internal error, not as a duplicate key. The unique index on email
+	// still arbitrates with a sign-up, and with other instances on MongoDB.
+	unlock := s.db.Lock("email-change", t.Email)
+	defer unlock()
+	if n, err := s.users.CountDocuments(ctx, bson.D{{Key: "email", Value: t.Email}}); err != nil {
+		return User{}, fmt.Errorf("find address: %w", err)
+	} else if n > 0 {
+		return User{}, ErrEmailTaken
+	}
 	u, err := s.update(ctx, old.ID, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "email", Value: t.Email}, {Key: "emailVerified", Value: true}, {Key: "emailVerifiedAt", Value: now}, {Key: "updatedAt", Value: now},
 	}}})
