@@ -40,9 +40,8 @@ func TestIntroductionOutcomeMails(t *testing.T) {
 	accepter := ta.newMentor("受ける先輩", "01207", "sales")
 	waiting := ta.newMentor("待つ先輩", "01207", "sales")
 	ta.patch("/v1/me", accepter.Access, map[string]any{"phone": "090-1234-5678"}).want(http.StatusOK)
-	var others []account
-	for i := range 4 {
-		others = append(others, ta.newMentor(fmt.Sprintf("候補%d", i), "01207", "sales"))
+	for i := range 4 { // more candidates than the mail names
+		ta.newMentor(fmt.Sprintf("候補%d", i), "01207", "sales")
 	}
 	f := ta.newFounder("依頼する創業者", "01207")
 	r := ta.openRequest(f, "sales")
