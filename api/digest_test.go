@@ -307,6 +307,12 @@ func TestDigestForLapsedDemoMembers(t *testing.T) {
 		export.Digests[0].Offers[1].ID != newKushiro.ID || len(export.Digests[0].CommunityIDs) != 2 {
 		t.Fatalf("exported digests %+v", export.Digests)
 	}
+	// Their own preview: active now, so nothing would go.
+	var mine digestPreviewBody
+	d.get("/v1/me/digest-preview", back.Access).want(http.StatusOK).decode(&mine)
+	if mine.UserID != kushiro.ID || mine.Lapsed || mine.WouldSend || mine.SkipReason != digest.SkipActive || mine.DigestsSinceActive != 0 {
+		t.Fatalf("own preview %+v", mine)
+	}
 	secrets := collectPersonal(t, d.testApp, back)
 	d.do(req{method: http.MethodDelete, path: "/v1/me", token: back.Access, body: map[string]any{"password": demo.Password}}).want(http.StatusNoContent)
 	settleDeletions(t, d.testApp)
