@@ -319,6 +319,15 @@ func TestDigestForLapsedDemoMembers(t *testing.T) {
 	if found, _ := leftovers(t, d.testApp, secrets); len(found) > 0 {
 		t.Fatalf("left of the deleted member:\n%s", strings.Join(found, "\n"))
 	}
+	// A mentor the digests offered deletes their account: others' digest
+	// records keep nothing of them either.
+	mentor := d.login(newOnline.Email, demo.Password) // offered to the 小樽 and 紋別 members
+	secrets = collectPersonal(t, d.testApp, mentor)
+	d.do(req{method: http.MethodDelete, path: "/v1/me", token: mentor.Access, body: map[string]any{"password": demo.Password}}).want(http.StatusNoContent)
+	settleDeletions(t, d.testApp)
+	if found, _ := leftovers(t, d.testApp, secrets); len(found) > 0 {
+		t.Fatalf("left of the deleted mentor:\n%s", strings.Join(found, "\n"))
+	}
 }
 
 // delivered waits for the outbox message m in Mailpit and returns it.

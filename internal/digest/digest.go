@@ -606,11 +606,33 @@ func (s *Service) ForUser(ctx context.Context, userID bson.ObjectID) ([]Send, er
 	return out, nil
 }
 
-// ForgetUser deletes the member's digest records and answers (account
+// ForgetUser deletes the member's digest records and answers, and takes
+// them (a mentor offered) out of what others' digests record (account
 // deletion).
 func (s *Service) ForgetUser(ctx context.Context, userID bson.ObjectID) error {
 	if _, err := s.sends.DeleteMany(ctx, bson.D{{Key: "userId", Value: userID}}); err != nil {
 		return fmt.Errorf("forget digests: %w", err)
+	}
+	// Records are read and rewritten whole: the embedded server matches
+	// neither "offers.id" nor $elemMatch on these subdocuments (measured),
+	// and it scans the collection for any filter anyway. Nothing else
+	// writes a sent digest's record.
+	cur, err := s.sends.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "offers", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("find digests offering the member: %w", err)
+	}
+	var offering []Send
+	if err := cur.All(ctx, &offering); err != nil {
+		return fmt.Errorf("find digests offering the member: %w", err)
+	}
+	for _, sd := range offering {
+		kept := slices.DeleteFunc(slices.Clone(sd.Offers), func(o SentOffer) bool { return o.ID == userID })
+		if len(kept) == len(sd.Offers) {
+			continue
+		}
+		if _, err := s.sends.UpdateOne(ctx, bson.D{{Key: "_id", Value: sd.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "offers", Value: kept}}}}); err != nil {
+			return fmt.Errorf("forget digest offers: %w", err)
+		}
 	}
 	if _, err := s.answers.DeleteMany(ctx, bson.D{{Key: "userId", Value: userID}}); err != nil {
 		return fmt.Errorf("forget digest answers: %w", err)
