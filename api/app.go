@@ -22,6 +22,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/coverage"
 	"github.com/kizuna-dev/kizuna/internal/demo"
+	"github.com/kizuna-dev/kizuna/internal/digest"
 	"github.com/kizuna-dev/kizuna/internal/erasure"
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
@@ -68,6 +69,7 @@ type app struct {
 	audit         *audit.Service
 	jobs          *jobs.Runner
 	mail          *mail.Outbox
+	digest        *digest.Service
 
 	backups       *backupMetrics
 	writesFailing atomic.Bool // the latest write probe failed
@@ -273,9 +275,16 @@ func (a *app) init(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
+	dig, err := digest.New(ctx, digest.Deps{
+		DB: db, Accounts: acc, Community: comm, Profiles: prof, Mentorships: ms, Index: mentorIndex, Topics: taxonomy,
+		Areas: catalog, Mail: outbox, LapsedDays: cfg.LapsedDays, Now: now, Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("digest: %w", err)
+	}
 	eraser, err := erasure.New(ctx, erasure.Deps{
 		DB: db, Accounts: acc, Profiles: prof, Mentorships: ms, Community: comm, Notifications: notif,
-		Moderation: mod, KeepInTouch: kit, Idempotency: idem, Mail: outbox, Audit: auditLog, Now: now, Logger: log,
+		Moderation: mod, KeepInTouch: kit, Idempotency: idem, Mail: outbox, Digest: dig, Audit: auditLog, Now: now, Logger: log,
 	})
 	if err != nil {
 		return fmt.Errorf("erasure: %w", err)
@@ -323,6 +332,7 @@ func (a *app) init(ctx context.Context) error {
 		Idempotency:        idem,
 		Erasure:            eraser,
 		Mail:               outbox,
+		Digest:             dig,
 		Audit:              auditLog,
 	})
 	// Serve only from a sound database (the check ran beside the loading).
@@ -339,7 +349,7 @@ func (a *app) init(ctx context.Context) error {
 	a.accounts, a.profiles, a.notifications, a.mentorships = acc, prof, notif, ms
 	a.community, a.keepInTouch, a.idempotency, a.jobs = comm, kit, idem, runner
 	a.erasure, a.audit = eraser, auditLog
-	a.mail = outbox
+	a.mail, a.digest = outbox, dig
 	a.handler.open(handler)
 	close(a.ready)
 	return nil
@@ -401,6 +411,24 @@ func (a *app) runBackground(ctx context.Context) {
 		})
 	})
 	wg.Go(func() {
+		// Checked hourly, run once per JST month across instances, from
+		// 10:00 on the 1st (not at midnight; quiet hours delay it further).
+		a.jobs.Every(ctx, digestJob, time.Hour, jobs.MonthlyJST(digestHour), func(ctx context.Context, _ time.Time) error {
+			return a.runDigest(ctx)
+		})
+	})
+	wg.Go(func() {
+		// Hourly: everyone going to an event of the next day is reminded
+		// once (the notification's key), by mail too if they chose.
+		a.jobs.Every(ctx, "event-reminders", time.Hour, jobs.Each(time.Hour), func(ctx context.Context, _ time.Time) error {
+			n, err := a.community.RemindEvents(ctx)
+			if n > 0 {
+				a.log.InfoContext(ctx, "event reminders", "sent", n)
+			}
+			return err
+		})
+	})
+	wg.Go(func() {
 		a.jobs.Every(ctx, "idempotency-keys", time.Hour, jobs.Each(time.Hour), func(ctx context.Context, _ time.Time) error {
 			deleted, err := a.idempotency.DeleteExpired(ctx)
 			a.jobs.Deleted("idempotency_keys", deleted)
@@ -436,6 +464,20 @@ func (a *app) runBackground(ctx context.Context) {
 		})
 	})
 	wg.Wait()
+}
+
+// The monthly lapsed-member digest job.
+const (
+	digestJob  = "lapsed-digest"
+	digestHour = 10 // JST, on the 1st
+)
+
+// runDigest sends this month's lapsed-member digests (see package digest;
+// safe to run again: a member gets one per month).
+func (a *app) runDigest(ctx context.Context) error {
+	rep, err := a.digest.RunMonth(ctx)
+	a.log.InfoContext(ctx, "lapsed-member digest", "lapsed", rep.Lapsed, "sent", rep.Sent, "skipped", rep.Skipped)
+	return err
 }
 
 // retention deletes what grows without bound and is no longer needed:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -80,6 +81,8 @@ var credentialProblems = map[string]struct {
 	"/v1/auth/refresh":                {http.StatusUnauthorized, "invalid_refresh_token"},
 	"/v1/auth/verify-email":           {http.StatusBadRequest, "invalid_token"},
 	"/v1/auth/password-reset/confirm": {http.StatusBadRequest, "invalid_token"},
+	"/v1/digest/answer":               {http.StatusBadRequest, "invalid_token"},
+	"/v1/auth/confirm-email-change":   {http.StatusBadRequest, "invalid_token"},
 }
 
 func mustJSON(v any) string {
@@ -154,6 +157,17 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	r.send(http.MethodPost, "/v1/reports/{id}/resolve", org.Access, id(str(report, "id")), nil)
 	r.send(http.MethodPost, "/v1/admin/users/{id}/roles", ta.admin().Access, id(founder.ID), nil)
 
+	// The founder drifts away; the monthly digest offers them an online
+	// event of the community they joined by answering, and they answer it.
+	ta.clock.Advance(100 * 24 * time.Hour)
+	org = ta.login(org.Email, testPassword)
+	start := ta.clock.Now().Add(72 * time.Hour)
+	ta.post("/v1/communities/"+str(community, "id")+"/events", org.Access, map[string]any{"title": "オンライン雑談会", "startsAt": start, "endsAt": start.Add(45 * time.Minute),
+		"online": true, "capacity": 30, "tags": []string{"free", "online", "short"}}).want(http.StatusCreated)
+	must(t, ta.app.runDigest(context.Background()))
+	still, _ := answerTokens(t, ta.digestMail(founder.ID).Text)
+	r.send(http.MethodPost, "/v1/digest/answer", "", nil, map[string]any{"token": still})
+
 	// Last, what ends 佐藤 由紀's sessions.
 	r.send(http.MethodPost, "/v1/auth/logout", "", nil, map[string]any{"refreshToken": str(refreshed, "refreshToken")})
 	again := ta.login("yuki.sato@example.jp", "correct-horse-battery") // her token from before the clock moved has expired
@@ -163,7 +177,10 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	r.send(http.MethodPost, "/v1/auth/password-reset/confirm", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.jp", mail.KindPasswordReset)})
 	// Then she leaves (the example is the password she chose), and an
 	// admin deletes the mentor who declined.
-	r.send(http.MethodDelete, "/v1/me", ta.login("yuki.sato@example.jp", "a-longer-passphrase-2026").Access, nil, nil)
+	// She moves to a new address, and confirms it from the mail.
+	r.send(http.MethodPost, "/v1/me/email", ta.login("yuki.sato@example.jp", "a-longer-passphrase-2026").Access, nil, nil)
+	r.send(http.MethodPost, "/v1/auth/confirm-email-change", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.net", mail.KindConfirmEmailChange)})
+	r.send(http.MethodDelete, "/v1/me", ta.login("yuki.sato@example.net", "a-longer-passphrase-2026").Access, nil, nil)
 	r.send(http.MethodDelete, "/v1/admin/users/{id}", ta.admin().Access, id(m2.ID), nil)
 
 	var missing []string

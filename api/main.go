@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	healthcheck := flags.Bool("healthcheck", false, "exit 0 when the server on KIZUNA_HTTP_ADDR is ready, 1 otherwise (for container healthchecks)")
 	check := flags.Bool("check", false, "run SQLite's full integrity_check on the embedded database in KIZUNA_DATA_DIR and exit: 0 when sound, 1 when damaged")
 	flags.Usage = func() {
-		fmt.Fprintln(stdout, "usage: kizuna [-demo] [-check] [-healthcheck]\n       kizuna backup FILE    (copy the embedded database while it serves)\n       kizuna restore FILE   (put a backup back; the server must be stopped)\n       kizuna admin grant EMAIL ROLE   (give an account admin or organizer; no mail needed)")
+		fmt.Fprintln(stdout, "usage: kizuna [-demo] [-check] [-healthcheck]\n       kizuna backup FILE    (copy the embedded database while it serves)\n       kizuna restore FILE   (put a backup back; the server must be stopped)\n       kizuna admin grant EMAIL ROLE   (give an account admin or organizer; no mail needed)\n       kizuna digest run   (send this month's lapsed-member digests now; the server must be stopped on the embedded database)")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -96,6 +96,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	if flags.Arg(0) == "admin" {
 		return adminCommand(ctx, cfg, flags.Args()[1:], stdout)
+	}
+	if flags.Arg(0) == "digest" {
+		return digestCommand(ctx, cfg, flags.Args()[1:], stdout)
 	}
 	if cmd := flags.Arg(0); cmd != "" {
 		return storageCommand(ctx, cfg, cmd, flags.Args()[1:], stdout)

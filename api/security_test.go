@@ -191,7 +191,10 @@ func routeRules() map[string]routeRule {
 		"POST /v1/auth/password-reset":         {public: true, path: fixed("/v1/auth/password-reset")},
 		"POST /v1/auth/password-reset/confirm": {public: true, path: fixed("/v1/auth/password-reset/confirm")},
 		// From a mail client, RFC 8058: the signed token names its one recipient.
-		"POST /v1/mail/unsubscribe":                      {public: true, path: fixed("/v1/mail/unsubscribe?token=x")},
+		"POST /v1/mail/unsubscribe": {public: true, path: fixed("/v1/mail/unsubscribe?token=x")},
+		// From a digest: the signed token names its one recipient and digest.
+		"POST /v1/digest/answer":                         {public: true, path: fixed("/v1/digest/answer")},
+		"POST /v1/auth/confirm-email-change":             {public: true, path: fixed("/v1/auth/confirm-email-change")},
 		"GET /v1/areas/prefectures/:code/municipalities": {public: true, path: fixed("/v1/areas/prefectures/01/municipalities")},
 		"GET /v1/areas/municipalities":                   {public: true, path: fixed("/v1/areas/municipalities")},
 		"GET /v1/areas/municipalities/:code":             {public: true, path: fixed("/v1/areas/municipalities/01101")},
@@ -210,6 +213,9 @@ func routeRules() map[string]routeRule {
 		"GET /v1/me/notification-preferences": {openTo: "the caller's own preferences", path: fixed("/v1/me/notification-preferences")},
 		"PUT /v1/me/notification-preferences": {openTo: "the caller's own preferences", path: fixed("/v1/me/notification-preferences"),
 			body: map[string]any{"channels": map[string]string{}, "digest": "monthly"}},
+
+		"GET /v1/me/digest-preview": {openTo: "the caller's own digest", path: fixed("/v1/me/digest-preview")},
+		"POST /v1/me/email":         {openTo: "the caller's own address", path: fixed("/v1/me/email"), body: map[string]any{"newEmail": "x@example.jp", "password": "x"}},
 
 		"GET /v1/me/mentor-profile":  {role: plainToken, path: fixed("/v1/me/mentor-profile")},
 		"PUT /v1/me/mentor-profile":  {role: plainToken, path: fixed("/v1/me/mentor-profile"), body: mentorProfile("01101")},
@@ -243,12 +249,16 @@ func routeRules() map[string]routeRule {
 		"POST /v1/notifications/read-all": {openTo: "the caller's own inbox", path: fixed("/v1/notifications/read-all")},
 		"POST /v1/notifications/:id/read": {owned: true, path: func(w *secWorld) string { return "/v1/notifications/" + w.notificationID + "/read" }},
 
-		"POST /v1/communities":              {role: outsiderToken, path: fixed("/v1/communities"), body: map[string]any{"name": "x", "prefectureCodes": []string{"01"}}},
-		"GET /v1/communities":               {openTo: "communities are free to join and listed for all", path: fixed("/v1/communities")},
-		"GET /v1/communities/:id":           {openTo: "communities are free to join", path: community("")},
-		"POST /v1/communities/:id/join":     {openTo: "communities are free to join", path: community("/join")},
-		"POST /v1/communities/:id/leave":    {openTo: "the caller's own membership", path: community("/leave")},
-		"GET /v1/communities/:id/members":   {owned: true, role: outsiderToken, path: community("/members")},
+		"POST /v1/communities":            {role: outsiderToken, path: fixed("/v1/communities"), body: map[string]any{"name": "x", "prefectureCodes": []string{"01"}}},
+		"GET /v1/communities":             {openTo: "communities are free to join and listed for all", path: fixed("/v1/communities")},
+		"GET /v1/communities/:id":         {openTo: "communities are free to join", path: community("")},
+		"POST /v1/communities/:id/join":   {openTo: "communities are free to join", path: community("/join")},
+		"POST /v1/communities/:id/leave":  {openTo: "the caller's own membership", path: community("/leave")},
+		"GET /v1/communities/:id/members": {owned: true, role: outsiderToken, path: community("/members")},
+		"GET /v1/communities/:id/members/:userId/digest-preview": {owned: true, role: outsiderToken,
+			path: func(w *secWorld) string {
+				return "/v1/communities/" + w.communityID + "/members/" + w.organizer.ID + "/digest-preview"
+			}},
 		"GET /v1/communities/:id/posts":     {owned: true, path: community("/posts")},
 		"POST /v1/communities/:id/posts":    {owned: true, path: community("/posts"), body: map[string]any{"body": "こんにちは"}},
 		"POST /v1/communities/:id/events":   {owned: true, role: outsiderToken, path: community("/events"), body: eventBody},

@@ -41,6 +41,24 @@ type ExportDocument struct {
 	// Mails Kizuna wrote to the caller (a mail's text is kept only until it
 	// is sent: it may hold a single-use link).
 	Mails []ExportedMail `json:"mails"`
+	// Monthly digests sent to the caller while they were away, and what
+	// each offered.
+	Digests []ExportedDigest `json:"digests"`
+}
+
+// ExportedDigest is one lapsed-member digest sent to the caller.
+type ExportedDigest struct {
+	Month        string          `json:"month" example:"2026-12"`
+	SentAt       time.Time       `json:"sentAt" example:"2026-12-01T01:00:00Z"`
+	Subject      string          `json:"subject" example:"【Kizuna】お久しぶりです。十勝・帯広 起業者コミュニティから気軽なご案内が3つ"`
+	CommunityIDs []string        `json:"communityIds"`
+	Offers       []ExportedOffer `json:"offers"`
+}
+
+// ExportedOffer is what a digest offered: an event or a mentor.
+type ExportedOffer struct {
+	Kind string `json:"kind" enums:"event,mentor" example:"event"`
+	ID   string `json:"id" example:"6650c1f2a8b4c3d2e1f00e01"`
 }
 
 // ExportedMail is one mail to the caller.
@@ -118,7 +136,7 @@ func (s *Server) export(c *gin.Context, p accounts.Principal) (ExportDocument, e
 		MatchRequests: []MatchRequestView{}, IntroductionsAsked: []IntroductionView{}, IntroductionsReceived: []IntroductionView{},
 		Mentorships: []ExportedMentorship{}, Memberships: []ExportedMembership{}, Posts: []ExportedPost{}, RSVPs: []ExportedRSVP{},
 		Notifications: []NotificationView{}, ReportsFiled: []ConductReportView{}, Sessions: []SessionView{},
-		MailPreferences: notificationPreferencesView(u.MailPreferences), Mails: []ExportedMail{}}
+		MailPreferences: notificationPreferencesView(u.MailPreferences), Mails: []ExportedMail{}, Digests: []ExportedDigest{}}
 	if mp, err := s.profiles.GetMentor(c, p.UserID); err == nil {
 		v := s.mentorProfileView(mp)
 		doc.MentorProfile = &v
@@ -236,6 +254,22 @@ func (s *Server) export(c *gin.Context, p accounts.Principal) (ExportDocument, e
 		}
 		for _, m := range mails {
 			doc.Mails = append(doc.Mails, ExportedMail{Kind: m.Kind, Subject: m.Subject, State: m.State, CreatedAt: m.CreatedAt})
+		}
+	}
+	if s.digest != nil {
+		sent, err := s.digest.ForUser(c, p.UserID)
+		if err != nil {
+			return ExportDocument{}, err
+		}
+		for _, d := range sent {
+			e := ExportedDigest{Month: d.Month, SentAt: d.SentAt, Subject: d.Subject, CommunityIDs: make([]string, len(d.CommunityIDs)), Offers: make([]ExportedOffer, len(d.Offers))}
+			for i, id := range d.CommunityIDs {
+				e.CommunityIDs[i] = id.Hex()
+			}
+			for i, o := range d.Offers {
+				e.Offers[i] = ExportedOffer{Kind: o.Kind, ID: o.ID.Hex()}
+			}
+			doc.Digests = append(doc.Digests, e)
 		}
 	}
 	return doc, nil

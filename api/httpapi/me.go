@@ -148,7 +148,7 @@ func (s *Server) updateMe(c *gin.Context) {
 // changePassword godoc
 //
 //	@Summary		Change the caller's password
-//	@Description	Needs the current password. Every other session is signed out at once (their refresh and access tokens stop working: 401 session_ended); this session continues.
+//	@Description	Needs the current password. Every other session is signed out at once (their refresh and access tokens stop working: 401 session_ended); this session continues. A notice goes to the confirmed address (in case it was not the owner).
 //	@ID				changePassword
 //	@Tags			me
 //	@Accept			json

@@ -14,7 +14,7 @@ import (
 type NotificationView struct {
 	ID string `json:"id" example:"6741a3f09d1e8a0012ab34ef"`
 	// What happened. mentorship_completed asks the other party for their reflection.
-	Kind   string           `json:"kind" enums:"introduction_received,introduction_accepted,introduction_declined,introduction_withdrawn,introduction_expired,introduction_reminder,mentor_paused,mentorship_completed,mentorship_ended,event_invitation,event_place_confirmed,keep_in_touch" example:"introduction_received"`
+	Kind   string           `json:"kind" enums:"introduction_received,introduction_accepted,introduction_declined,introduction_withdrawn,introduction_expired,introduction_reminder,mentor_paused,mentorship_completed,mentorship_ended,event_invitation,event_place_confirmed,keep_in_touch,event_reminder" example:"introduction_received"`
 	TextJa string           `json:"textJa" example:"佐藤 由紀さんから紹介の依頼が届きました"`
 	TextEn string           `json:"textEn" example:"Yuki Sato asked you for an introduction"`
 	Refs   NotificationRefs `json:"refs"`

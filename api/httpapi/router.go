@@ -26,6 +26,7 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/audit"
 	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/coverage"
+	"github.com/kizuna-dev/kizuna/internal/digest"
 	"github.com/kizuna-dev/kizuna/internal/erasure"
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
 	"github.com/kizuna-dev/kizuna/internal/keepintouch"
@@ -61,6 +62,8 @@ type Deps struct {
 	Audit   *audit.Service
 	// Mail is the outbox, read for the caller's data export.
 	Mail *mail.Outbox
+	// Digest is the monthly lapsed-member digest (previews, answers).
+	Digest *digest.Service
 
 	// Ready reports whether the database answers (GET /readyz); an error
 	// with a Reason() string says why.
@@ -116,6 +119,7 @@ type Server struct {
 	erasure        *erasure.Service
 	audit          *audit.Service
 	mail           *mail.Outbox
+	digest         *digest.Service
 	// Attempts on one account by e-mail, for sign-up and sign-in.
 	emailLimits emailLimits
 	// The declared limits of request bodies (see checkLimits).
@@ -143,6 +147,7 @@ func NewHandler(d Deps) http.Handler {
 		erasure:        d.Erasure,
 		audit:          d.Audit,
 		mail:           d.Mail,
+		digest:         d.Digest,
 		emailLimits:    newEmailLimits(d.Now, d.AuthEmailPerMinute),
 		limits:         newLimitChecker(),
 	}
@@ -188,6 +193,8 @@ func NewHandler(d Deps) http.Handler {
 	limited.POST("/auth/password-reset", s.requestPasswordReset)
 	limited.POST("/auth/password-reset/confirm", s.confirmPasswordReset)
 	v1.POST("/mail/unsubscribe", s.unsubscribe)
+	limited.POST("/digest/answer", s.answerDigest)
+	limited.POST("/auth/confirm-email-change", s.confirmEmailChange)
 	v1.POST("/auth/logout", s.logout)
 
 	v1.GET("/topics", s.listTopics)
@@ -206,8 +213,10 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/me/password", passwords.byUser, s.changePassword)
 	mails := newKeyedLimiter(d.Now, d.PasswordPerMinute, 0, DefaultPasswordPerMinute, "too many mails asked for; wait a little and try again")
 	authed.POST("/auth/verify-email/resend", noBody, mails.byUser, s.resendVerification)
+	authed.POST("/me/email", mails.byUser, s.changeEmail)
 	authed.GET("/me/notification-preferences", s.getNotificationPreferences)
 	authed.PUT("/me/notification-preferences", s.putNotificationPreferences)
+	authed.GET("/me/digest-preview", s.myDigestPreview)
 	authed.POST("/me/roles", s.addMyRole)
 	authed.GET("/me/sessions", s.listSessions)
 	authed.DELETE("/me/sessions/:id", s.endSession)
@@ -252,6 +261,7 @@ func NewHandler(d Deps) http.Handler {
 	authed.POST("/communities/:id/join", noBody, s.joinCommunity)
 	authed.POST("/communities/:id/leave", noBody, s.leaveCommunity)
 	authed.GET("/communities/:id/members", s.listMembers)
+	authed.GET("/communities/:id/members/:userId/digest-preview", s.memberDigestPreview)
 	authed.GET("/communities/:id/posts", s.listPosts)
 	authed.POST("/communities/:id/posts", s.idempotent, s.createPost)
 	authed.POST("/communities/:id/events", s.idempotent, s.createEvent)

@@ -451,7 +451,14 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	}
 	u.PasswordHash, u.UpdatedAt = hash, now
 	s.remember(u)
-	return s.revokeOtherSessions(ctx, u.ID, p.SessionID, "password_changed")
+	if err := s.revokeOtherSessions(ctx, u.ID, p.SessionID, "password_changed"); err != nil {
+		return err
+	}
+	// The owner is told at their proven address, in case it was not them.
+	if !u.EmailVerified {
+		return nil
+	}
+	return s.notifyPasswordChanged(ctx, u, "pwchanged-me:"+u.ID.Hex()+":"+now.Format(time.RFC3339Nano), true)
 }
 
 // Empty reports whether there are no accounts at all (the demo seeds only then).

@@ -134,3 +134,19 @@ func (s *Service) requeue(pending map[bson.ObjectID]time.Time) {
 		}
 	}
 }
+
+// MarkActive records the user as active now, at once (not written behind
+// like Touch): for a lapsed member's "still interested" answer to the
+// digest, which must count before the next digest run reads activity.
+func (s *Service) MarkActive(ctx context.Context, id bson.ObjectID) error {
+	now := s.now()
+	if _, err := s.users.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$max", Value: bson.D{{Key: "lastActiveAt", Value: now}}}}); err != nil {
+		return fmt.Errorf("record activity: %w", err)
+	}
+	s.directory.touch(id, now)
+	if s.onActivity != nil {
+		return s.onActivity(ctx, map[bson.ObjectID]time.Time{id: now})
+	}
+	return nil
+}

@@ -307,18 +307,20 @@ func (s *Service) ResetPassword(ctx context.Context, raw, next string) error {
 			return err
 		}
 	}
-	return s.notifyPasswordChanged(ctx, nu, "pwchanged:"+t.Hash[:32])
+	return s.notifyPasswordChanged(ctx, nu, "pwchanged:"+t.Hash[:32], false)
 }
 
-// notifyPasswordChanged mails the "your password was changed" notice.
-func (s *Service) notifyPasswordChanged(ctx context.Context, u User, key string) error {
+// notifyPasswordChanged mails the "your password was changed" notice; kept
+// is true when the session that changed it stays signed in (a change, not
+// a reset).
+func (s *Service) notifyPasswordChanged(ctx context.Context, u User, key string, kept bool) error {
 	if s.mail == nil {
 		return nil
 	}
 	when := s.now().In(jst.Zone).Format("2006-01-02 15:04 JST")
 	_, err := s.mail.Enqueue(ctx, mail.Input{
 		Key: key, UserID: u.ID, To: u.Email, Locale: u.Locale, Kind: mail.KindPasswordChanged,
-		Data: map[string]any{"Name": u.DisplayName, "When": when, "Link": s.link("/forgot-password", "")},
+		Data: map[string]any{"Name": u.DisplayName, "When": when, "Link": s.link("/forgot-password", ""), "Kept": kept},
 	})
 	return err
 }

@@ -133,10 +133,37 @@ const UnsubscribeTTL = 60 * 24 * time.Hour
 // one kind of mail (RFC 8058): it needs no sign-in, works for UnsubscribeTTL
 // and can change nothing but that recipient's choice for that kind.
 func (s *Service) UnsubscribeToken(userID bson.ObjectID, kind string) string {
-	payload := fmt.Sprintf("%s:%s:%d", userID.Hex(), kind, s.now().Add(UnsubscribeTTL).Unix())
+	return s.SignLink("unsubscribe", fmt.Sprintf("%s:%s:%d", userID.Hex(), kind, s.now().Add(UnsubscribeTTL).Unix()))
+}
+
+// SignLink signs payload for links that act without sign-in (unsubscribe,
+// the digest's answers). The purpose is part of what is signed, so a token
+// made for one purpose is refused for another. The payload is readable by
+// whoever holds the link: put in it nothing but ids and expiry times.
+func (s *Service) SignLink(purpose, payload string) string {
 	mac := hmac.New(sha256.New, s.signer.secret)
-	mac.Write([]byte("unsubscribe:" + payload))
+	mac.Write([]byte(purpose + ":" + payload))
 	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// VerifyLink returns the payload of a token made by SignLink for purpose;
+// ok is false for a forged, altered or foreign token.
+func (s *Service) VerifyLink(purpose, token string) (payload string, ok bool) {
+	p, sig, found := strings.Cut(token, ".")
+	if !found || len(token) > 512 {
+		return "", false
+	}
+	raw, err1 := base64.RawURLEncoding.DecodeString(p)
+	got, err2 := base64.RawURLEncoding.DecodeString(sig)
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	mac := hmac.New(sha256.New, s.signer.secret)
+	mac.Write([]byte(purpose + ":" + string(raw)))
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return "", false
+	}
+	return string(raw), true
 }
 
 // ErrInvalidUnsubscribe: the link is forged, altered or expired.
@@ -145,21 +172,11 @@ var ErrInvalidUnsubscribe = apperr.New(apperr.Invalid, "invalid_token", "this un
 // Unsubscribe applies a one-click unsubscribe link: the kind goes in the app
 // only (the digest: off). It returns the user and the kind.
 func (s *Service) Unsubscribe(ctx context.Context, token string) (User, string, error) {
-	p, sig, ok := strings.Cut(token, ".")
-	if !ok || len(token) > 512 {
+	payload, ok := s.VerifyLink("unsubscribe", token)
+	if !ok {
 		return User{}, "", ErrInvalidUnsubscribe
 	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(p)
-	got, err2 := base64.RawURLEncoding.DecodeString(sig)
-	if err1 != nil || err2 != nil {
-		return User{}, "", ErrInvalidUnsubscribe
-	}
-	mac := hmac.New(sha256.New, s.signer.secret)
-	mac.Write([]byte("unsubscribe:" + string(payload)))
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return User{}, "", ErrInvalidUnsubscribe
-	}
-	parts := strings.Split(string(payload), ":")
+	parts := strings.Split(payload, ":")
 	if len(parts) != 3 {
 		return User{}, "", ErrInvalidUnsubscribe
 	}

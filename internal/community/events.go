@@ -405,12 +405,12 @@ func (s *Service) releasePlace(ctx context.Context, e Event, userID bson.ObjectI
 }
 
 func (s *Service) notifyPromoted(ctx context.Context, e Event, userID bson.ObjectID) {
+	ja, en := notifications.Say(notifications.KindEventPlaceConfirmed, "", notifications.Vars{Title: e.Title})
 	_, err := s.notify.Notify(ctx, notifications.Input{
 		UserID: userID, Kind: notifications.KindEventPlaceConfirmed,
 		Key:    "event-place:" + e.ID.Hex() + ":" + userID.Hex() + ":" + s.clock().Format(time.RFC3339Nano),
-		TextJa: "キャンセル待ちから参加が確定しました: " + e.Title,
-		TextEn: "A place freed up: you are going to " + e.Title,
-		Refs:   notifications.Refs{EventID: e.ID, CommunityID: e.CommunityID},
+		TextJa: ja, TextEn: en,
+		Refs: notifications.Refs{EventID: e.ID, CommunityID: e.CommunityID},
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "notify promotion", "err", err)

@@ -50,12 +50,12 @@ func (s *Service) InviteLapsed(ctx context.Context, p accounts.Principal, eventI
 			res.OptedOut++
 			continue
 		}
+		ja, en := notifications.Say(notifications.KindEventInvitation, "", notifications.Vars{Title: e.Title, When: when, WhenEn: whenEn, Community: c.Name, CommunityEn: c.NameOrJa()})
 		created, err := s.notify.Notify(ctx, notifications.Input{
 			UserID: m.UserID, Kind: notifications.KindEventInvitation,
 			Key:    "event-invite:" + e.ID.Hex() + ":" + m.UserID.Hex(),
-			TextJa: "お久しぶりです。" + c.Name + "で気軽なイベントがあります: " + e.Title + "（" + when + "）。のぞいてみませんか",
-			TextEn: "It has been a while! " + c.NameOrJa() + " has an easy event: " + e.Title + " (" + whenEn + "). Drop by?",
-			Refs:   notifications.Refs{EventID: e.ID, CommunityID: c.ID},
+			TextJa: ja, TextEn: en,
+			Refs: notifications.Refs{EventID: e.ID, CommunityID: c.ID},
 		})
 		if err != nil {
 			return res, err

@@ -132,6 +132,9 @@ func (s *seeder) run(ctx context.Context) error {
 	if err := s.events(ctx); err != nil {
 		return err
 	}
+	if err := s.newcomers(ctx); err != nil {
+		return err
+	}
 	s.at(0)
 	return nil
 }
@@ -516,6 +519,49 @@ func (s *seeder) events(ctx context.Context) error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// newcomerSpecs are mentors who joined three weeks ago: the "new mentors
+// near you" that the monthly digest offers members who drifted away before.
+var newcomerSpecs = []struct {
+	municipality string
+	travelKm     int
+	bg           background
+}{
+	{"01206", 60, background{
+		headline: "釧路で創業支援とクラウドファンディングの伴走をしています",
+		bio:      "地元の信用金庫を退職し、釧路で小さな事業の立ち上げを手伝っています。クラファンの企画書づくりから一緒にやります。",
+		topics:   []string{"startup_basics", "crowdfunding", "public_grants"}, tags: []string{"クラファン", "釧路"}, industries: []string{"飲食", "観光"},
+	}},
+	{"01101", 0, background{
+		headline: "オンラインで道内どこからでも。商品開発と観光の相談に乗ります",
+		bio:      "札幌の商社で商品企画を担当し、いまは道内の小さな事業者の商品づくりと観光商品の設計をオンラインで手伝っています。",
+		topics:   []string{"product_development", "tourism", "startup_basics", "sales"}, tags: []string{"オンライン", "商品企画"}, industries: []string{"食品", "観光"},
+		onlineOnly: true,
+	}},
+	{"01204", 50, background{
+		headline: "旭川で福祉事業所の採用と組織づくりを支えています",
+		bio:      "介護・福祉の現場で20年。人が辞めない職場づくりと、最初の採用を一緒に考えます。",
+		topics:   []string{"hiring", "organization"}, tags: []string{"採用", "定着"}, industries: []string{"福祉"},
+	}},
+}
+
+// newcomers registers the mentors who joined recently.
+func (s *seeder) newcomers(ctx context.Context) error {
+	s.at(21 * day)
+	for i, n := range newcomerSpecs {
+		p, err := s.register(ctx, fmt.Sprintf("newmentor%02d@demo.kizuna.example", i+1), s.name(200+i), accounts.RoleMentor)
+		if err != nil {
+			return err
+		}
+		if err := s.mentorProfile(ctx, p, mentorSpec{n.municipality, n.bg, n.travelKm}); err != nil {
+			return err
+		}
+		s.Accounts.Touch(ctx, p.UserID)
+		s.mentors = append(s.mentors, p)
+		s.sum.Mentors++
 	}
 	return nil
 }

@@ -52,6 +52,12 @@ type Auditor interface {
 	Pseudonymize(ctx context.Context, userID, formerID bson.ObjectID) error
 }
 
+// Digests holds the lapsed-member digests sent to members (see package
+// digest).
+type Digests interface {
+	ForgetUser(ctx context.Context, userID bson.ObjectID) error
+}
+
 // Deps are the services whose data a deletion touches.
 type Deps struct {
 	DB            *mongodb.DB
@@ -64,6 +70,7 @@ type Deps struct {
 	KeepInTouch   *keepintouch.Service
 	Idempotency   *idempotency.Service
 	Mail          *mail.Outbox
+	Digest        Digests // nil: none
 	Audit         Auditor
 	Now           func() time.Time
 	Logger        *slog.Logger
@@ -100,7 +107,11 @@ type Marker struct {
 	FormerID bson.ObjectID `bson:"formerId"`
 	// Name is the display name the member had, to take out of others'
 	// notifications; kept only while the marker is.
-	Name      string        `bson:"name"`
+	Name string `bson:"name"`
+	// Contacts are the e-mail address and phone the member had, to take
+	// out of others' unsent mail (an accepted introduction's mail carries
+	// the mentor's); kept only while the marker is.
+	Contacts  []string      `bson:"contacts,omitempty"`
 	By        bson.ObjectID `bson:"by"` // the member, or the admin who deleted them
 	StartedAt time.Time     `bson:"startedAt"`
 	RanAt     *time.Time    `bson:"ranAt,omitempty"` // when the steps last completed
@@ -168,7 +179,7 @@ func (s *Service) Steps() []Step {
 		{"delete refresh tokens, their uses and revocations", []string{"refresh_tokens", "refresh_token_uses", "session_revocations"}, func(ctx context.Context, m Marker) error {
 			return d.Accounts.EraseSessions(ctx, m.UserID)
 		}},
-		{"delete their mail and single-use mail links; take their name out of others' unsent mail", []string{"mail_outbox", "email_tokens"}, func(ctx context.Context, m Marker) error {
+		{"delete their mail and single-use mail links; take their name and contact details out of others' unsent mail", []string{"mail_outbox", "email_tokens"}, func(ctx context.Context, m Marker) error {
 			if d.Mail != nil {
 				if _, err := d.Mail.ForgetUser(ctx, m.UserID); err != nil {
 					return err
@@ -176,9 +187,20 @@ func (s *Service) Steps() []Step {
 				if err := d.Mail.Pseudonymize(ctx, m.Name, accounts.FormerMemberName); err != nil {
 					return err
 				}
+				for _, c := range m.Contacts {
+					if err := d.Mail.Pseudonymize(ctx, c, "-"); err != nil {
+						return err
+					}
+				}
 			}
 			_, err := d.Accounts.ForgetEmailTokens(ctx, m.UserID)
 			return err
+		}},
+		{"delete the record of their digests and their answers", []string{"digest_sends", "digest_answers"}, func(ctx context.Context, m Marker) error {
+			if d.Digest == nil {
+				return nil
+			}
+			return d.Digest.ForgetUser(ctx, m.UserID)
 		}},
 		{"delete the account (the e-mail address is free again)", []string{"users"}, func(ctx context.Context, m Marker) error {
 			return d.Accounts.EraseAccount(ctx, m.UserID)
@@ -198,8 +220,13 @@ func (s *Service) Begin(ctx context.Context, userID, by bson.ObjectID) (Marker, 
 		return Marker{}, apperr.NotFoundf("no user with id %s", userID.Hex())
 	}
 	m := Marker{UserID: userID, FormerID: bson.NewObjectID(), Name: u.DisplayName, By: by, StartedAt: s.clock()}
+	for _, c := range []string{u.Email, u.Phone} {
+		if c != "" {
+			m.Contacts = append(m.Contacts, c)
+		}
+	}
 	if u.Deleting {
-		m.Name = "" // hidden already: the marker that knew it is there
+		m.Name, m.Contacts = "", nil // hidden already: the marker that knew them is there
 	}
 	_, err = s.markers.InsertOne(ctx, m)
 	if mongodb.IsDuplicateKey(err) {

@@ -187,6 +187,14 @@ func Each(d time.Duration) Slot {
 // DailyJST is a Slot per calendar day in Japan.
 func DailyJST(t time.Time) string { return t.In(jst.Zone).Format("2006-01-02") }
 
+// MonthlyJST returns a Slot per calendar month in Japan that begins at
+// hour (JST) on the 1st: a monthly job runs at the first tick after then.
+func MonthlyJST(hour int) Slot {
+	return func(t time.Time) string {
+		return t.In(jst.Zone).Add(-time.Duration(hour) * time.Hour).Format("2006-01")
+	}
+}
+
 // Every checks at every tick of interval until ctx ends, and runs fn when the
 // tick's slot has not run yet. fn gets the tick's time.
 func (r *Runner) Every(ctx context.Context, job string, interval time.Duration, slotOf Slot, fn func(ctx context.Context, now time.Time) error) {

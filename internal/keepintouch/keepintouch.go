@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -363,13 +362,12 @@ func (s *Service) RemindDue(ctx context.Context) (int, error) {
 			if days < c.EveryDays {
 				continue
 			}
-			name := users[c.OtherID].DisplayName
+			ja, en := notifications.Say(notifications.KindKeepInTouch, "", notifications.Vars{Name: users[c.OtherID].DisplayName, Days: days})
 			created, err := s.notify.Notify(ctx, notifications.Input{
 				UserID: userID, Kind: notifications.KindKeepInTouch,
 				Key:    "keep-in-touch:" + userID.Hex() + ":" + c.OtherID.Hex() + ":" + day,
-				TextJa: name + "さんと" + strconv.Itoa(days) + "日連絡を取っていません。短い電話かメッセージはいかがですか",
-				TextEn: "It has been " + strconv.Itoa(days) + " days since you were in touch with " + name + ": a short call or message?",
-				Refs:   notifications.Refs{UserID: c.OtherID, MentorshipID: conn.ID},
+				TextJa: ja, TextEn: en,
+				Refs: notifications.Refs{UserID: c.OtherID, MentorshipID: conn.ID},
 			})
 			if err != nil {
 				return sent, err

@@ -15,18 +15,28 @@ const (
 	KindVerifyEmail     = "verify_email"
 	KindPasswordReset   = "password_reset"
 	KindPasswordChanged = "password_changed"
+	// KindConfirmEmailChange goes to a new address with the link that
+	// proves it; KindEmailChanged to the old one once it is.
+	KindConfirmEmailChange = "confirm_email_change"
+	KindEmailChanged       = "email_changed"
 	// KindNotification carries an in-app notification by mail: Data has
 	// Title, Text, Link, optionally Message, and Reason (what the
 	// recipient chose to get by mail).
 	KindNotification = "notification"
+	// KindDigest is the monthly lapsed-member digest: Data has Subject,
+	// Communities, Offers (Title, Reason, Link, Label), StillInterested and
+	// Leave (the one-click answer links).
+	KindDigest = "digest"
 )
 
 // transactional mails are always sent, whatever the preferences; the reason
 // the footer gives, by locale.
 var transactional = map[string][2]string{
-	KindVerifyEmail:     {"メールアドレスの確認", "confirming your e-mail address"},
-	KindPasswordReset:   {"パスワードの再設定", "resetting your password"},
-	KindPasswordChanged: {"パスワードの変更のお知らせ", "a password change notice"},
+	KindVerifyEmail:        {"メールアドレスの確認", "confirming your e-mail address"},
+	KindPasswordReset:      {"パスワードの再設定", "resetting your password"},
+	KindPasswordChanged:    {"パスワードの変更のお知らせ", "a password change notice"},
+	KindConfirmEmailChange: {"メールアドレスの変更の確認", "confirming your new e-mail address"},
+	KindEmailChanged:       {"メールアドレスの変更のお知らせ", "an e-mail address change notice"},
 }
 
 //go:embed templates/*.tmpl
@@ -39,7 +49,7 @@ type templates struct {
 
 func loadTemplates() (*templates, error) {
 	t := &templates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
-	for _, kind := range []string{KindVerifyEmail, KindPasswordReset, KindPasswordChanged, KindNotification} {
+	for _, kind := range []string{KindVerifyEmail, KindPasswordReset, KindPasswordChanged, KindNotification, KindDigest, KindConfirmEmailChange, KindEmailChanged} {
 		for _, locale := range []string{"ja", "en"} {
 			files := []string{"templates/" + kind + "." + locale + ".tmpl", "templates/footer." + locale + ".tmpl"}
 			tt, err := texttemplate.New(kind).Option("missingkey=zero").ParseFS(templateFiles, files...)

@@ -3,9 +3,9 @@
 // a retried action mails once). It is the glue between notifications,
 // accounts (the recipient's address, locale and proof of address) and mail.
 //
-// Mailed kinds: an introduction received (to the mentor, with the founder's
-// message and a link to answer), accepted and declined (to the founder), an
-// invitation back to an event (invite-lapsed) and a place from the waitlist.
+// Every kind of notification is mailed (see mailed, which says by which
+// preference); its subject and text come from the one table of texts in
+// package notifications, so the inbox and the mail say the same.
 // Mail goes only to confirmed, unsuspended addresses, for the kinds the
 // recipient gets by e-mail (accounts.MailPreferences), and waits out their
 // quiet hours.
@@ -35,30 +35,52 @@ func New(outbox *mail.Outbox, acc *accounts.Service, now func() time.Time) *Serv
 	return &Service{outbox: outbox, accounts: acc, now: now}
 }
 
-// kind is what a mailed notification says beside its text.
+// kind is how a mailed notification goes: the reason the footer gives
+// (the preference that chose it), its link, and the preference. Its title
+// and text are the notification's own (notifications.Say and Title).
 type kind struct {
-	titleJa, titleEn   string
 	reasonJa, reasonEn string
 	path               func(notifications.Refs) string
 	pref               string // the accounts.Mail* kind that chooses its channel
 }
 
-func introPath(r notifications.Refs) string { return "/introductions/" + r.IntroductionID.Hex() }
-func eventPath(r notifications.Refs) string { return "/events/" + r.EventID.Hex() }
+func introPath(r notifications.Refs) string      { return "/introductions/" + r.IntroductionID.Hex() }
+func eventPath(r notifications.Refs) string      { return "/events/" + r.EventID.Hex() }
+func mentorshipPath(r notifications.Refs) string { return "/mentorships/" + r.MentorshipID.Hex() }
+func profilePath(notifications.Refs) string      { return "/settings/mentor-profile" }
+func keepInTouchPath(notifications.Refs) string  { return "/keep-in-touch" }
+
+var (
+	received   = kind{"紹介の依頼の通知", "introduction requests", introPath, accounts.MailIntroductionReceived}
+	reminders  = kind{"紹介の依頼のリマインダー", "introduction reminders", introPath, accounts.MailIntroductionReminders}
+	outcomes   = kind{"紹介の結果の通知", "the outcome of your introductions", introPath, accounts.MailIntroductionOutcome}
+	mentorship = kind{"メンターシップの通知", "mentorship news", mentorshipPath, accounts.MailMentorship}
+	events     = kind{"コミュニティのイベントのお知らせ", "community events", eventPath, accounts.MailCommunityEvents}
+)
 
 var mailed = map[notifications.Kind]kind{
-	notifications.KindIntroductionReceived: {"紹介の依頼が届きました", "You have a new introduction request",
-		"紹介の依頼の通知", "introduction requests", introPath, accounts.MailIntroductionReceived},
-	notifications.KindIntroductionAccepted: {"紹介が承諾されました", "Your introduction was accepted",
-		"紹介の結果の通知", "the outcome of your introductions", introPath, accounts.MailIntroductionOutcome},
-	notifications.KindIntroductionDeclined: {"紹介が見送られました", "An introduction was declined",
-		"紹介の結果の通知", "the outcome of your introductions", introPath, accounts.MailIntroductionOutcome},
+	notifications.KindIntroductionReceived: received,
+	// Mentors: the half-time reminder, expiry, and the pause with how to
+	// resume (the mail links to the profile where they turn it back on).
+	notifications.KindIntroductionReminder: reminders,
+	notifications.KindIntroductionExpired:  reminders,
+	notifications.KindMentorPaused:         {reminders.reasonJa, reminders.reasonEn, profilePath, accounts.MailIntroductionReminders},
+	// Founders: accepted (with the mentor's contact details), declined
+	// (with the reason and the next suggestions), withdrawn (matched
+	// elsewhere, closed, or the other person left).
+	notifications.KindIntroductionAccepted:  outcomes,
+	notifications.KindIntroductionDeclined:  outcomes,
+	notifications.KindIntroductionWithdrawn: outcomes,
+	// Both: completed (asking for the reflection), ended, and the
+	// keep-in-touch nudges the member set a cadence for.
+	notifications.KindMentorshipCompleted: mentorship,
+	notifications.KindMentorshipEnded:     mentorship,
+	notifications.KindKeepInTouch:         {mentorship.reasonJa, mentorship.reasonEn, keepInTouchPath, accounts.MailMentorship},
 	// Invitations back (invite-lapsed): the members it is for rarely open
 	// the app, so the mail is what reaches them.
-	notifications.KindEventInvitation: {"イベントへのお誘い", "You are invited to an event",
-		"コミュニティのイベントのお知らせ", "community events", eventPath, accounts.MailCommunityEvents},
-	notifications.KindEventPlaceConfirmed: {"イベントの参加が確定しました", "You have a place at the event",
-		"コミュニティのイベントのお知らせ", "community events", eventPath, accounts.MailCommunityEvents},
+	notifications.KindEventInvitation:     events,
+	notifications.KindEventPlaceConfirmed: events,
+	notifications.KindEventReminder:       events,
 }
 
 // Mailed reports whether notifications of kind also go by mail.
@@ -82,15 +104,16 @@ func (s *Service) Notification(ctx context.Context, n notifications.Notification
 		return nil
 	}
 	notBefore, _ := u.MailPreferences.QuietUntil(s.now())
-	title, text, reason := k.titleJa, n.TextJa, k.reasonJa
+	titleJa, titleEn := notifications.Title(n.Kind)
+	title, text, reason := titleJa, n.TextJa, k.reasonJa
 	if u.Locale == accounts.LocaleEn {
-		title, text, reason = k.titleEn, n.TextEn, k.reasonEn
+		title, text, reason = titleEn, n.TextEn, k.reasonEn
 	}
 	_, err = s.outbox.Enqueue(ctx, mail.Input{
 		Key: "notification:" + n.Key, UserID: u.ID, To: u.Email, Locale: u.Locale, Kind: mail.KindNotification, NotBefore: notBefore,
 		Unsubscribe: s.outbox.PublicURL() + "/v1/mail/unsubscribe?token=" + s.accounts.UnsubscribeToken(u.ID, k.pref),
 		Data: map[string]any{
-			"Name": u.DisplayName, "Title": title, "Text": text, "Message": in.Message, "Reason": reason,
+			"Name": u.DisplayName, "Title": title, "Text": text, "Message": in.Message, "Details": in.Details, "Reason": reason,
 			"Link": s.outbox.PublicURL() + k.path(n.Refs),
 		},
 	})

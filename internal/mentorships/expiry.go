@@ -113,11 +113,11 @@ func (s *Service) decisionsOf(ctx context.Context, ids []bson.ObjectID) (map[bso
 func (s *Service) remind(ctx context.Context, in Introduction, now time.Time) error {
 	names := s.names(ctx, in.FounderID)
 	days := int(in.ExpiresAt.Sub(now).Hours()/24 + 0.5)
+	ja, en := notifications.Say(notifications.KindIntroductionReminder, "", notifications.Vars{Name: names[in.FounderID], Days: days})
 	s.notifyOrLog(ctx, notifications.Input{
 		UserID: in.MentorID, Kind: notifications.KindIntroductionReminder, Key: "intro-reminder:" + in.ID.Hex(),
 		Refs:   notifications.Refs{IntroductionID: in.ID, RequestID: in.RequestID, UserID: in.FounderID},
-		TextJa: fmt.Sprintf("%sさんからの紹介依頼が未回答です。あと%d日で期限切れになります。短いお返事でも助かります", names[in.FounderID], days),
-		TextEn: fmt.Sprintf("The introduction request from %s is waiting; it expires in %d days. A short answer helps", names[in.FounderID], days),
+		TextJa: ja, TextEn: en,
 	})
 	unlock := s.db.Lock(colIntros, in.ID)
 	defer unlock()
@@ -156,10 +156,10 @@ func (s *Service) pauseIfUnresponsive(ctx context.Context, mentorID bson.ObjectI
 	if _, err := s.profiles.PauseMentor(ctx, mentorID); err != nil {
 		return false, err
 	}
+	ja, en := notifications.Say(notifications.KindMentorPaused, "", notifications.Vars{})
 	s.notifyOrLog(ctx, notifications.Input{
 		UserID: mentorID, Kind: notifications.KindMentorPaused, Key: "mentor-paused:" + latest[0].ID.Hex(),
-		TextJa: "最近の紹介依頼3件が未回答のまま期限切れになったため、新しい依頼の受付を一時停止しました。再開するにはプロフィールで受付をオンにしてください",
-		TextEn: "Your last 3 introduction requests expired unanswered, so new requests are paused. Turn acceptingRequests back on in your profile to resume",
+		TextJa: ja, TextEn: en,
 	})
 	return true, nil
 }

@@ -121,10 +121,11 @@ func (s *Service) Introduce(ctx context.Context, p accounts.Principal, requestID
 	}
 	s.stats.introChanged(in)
 	names := s.names(ctx, r.FounderID)
+	ja, en := notifications.Say(notifications.KindIntroductionReceived, "", notifications.Vars{Name: names[r.FounderID]})
 	s.notifyOrLog(ctx, notifications.Input{
 		UserID: mentorID, Kind: notifications.KindIntroductionReceived, Key: "intro-received:" + in.ID.Hex(),
-		TextJa:  fmt.Sprintf("%sさんから紹介の依頼が届きました", names[r.FounderID]),
-		TextEn:  fmt.Sprintf("%s asked you for an introduction", names[r.FounderID]),
+		TextJa:  ja,
+		TextEn:  en,
 		Refs:    notifications.Refs{IntroductionID: in.ID, RequestID: r.ID, UserID: r.FounderID},
 		Message: message,
 	})
@@ -420,42 +421,44 @@ func (s *Service) apply(ctx context.Context, in Introduction, d decision) error 
 			return err
 		}
 		refs.MentorshipID, refs.UserID = m.ID, in.MentorID
+		ja, en := notifications.Say(notifications.KindIntroductionAccepted, "", notifications.Vars{Name: mentor})
 		s.notifyOrLog(ctx, notifications.Input{UserID: in.FounderID, Kind: notifications.KindIntroductionAccepted, Key: key, Refs: refs,
-			TextJa: fmt.Sprintf("%sさんが紹介を承諾しました。連絡先を確認して、最初の相談を決めましょう", mentor),
-			TextEn: fmt.Sprintf("%s accepted your introduction: see their contact details and plan your first talk", mentor)})
+			TextJa: ja, TextEn: en, Details: s.contactDetails(ctx, in.FounderID, in.MentorID)})
 	case IntroDeclined:
 		refs.UserID = in.MentorID
+		ja, en := notifications.Say(notifications.KindIntroductionDeclined, "", notifications.Vars{Name: mentor})
 		s.notifyOrLog(ctx, notifications.Input{UserID: in.FounderID, Kind: notifications.KindIntroductionDeclined, Key: key, Refs: refs,
-			TextJa: fmt.Sprintf("%sさんは今回の紹介を見送りました。ほかの候補をご覧ください", mentor),
-			TextEn: fmt.Sprintf("%s declined this introduction; other suggestions are waiting", mentor)})
+			TextJa: ja, TextEn: en, Details: s.declineDetails(ctx, in, d.Reason)})
 	case IntroWithdrawn:
 		if d.Reason == ReasonAccountDeleted {
 			// Tell the one who stays; the one leaving gets nothing.
-			to, ja, en := in.MentorID, "紹介を依頼した方が退会したため、紹介の依頼は取り下げられました", "The founder who asked for this introduction left Kizuna; the request was withdrawn"
+			to, variant := in.MentorID, notifications.VariantFounderLeft
 			if d.By == in.MentorID {
-				to, ja, en = in.FounderID, "紹介を依頼したメンターが退会したため、紹介は取り下げられました。ほかの候補をご覧ください", "The mentor you asked left Kizuna; the introduction was withdrawn. Other suggestions are waiting"
+				to, variant = in.FounderID, notifications.VariantMentorLeft
 			}
+			ja, en := notifications.Say(notifications.KindIntroductionWithdrawn, variant, notifications.Vars{})
 			s.notifyOrLog(ctx, notifications.Input{UserID: to, Kind: notifications.KindIntroductionWithdrawn, Key: key, Refs: refs, TextJa: ja, TextEn: en})
 			break
 		}
 		refs.UserID = in.FounderID
-		ja, en := fmt.Sprintf("%sさんが紹介の依頼を取り下げました", founder), fmt.Sprintf("%s withdrew their introduction request", founder)
+		variant := ""
 		switch d.Reason {
 		case ReasonMatchedElsewhere:
-			ja, en = fmt.Sprintf("%sさんは別のメンターとつながりました。ご検討ありがとうございました", founder), fmt.Sprintf("%s found a mentor elsewhere; thank you for considering", founder)
+			variant = notifications.VariantMatchedElsewhere
 		case ReasonRequestClosed:
-			ja, en = fmt.Sprintf("%sさんが依頼を締め切りました", founder), fmt.Sprintf("%s closed their request", founder)
+			variant = notifications.VariantRequestClosed
 		}
+		ja, en := notifications.Say(notifications.KindIntroductionWithdrawn, variant, notifications.Vars{Name: founder})
 		s.notifyOrLog(ctx, notifications.Input{UserID: in.MentorID, Kind: notifications.KindIntroductionWithdrawn, Key: key, Refs: refs, TextJa: ja, TextEn: en})
 	case IntroExpired:
+		ja, en := notifications.Say(notifications.KindIntroductionExpired, notifications.VariantToFounder, notifications.Vars{Name: mentor})
 		s.notifyOrLog(ctx, notifications.Input{UserID: in.FounderID, Kind: notifications.KindIntroductionExpired, Key: key + ":founder",
 			Refs:   notifications.Refs{IntroductionID: in.ID, RequestID: in.RequestID, UserID: in.MentorID},
-			TextJa: fmt.Sprintf("%sさんへの紹介依頼は回答がないまま期限切れになりました。ほかの候補に依頼できます", mentor),
-			TextEn: fmt.Sprintf("Your introduction to %s expired unanswered; you can ask another mentor", mentor)})
+			TextJa: ja, TextEn: en})
+		ja, en = notifications.Say(notifications.KindIntroductionExpired, notifications.VariantToMentor, notifications.Vars{Name: founder})
 		s.notifyOrLog(ctx, notifications.Input{UserID: in.MentorID, Kind: notifications.KindIntroductionExpired, Key: key + ":mentor",
 			Refs:   notifications.Refs{IntroductionID: in.ID, RequestID: in.RequestID, UserID: in.FounderID},
-			TextJa: fmt.Sprintf("%sさんからの紹介依頼が期限切れになりました", founder),
-			TextEn: fmt.Sprintf("The introduction request from %s expired", founder)})
+			TextJa: ja, TextEn: en})
 	}
 	return nil
 }

@@ -498,20 +498,20 @@ func (s *Service) applyClosure(ctx context.Context, m Mentorship, status, reason
 				s.log.ErrorContext(ctx, "after completion", "err", err)
 			}
 		}
+		ja, en := notifications.Say(notifications.KindMentorshipCompleted, "", notifications.Vars{Name: name})
 		s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipCompleted, Key: "mentorship-completed:" + m.ID.Hex(), Refs: refs,
-			TextJa: fmt.Sprintf("%sさんがメンターシップを完了しました。振り返りを書いて、これからもつながりましょう", name),
-			TextEn: fmt.Sprintf("%s completed your mentorship: write your reflection, and stay in touch", name)})
+			TextJa: ja, TextEn: en})
 		return nil
 	}
 	if reason == ReasonAccountDeleted {
+		ja, en := notifications.Say(notifications.KindMentorshipEnded, notifications.VariantOtherLeft, notifications.Vars{})
 		s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipEnded, Key: "mentorship-ended:" + m.ID.Hex(),
 			Refs:   notifications.Refs{MentorshipID: m.ID},
-			TextJa: "相手の方が退会したため、メンターシップは終了しました。これまでの記録は残ります",
-			TextEn: "The other person left Kizuna, so your mentorship ended; its history stays with you"})
+			TextJa: ja, TextEn: en})
 		return nil
 	}
+	ja, en := notifications.Say(notifications.KindMentorshipEnded, "", notifications.Vars{Name: name})
 	s.notifyOrLog(ctx, notifications.Input{UserID: other, Kind: notifications.KindMentorshipEnded, Key: "mentorship-ended:" + m.ID.Hex(), Refs: refs,
-		TextJa: fmt.Sprintf("%sさんがメンターシップを終了しました", name),
-		TextEn: fmt.Sprintf("%s ended your mentorship", name)})
+		TextJa: ja, TextEn: en})
 	return nil
 }

@@ -30,3 +30,17 @@ func (s *Service) RequestsIn(ctx context.Context, prefectureCode string, since t
 	}
 	return rs, nil
 }
+
+// RequestsBy returns the match requests a founder made, newest first (what
+// they once asked about, for the lapsed-member digest).
+func (s *Service) RequestsBy(ctx context.Context, founderID bson.ObjectID) ([]MatchRequest, error) {
+	cur, err := s.requests.Find(ctx, bson.D{{Key: "founderId", Value: founderID}}, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(20))
+	if err != nil {
+		return nil, fmt.Errorf("find match requests: %w", err)
+	}
+	var rs []MatchRequest
+	if err := cur.All(ctx, &rs); err != nil {
+		return nil, fmt.Errorf("find match requests: %w", err)
+	}
+	return rs, nil
+}

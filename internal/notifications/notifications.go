@@ -51,6 +51,7 @@ const (
 	KindMentorshipEnded       Kind = "mentorship_ended"
 	KindEventInvitation       Kind = "event_invitation"
 	KindEventPlaceConfirmed   Kind = "event_place_confirmed" // promoted from an event's waitlist
+	KindEventReminder         Kind = "event_reminder"        // the day before, to people going
 	KindKeepInTouch           Kind = "keep_in_touch"
 )
 
@@ -60,7 +61,7 @@ var Kinds = []Kind{
 	KindIntroductionReceived, KindIntroductionAccepted, KindIntroductionDeclined,
 	KindIntroductionWithdrawn, KindIntroductionExpired, KindIntroductionReminder,
 	KindMentorPaused, KindMentorshipCompleted, KindMentorshipEnded,
-	KindEventInvitation, KindEventPlaceConfirmed, KindKeepInTouch,
+	KindEventInvitation, KindEventPlaceConfirmed, KindKeepInTouch, KindEventReminder,
 }
 
 // Valid reports whether k is one of Kinds.
@@ -104,6 +105,9 @@ type Input struct {
 	// Message, for the mail only: what the other person wrote (shown
 	// quoted in the mail, not stored with the notification).
 	Message string
+	// Details, for the mail only: lines shown under the text (a mentor's
+	// contact details once accepted, the next suggestions after a decline).
+	Details []string
 }
 
 // Bounds.

@@ -443,3 +443,22 @@ func checkLanguages(v *apperr.Validation, field string, langs []string) []string
 	}
 	return out
 }
+
+// MentorsSince returns the ids and first-listing times of the mentor
+// profiles created at or after since (the "new mentors" of the digest).
+func (s *Service) MentorsSince(ctx context.Context, since time.Time) (map[bson.ObjectID]time.Time, error) {
+	cur, err := s.mentors.Find(ctx, bson.D{{Key: "createdAt", Value: bson.D{{Key: "$gte", Value: since}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "createdAt", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("find new mentors: %w", err)
+	}
+	var ps []MentorProfile
+	if err := cur.All(ctx, &ps); err != nil {
+		return nil, fmt.Errorf("find new mentors: %w", err)
+	}
+	out := make(map[bson.ObjectID]time.Time, len(ps))
+	for _, p := range ps {
+		out[p.UserID] = p.CreatedAt
+	}
+	return out, nil
+}
