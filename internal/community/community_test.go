@@ -1,0 +1,263 @@
+package community_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kizuna-dev/kizuna/internal/accounts"
+	"github.com/kizuna-dev/kizuna/internal/community"
+	"github.com/kizuna-dev/kizuna/internal/servicetest"
+)
+
+// setup is one community in Sapporo and its organizer.
+func setup(t *testing.T) (*servicetest.Env, servicetest.Member, community.Community) {
+	t.Helper()
+	e := servicetest.New(t)
+	org := e.Member(t, "世話人", accounts.RoleOrganizer)
+	c, err := e.Community.Create(context.Background(), org.P, community.CommunityInput{Name: "札幌起業家の会", NameEn: "Sapporo founders", PrefectureCodes: []string{"01"}, MunicipalityCodes: []string{"01101"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, org, c
+}
+
+// event is a short online event of capacity places, a week ahead.
+func event(capacity int) community.EventInput {
+	start := servicetest.Start.Add(7 * 24 * time.Hour)
+	return community.EventInput{Title: "朝の30分相談会", StartsAt: start, EndsAt: start.Add(30 * time.Minute), Online: true, Capacity: capacity, Tags: []string{"online", "short"}}
+}
+
+// The community error contract, one rule a row.
+func TestCommunityErrorContract(t *testing.T) {
+	ctx := context.Background()
+	e, org, c := setup(t)
+	member := e.Member(t, "田中 健", accounts.RoleFounder)
+	outsider := e.Member(t, "部外者", accounts.RoleFounder)
+	otherOrg := e.Member(t, "他の世話人", accounts.RoleOrganizer)
+	if _, err := e.Community.Join(ctx, member.P, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	unverified := member
+	unverified.P.EmailVerified = false
+
+	cases := []struct {
+		rule string
+		code string
+		do   func() error
+	}{
+		{"only organizers create communities", "forbidden", func() error {
+			_, err := e.Community.Create(ctx, member.P, community.CommunityInput{Name: "勝手な会", PrefectureCodes: []string{"01"}, MunicipalityCodes: []string{"01101"}})
+			return err
+		}},
+		{"a community covers known areas", "validation_failed", func() error {
+			_, err := e.Community.Create(ctx, org.P, community.CommunityInput{Name: "どこでもない会", PrefectureCodes: []string{"99"}})
+			return err
+		}},
+		{"an unknown community does not exist", "not_found", func() error {
+			_, err := e.Community.Join(ctx, member.P, bson.NewObjectID())
+			return err
+		}},
+		{"only its own organizers add events", "forbidden", func() error {
+			_, err := e.Community.CreateEvent(ctx, otherOrg.P, c.ID, event(10))
+			return err
+		}},
+		{"an event starts in the future", "validation_failed", func() error {
+			in := event(10)
+			in.StartsAt, in.EndsAt = servicetest.Start.Add(-time.Hour), servicetest.Start.Add(-time.Minute)
+			_, err := e.Community.CreateEvent(ctx, org.P, c.ID, in)
+			return err
+		}},
+		{"members post, others do not", "not_a_member", func() error {
+			_, err := e.Community.CreatePost(ctx, outsider.P, c.ID, "こんにちは")
+			return err
+		}},
+		{"posting needs a verified address", "email_unverified", func() error {
+			_, err := e.Community.CreatePost(ctx, unverified.P, c.ID, "こんにちは")
+			return err
+		}},
+		{"a post is at most 4000 characters", "validation_failed", func() error {
+			_, err := e.Community.CreatePost(ctx, member.P, c.ID, strings.Repeat("あ", 4001))
+			return err
+		}},
+		{"only its author edits a post", "forbidden", func() error {
+			post, err := e.Community.CreatePost(ctx, member.P, c.ID, "初投稿です")
+			if err != nil {
+				return err
+			}
+			_, err = e.Community.EditPost(ctx, org.P, post.ID, "書き換え")
+			return err
+		}},
+		{"only organizers pin", "forbidden", func() error {
+			post, err := e.Community.CreatePost(ctx, member.P, c.ID, "ピンして")
+			if err != nil {
+				return err
+			}
+			_, err = e.Community.PinPost(ctx, member.P, post.ID, true)
+			return err
+		}},
+		{"an RSVP is going, maybe or not_going", "validation_failed", func() error {
+			ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(10))
+			if err != nil {
+				return err
+			}
+			_, err = e.Community.Respond(ctx, member.P, ev.ID, "perhaps")
+			return err
+		}},
+		{"a started event takes no RSVPs", "event_past", func() error {
+			ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(10))
+			if err != nil {
+				return err
+			}
+			e.Clock.Advance(8 * 24 * time.Hour)
+			_, err = e.Community.Respond(ctx, member.P, ev.ID, community.RSVPGoing)
+			return err
+		}},
+		{"a community keeps its last organizer", "last_organizer", func() error {
+			return e.Community.Leave(ctx, org.P, c.ID)
+		}},
+		{"only organizers see the member list", "forbidden", func() error {
+			_, _, err := e.Community.Members(ctx, member.P, c.ID, community.MemberFilter{Limit: 20})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.rule, func(t *testing.T) {
+			servicetest.WantCode(t, c.do(), c.code)
+		})
+	}
+}
+
+// Members racing for an event's places: never more going than places, the
+// rest waitlisted in one order, and a place given up goes to the first on
+// the waitlist.
+func TestConcurrentRSVPsNeverOverbook(t *testing.T) {
+	ctx := context.Background()
+	e, org, c := setup(t)
+	ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members []servicetest.Member
+	for range 8 {
+		members = append(members, e.Member(t, "参加者", accounts.RoleFounder))
+	}
+	results := make([]community.RSVPResult, len(members))
+	errs := make([]error, len(members))
+	var wg sync.WaitGroup
+	for i, m := range members {
+		wg.Go(func() { results[i], errs[i] = e.Community.Respond(ctx, m.P, ev.ID, community.RSVPGoing) })
+	}
+	wg.Wait()
+	var going []int
+	positions := map[int]bool{}
+	for i, r := range results {
+		if errs[i] != nil {
+			t.Fatalf("RSVP %d: %v", i, errs[i])
+		}
+		switch r.Status {
+		case community.RSVPGoing:
+			going = append(going, i)
+		case community.RSVPWaitlisted:
+			positions[r.WaitlistPosition] = true
+		default:
+			t.Fatalf("RSVP %d: %+v", i, r)
+		}
+	}
+	if len(going) != 2 || len(positions) != 6 {
+		t.Fatalf("%d going and waitlist positions %v; want 2 going and 6 distinct positions", len(going), positions)
+	}
+	// A place given up goes to whoever is first on the waitlist.
+	if _, err := e.Community.Respond(ctx, members[going[0]].P, ev.ID, community.RSVPNotGoing); err != nil {
+		t.Fatal(err)
+	}
+	promoted := 0
+	for i, m := range members {
+		a, err := e.Community.EventAttendance(ctx, ev.ID, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if results[i].Status == community.RSVPWaitlisted && a.Mine.Status == community.RSVPGoing {
+			promoted++
+			if results[i].WaitlistPosition != 1 {
+				t.Errorf("promoted the member at waitlist position %d, not the first", results[i].WaitlistPosition)
+			}
+		}
+	}
+	if promoted != 1 {
+		t.Fatalf("%d promoted from the waitlist, want 1", promoted)
+	}
+}
+
+// Joins and leaves racing keep one membership per person and a member count
+// equal to the active memberships.
+func TestConcurrentJoinsKeepOneMembershipAndTheCount(t *testing.T) {
+	ctx := context.Background()
+	e, _, c := setup(t)
+	var members []servicetest.Member
+	for range 5 {
+		members = append(members, e.Member(t, "会員", accounts.RoleFounder))
+	}
+	var wg sync.WaitGroup
+	for _, m := range members {
+		for range 3 { // each joins three times at once
+			wg.Go(func() {
+				if _, err := e.Community.Join(ctx, m.P, c.ID); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	got, err := e.Community.Get(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(len(members)) + 1; got.MemberCount != want { // and the organizer
+		t.Fatalf("member count %d after %d people joined (three times each, at once), want %d", got.MemberCount, len(members), want)
+	}
+}
+
+// A member who left and comes back from several requests at once is counted
+// once; leaving from several at once uncounts them once.
+func TestConcurrentRejoinsAndLeavesCountOnce(t *testing.T) {
+	ctx := context.Background()
+	e, _, c := setup(t)
+	m := e.Member(t, "出戻り", accounts.RoleFounder)
+	at := func(times int, fn func() error) {
+		var wg sync.WaitGroup
+		for range times {
+			wg.Go(func() {
+				if err := fn(); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	count := func() int64 {
+		got, err := e.Community.Get(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.MemberCount
+	}
+	join := func() error { _, err := e.Community.Join(ctx, m.P, c.ID); return err }
+	leave := func() error { return e.Community.Leave(ctx, m.P, c.ID) }
+	for round := range 3 {
+		at(1, join)
+		at(4, leave)
+		if n := count(); n != 1 {
+			t.Fatalf("round %d: member count %d after leaving (4 times at once), want 1 (the organizer)", round, n)
+		}
+		at(4, join)
+		if n := count(); n != 2 {
+			t.Fatalf("round %d: member count %d after coming back (4 times at once), want 2", round, n)
+		}
+		at(1, leave)
+	}
+}
