@@ -56,6 +56,14 @@ func (c *Clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// Set sets the clock to t (back in time too, for table tests that try
+// several moments on the same data).
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
 // Env is the services of one test, wired as the API wires them.
 type Env struct {
 	DB            *mongodb.DB
