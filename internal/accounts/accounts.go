@@ -4,7 +4,11 @@
 //
 // Error contract (codes of *apperr.Error): validation_failed, email_taken,
 // invalid_credentials, invalid_refresh_token, refresh_token_reused,
-// account_suspended, unauthenticated, not_found, forbidden.
+// session_ended, account_suspended, unauthenticated, not_found, forbidden,
+// cannot_suspend_self, role_not_grantable, role_not_self_service,
+// email_already_verified, invalid_token (e-mail and unsubscribe links).
+// email_unverified is defined here for the packages whose actions need a
+// confirmed address.
 package accounts
 
 import (

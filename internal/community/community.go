@@ -15,7 +15,7 @@
 // Organizers act on their own communities only; admins on all.
 //
 // Error contract: validation_failed, forbidden, not_found, not_a_member,
-// event_past, invalid_transition.
+// event_past, last_organizer, email_unverified (of accounts).
 package community
 
 import (

@@ -8,7 +8,9 @@
 // version, so two racing writers never both succeed, on the embedded server and
 // on MongoDB alike.
 //
-// Error contract: validation_failed, precondition_failed, not_found.
+// Error contract: validation_failed, precondition_failed, not_found,
+// forbidden (a profile of a role the caller does not hold; verification by
+// anyone but organizers and admins).
 package profiles
 
 import (
