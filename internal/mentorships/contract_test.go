@@ -220,6 +220,19 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err = e.Mentorships.Complete(ctx, mentor.P, *acc.MentorshipID, mentorships.CompleteInput{Reflection: "ありがとう", Rating: 4})
 			return err
 		}},
+		{"a mentor with active mentorships keeps the role", "active_mentorships", func() error {
+			busy := e.Mentor(t, "多忙", 2)
+			in := e.Introduce(t, founder, busy)
+			if _, err := e.Mentorships.Accept(ctx, busy.P, in.ID, ""); err != nil {
+				return err
+			}
+			_, err := e.Mentorships.LeaveRole(ctx, busy.P, accounts.RoleMentor)
+			return err
+		}},
+		{"organizer is not a role to leave", "role_not_self_service", func() error {
+			_, err := e.Mentorships.LeaveRole(ctx, founder.P, accounts.RoleOrganizer)
+			return err
+		}},
 		{"others' mentorships do not exist", "not_found", func() error {
 			in := e.Introduce(t, founder, mentor)
 			acc, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
