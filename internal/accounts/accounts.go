@@ -171,6 +171,10 @@ type Service struct {
 	activity       activity
 }
 
+// UsersCollection names the collection of User documents, for tools that
+// seed accounts in bulk without the service (see benchdata).
+const UsersCollection = colUsers
+
 // Collection names.
 const (
 	colUsers       = "users"

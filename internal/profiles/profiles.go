@@ -92,6 +92,11 @@ const (
 	colFounders = "founder_profiles"
 )
 
+// MentorProfilesCollection names the collection of MentorProfile
+// documents, for tools that seed profiles in bulk without the service (see
+// benchdata).
+const MentorProfilesCollection = colMentors
+
 // New returns the service, creating its indexes. Call LoadIndex before serving.
 func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, tx *topics.Taxonomy, users Users, index *search.Index, cfg Config) (*Service, error) {
 	s := &Service{
