@@ -1,6 +1,10 @@
 package accounts
 
-import "go.mongodb.org/mongo-driver/v2/bson"
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
 
 // For the package's tests (package accounts_test).
 
@@ -26,4 +30,25 @@ func ActivityHeld(s *Service) (noted, pending int) {
 func DirectoryHolds(s *Service, id bson.ObjectID) bool {
 	_, ok := s.directory.get(id)
 	return ok
+}
+
+// Purposes of e-mail tokens, and the tokens a mail would carry.
+const (
+	PurposeVerify = purposeVerify
+	PurposeReset  = purposeReset
+)
+
+// IssueEmailToken stores a token as a verification or reset mail does and
+// returns it raw (the mail's link carries it).
+func IssueEmailToken(ctx context.Context, s *Service, userID bson.ObjectID, purpose string) (string, error) {
+	u, err := s.load(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	ttl := VerifyTokenTTL
+	if purpose == purposeReset {
+		ttl = ResetTokenTTL
+	}
+	raw, _, err := s.issueEmailToken(ctx, u, purpose, ttl)
+	return raw, err
 }
