@@ -26,9 +26,9 @@ func setup(t *testing.T) (*servicetest.Env, servicetest.Member, community.Commun
 	return e, org, c
 }
 
-// event is a short online event of capacity places, a week ahead.
-func event(capacity int) community.EventInput {
-	start := servicetest.Start.Add(7 * 24 * time.Hour)
+// event is a short online event of capacity places, a week after now.
+func event(now time.Time, capacity int) community.EventInput {
+	start := now.Add(7 * 24 * time.Hour)
 	return community.EventInput{Title: "朝の30分相談会", StartsAt: start, EndsAt: start.Add(30 * time.Minute), Online: true, Capacity: capacity, Tags: []string{"online", "short"}}
 }
 
@@ -63,11 +63,11 @@ func TestCommunityErrorContract(t *testing.T) {
 			return err
 		}},
 		{"only its own organizers add events", "forbidden", func() error {
-			_, err := e.Community.CreateEvent(ctx, otherOrg.P, c.ID, event(10))
+			_, err := e.Community.CreateEvent(ctx, otherOrg.P, c.ID, event(e.Clock.Now(), 10))
 			return err
 		}},
 		{"an event starts in the future", "validation_failed", func() error {
-			in := event(10)
+			in := event(e.Clock.Now(), 10)
 			in.StartsAt, in.EndsAt = servicetest.Start.Add(-time.Hour), servicetest.Start.Add(-time.Minute)
 			_, err := e.Community.CreateEvent(ctx, org.P, c.ID, in)
 			return err
@@ -101,7 +101,7 @@ func TestCommunityErrorContract(t *testing.T) {
 			return err
 		}},
 		{"an RSVP is going, maybe or not_going", "validation_failed", func() error {
-			ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(10))
+			ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(e.Clock.Now(), 10))
 			if err != nil {
 				return err
 			}
@@ -109,7 +109,7 @@ func TestCommunityErrorContract(t *testing.T) {
 			return err
 		}},
 		{"a started event takes no RSVPs", "event_past", func() error {
-			ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(10))
+			ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(e.Clock.Now(), 10))
 			if err != nil {
 				return err
 			}
@@ -138,7 +138,7 @@ func TestCommunityErrorContract(t *testing.T) {
 func TestConcurrentRSVPsNeverOverbook(t *testing.T) {
 	ctx := context.Background()
 	e, org, c := setup(t)
-	ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(2))
+	ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(e.Clock.Now(), 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,4 +260,60 @@ func TestConcurrentRejoinsAndLeavesCountOnce(t *testing.T) {
 		}
 		at(1, leave)
 	}
+}
+
+// Members not seen for LapsedDays are lapsed: organizers see them and invite
+// them back to an event, once per event, leaving out those who turned
+// invitations off. Activity reaches memberships through the accounts'
+// activity flush, as in the API.
+func TestLapsedMembersAreInvitedBackOnce(t *testing.T) {
+	ctx := context.Background()
+	e, org, c := setup(t)
+	active := e.Member(t, "常連", accounts.RoleFounder)
+	quiet := e.Member(t, "ご無沙汰", accounts.RoleFounder)
+	optedOut := e.Member(t, "通知不要", accounts.RoleFounder)
+	for _, m := range []servicetest.Member{active, quiet, optedOut} {
+		if _, err := e.Community.Join(ctx, m.P, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	off := false
+	if _, err := e.Accounts.Update(ctx, optedOut.ID, accounts.UpdateInput{Invitations: &off}); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(100 * 24 * time.Hour)
+	e.Accounts.Touch(ctx, active.ID)
+	e.Accounts.Touch(ctx, org.ID)
+	if _, err := e.Accounts.FlushActivity(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	lapsed, _, err := e.Community.Members(ctx, org.P, c.ID, community.MemberFilter{Status: "lapsed", Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[bson.ObjectID]bool{}
+	for _, m := range lapsed {
+		got[m.UserID] = true
+	}
+	if len(got) != 2 || !got[quiet.ID] || !got[optedOut.ID] {
+		t.Fatalf("lapsed members %v; want the two not seen for 100 days", got)
+	}
+	ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(e.Clock.Now(), 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Community.InviteLapsed(ctx, org.P, ev.ID)
+	if err != nil || res != (community.InviteResult{Invited: 1, OptedOut: 1, Lapsed: 2}) {
+		t.Fatalf("first round: %+v, %v", res, err)
+	}
+	res, err = e.Community.InviteLapsed(ctx, org.P, ev.ID)
+	if err != nil || res != (community.InviteResult{AlreadyInvited: 1, OptedOut: 1, Lapsed: 2}) {
+		t.Fatalf("second round: %+v, %v", res, err)
+	}
+	if !e.Notified(t, quiet, "event_invitation") || e.Notified(t, optedOut, "event_invitation") || e.Notified(t, active, "event_invitation") {
+		t.Fatal("invitations went to the wrong members")
+	}
+	_, err = e.Community.InviteLapsed(ctx, active.P, ev.ID)
+	servicetest.WantCode(t, err, "forbidden")
 }
