@@ -47,7 +47,7 @@ func TestEmailVerification(t *testing.T) {
 		t.Fatalf("verify: %+v, %v", v, err)
 	}
 	_, err = e.Accounts.VerifyEmail(ctx, link)
-	servicetest.WantCode(t, err, "invalid_token") // once
+	servicetest.WantCode(t, err, "invalid_token")                         // once
 	_, tokens, err = e.Accounts.Login(ctx, u.Email, servicetest.Password) // the first access token expired meanwhile
 	if err != nil {
 		t.Fatal(err)

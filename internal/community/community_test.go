@@ -45,46 +45,42 @@ func TestCommunityErrorContract(t *testing.T) {
 	unverified := member
 	unverified.P.EmailVerified = false
 
-	cases := []struct {
-		rule string
-		code string
-		do   func() error
-	}{
-		{"only organizers create communities", "forbidden", func() error {
+	servicetest.CheckRules(t, []servicetest.Rule{
+		{Rule: "only organizers create communities", Code: "forbidden", Do: func() error {
 			_, err := e.Community.Create(ctx, member.P, community.CommunityInput{Name: "勝手な会", PrefectureCodes: []string{"01"}, MunicipalityCodes: []string{"01101"}})
 			return err
 		}},
-		{"a community covers known areas", "validation_failed", func() error {
+		{Rule: "a community covers known areas", Code: "validation_failed", Do: func() error {
 			_, err := e.Community.Create(ctx, org.P, community.CommunityInput{Name: "どこでもない会", PrefectureCodes: []string{"99"}})
 			return err
 		}},
-		{"an unknown community does not exist", "not_found", func() error {
+		{Rule: "an unknown community does not exist", Code: "not_found", Do: func() error {
 			_, err := e.Community.Join(ctx, member.P, bson.NewObjectID())
 			return err
 		}},
-		{"only its own organizers add events", "forbidden", func() error {
+		{Rule: "only its own organizers add events", Code: "forbidden", Do: func() error {
 			_, err := e.Community.CreateEvent(ctx, otherOrg.P, c.ID, event(e.Clock.Now(), 10))
 			return err
 		}},
-		{"an event starts in the future", "validation_failed", func() error {
+		{Rule: "an event starts in the future", Code: "validation_failed", Do: func() error {
 			in := event(e.Clock.Now(), 10)
 			in.StartsAt, in.EndsAt = servicetest.Start.Add(-time.Hour), servicetest.Start.Add(-time.Minute)
 			_, err := e.Community.CreateEvent(ctx, org.P, c.ID, in)
 			return err
 		}},
-		{"members post, others do not", "not_a_member", func() error {
+		{Rule: "members post, others do not", Code: "not_a_member", Do: func() error {
 			_, err := e.Community.CreatePost(ctx, outsider.P, c.ID, "こんにちは")
 			return err
 		}},
-		{"posting needs a verified address", "email_unverified", func() error {
+		{Rule: "posting needs a verified address", Code: "email_unverified", Do: func() error {
 			_, err := e.Community.CreatePost(ctx, unverified.P, c.ID, "こんにちは")
 			return err
 		}},
-		{"a post is at most 4000 characters", "validation_failed", func() error {
+		{Rule: "a post is at most 4000 characters", Code: "validation_failed", Do: func() error {
 			_, err := e.Community.CreatePost(ctx, member.P, c.ID, strings.Repeat("あ", 4001))
 			return err
 		}},
-		{"only its author edits a post", "forbidden", func() error {
+		{Rule: "only its author edits a post", Code: "forbidden", Do: func() error {
 			post, err := e.Community.CreatePost(ctx, member.P, c.ID, "初投稿です")
 			if err != nil {
 				return err
@@ -92,7 +88,7 @@ func TestCommunityErrorContract(t *testing.T) {
 			_, err = e.Community.EditPost(ctx, org.P, post.ID, "書き換え")
 			return err
 		}},
-		{"only organizers pin", "forbidden", func() error {
+		{Rule: "only organizers pin", Code: "forbidden", Do: func() error {
 			post, err := e.Community.CreatePost(ctx, member.P, c.ID, "ピンして")
 			if err != nil {
 				return err
@@ -100,7 +96,7 @@ func TestCommunityErrorContract(t *testing.T) {
 			_, err = e.Community.PinPost(ctx, member.P, post.ID, true)
 			return err
 		}},
-		{"an RSVP is going, maybe or not_going", "validation_failed", func() error {
+		{Rule: "an RSVP is going, maybe or not_going", Code: "validation_failed", Do: func() error {
 			ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(e.Clock.Now(), 10))
 			if err != nil {
 				return err
@@ -108,7 +104,7 @@ func TestCommunityErrorContract(t *testing.T) {
 			_, err = e.Community.Respond(ctx, member.P, ev.ID, "perhaps")
 			return err
 		}},
-		{"a started event takes no RSVPs", "event_past", func() error {
+		{Rule: "a started event takes no RSVPs", Code: "event_past", Do: func() error {
 			ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, event(e.Clock.Now(), 10))
 			if err != nil {
 				return err
@@ -117,19 +113,14 @@ func TestCommunityErrorContract(t *testing.T) {
 			_, err = e.Community.Respond(ctx, member.P, ev.ID, community.RSVPGoing)
 			return err
 		}},
-		{"a community keeps its last organizer", "last_organizer", func() error {
+		{Rule: "a community keeps its last organizer", Code: "last_organizer", Do: func() error {
 			return e.Community.Leave(ctx, org.P, c.ID)
 		}},
-		{"only organizers see the member list", "forbidden", func() error {
+		{Rule: "only organizers see the member list", Code: "forbidden", Do: func() error {
 			_, _, err := e.Community.Members(ctx, member.P, c.ID, community.MemberFilter{Limit: 20})
 			return err
 		}},
-	}
-	for _, c := range cases {
-		t.Run(c.rule, func(t *testing.T) {
-			servicetest.WantCode(t, c.do(), c.code)
-		})
-	}
+	})
 }
 
 // Members racing for an event's places: never more going than places, the

@@ -140,30 +140,21 @@ func TestKeepInTouchErrorContract(t *testing.T) {
 	e := servicetest.New(t)
 	mentor, founder, _ := connected(t, e)
 	stranger := e.Member(t, "部外者", accounts.RoleFounder)
-	cases := []struct {
-		rule string
-		code string
-		do   func() error
-	}{
-		{"the threshold is 1 to 365 days", "validation_failed", func() error {
+	servicetest.CheckRules(t, []servicetest.Rule{
+		{Rule: "the threshold is 1 to 365 days", Code: "validation_failed", Do: func() error {
 			_, err := e.KeepInTouch.List(ctx, founder.P, 0)
 			return err
 		}},
-		{"a cadence is 1 to 365 days", "validation_failed", func() error {
+		{Rule: "a cadence is 1 to 365 days", Code: "validation_failed", Do: func() error {
 			_, err := e.KeepInTouch.SetCadence(ctx, founder.P, mentor.ID, 366)
 			return err
 		}},
-		{"a cadence is for a connection", "not_found", func() error {
+		{Rule: "a cadence is for a connection", Code: "not_found", Do: func() error {
 			_, err := e.KeepInTouch.SetCadence(ctx, founder.P, stranger.ID, 30)
 			return err
 		}},
-		{"clearing answers the same for strangers", "not_found", func() error {
+		{Rule: "clearing answers the same for strangers", Code: "not_found", Do: func() error {
 			return e.KeepInTouch.ClearCadence(ctx, founder.P, bson.NewObjectID())
 		}},
-	}
-	for _, c := range cases {
-		t.Run(c.rule, func(t *testing.T) {
-			servicetest.WantCode(t, c.do(), c.code)
-		})
-	}
+	})
 }

@@ -2,39 +2,12 @@ package mentorships_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
 	"github.com/kizuna-dev/kizuna/internal/servicetest"
 )
-
-// race runs each of fns at once and returns their errors' codes, in order.
-func race(fns ...func() error) []string {
-	codes := make([]string, len(fns))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Go(func() {
-			<-start
-			codes[i] = servicetest.Code(fn())
-		})
-	}
-	close(start)
-	wg.Wait()
-	return codes
-}
-
-func count(codes []string, code string) int {
-	n := 0
-	for _, c := range codes {
-		if c == code {
-			n++
-		}
-	}
-	return n
-}
 
 // Accepts racing for a mentor's last place: exactly one wins, the others get
 // capacity_full, and only the winner's place is held (on the embedded server
@@ -48,8 +21,8 @@ func TestConcurrentAcceptsForTheLastPlace(t *testing.T) {
 		in := e.Introduce(t, e.Member(t, "起業家", accounts.RoleFounder), mentor)
 		fns = append(fns, func() error { _, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, ""); return err })
 	}
-	codes := race(fns...)
-	if count(codes, "") != 1 || count(codes, "capacity_full") != len(fns)-1 {
+	codes := servicetest.Race(fns...)
+	if servicetest.Wins(t, codes, "capacity_full") != 1 {
 		t.Fatalf("outcomes %q, want one success and capacity_full for the rest", codes)
 	}
 	if n := e.Mentorships.SeatsHeld(ctx, mentor.ID); n != 1 {
@@ -69,8 +42,8 @@ func TestConcurrentIntroductionsHoldAtMostThreePending(t *testing.T) {
 		m := e.Mentor(t, "候補", 2)
 		fns = append(fns, func() error { _, err := e.Mentorships.Introduce(ctx, founder.P, r.ID, m.ID, ""); return err })
 	}
-	codes := race(fns...)
-	if count(codes, "") != mentorships.MaxPendingPerRequest || count(codes, "too_many_pending") != len(fns)-mentorships.MaxPendingPerRequest {
+	codes := servicetest.Race(fns...)
+	if servicetest.Wins(t, codes, "too_many_pending") != mentorships.MaxPendingPerRequest {
 		t.Fatalf("outcomes %q, want %d successes and too_many_pending for the rest", codes, mentorships.MaxPendingPerRequest)
 	}
 	pending, _, err := e.Mentorships.ListIntroductions(ctx, founder.P, mentorships.IntroductionFilter{Status: mentorships.IntroPending, Limit: 20})
@@ -88,7 +61,7 @@ func TestConcurrentDecisionsOnOneIntroduction(t *testing.T) {
 	founder := e.Member(t, "田中 健", accounts.RoleFounder)
 	for round := range 3 {
 		in := e.Introduce(t, founder, mentor)
-		codes := race(
+		codes := servicetest.Race(
 			func() error { _, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, ""); return err },
 			func() error {
 				_, err := e.Mentorships.Decline(ctx, mentor.P, in.ID, mentorships.ReasonOther, "")
@@ -96,7 +69,7 @@ func TestConcurrentDecisionsOnOneIntroduction(t *testing.T) {
 			},
 			func() error { _, err := e.Mentorships.Withdraw(ctx, founder.P, in.ID); return err },
 		)
-		if count(codes, "") != 1 || count(codes, "invalid_transition") != 2 {
+		if servicetest.Wins(t, codes, "invalid_transition") != 1 {
 			t.Fatalf("round %d: outcomes %q, want one decision and invalid_transition twice", round, codes)
 		}
 		got, err := e.Mentorships.GetIntroduction(ctx, founder.P, in.ID)
@@ -135,20 +108,13 @@ func TestConcurrentAcceptsAndCloseEndARequestOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		codes := race(
+		codes := servicetest.Race(
 			func() error { _, err := e.Mentorships.Accept(ctx, a.P, toA.ID, ""); return err },
 			func() error { _, err := e.Mentorships.Accept(ctx, b.P, toB.ID, ""); return err },
 			func() error { _, err := e.Mentorships.CloseRequest(ctx, founder.P, r.ID); return err },
 		)
-		if count(codes, "") != 1 {
+		if servicetest.Wins(t, codes, "invalid_transition", "request_already_matched", "request_not_open") != 1 {
 			t.Fatalf("round %d: outcomes %q, want exactly one winner", round, codes)
-		}
-		for _, c := range codes {
-			switch c {
-			case "", "invalid_transition", "request_already_matched", "request_not_open":
-			default:
-				t.Fatalf("round %d: unexpected outcome %q in %q", round, c, codes)
-			}
 		}
 		seats := e.Mentorships.SeatsHeld(ctx, a.ID) + e.Mentorships.SeatsHeld(ctx, b.ID)
 		if want := int64(1 - indexOf(codes, "")/2); seats != want {

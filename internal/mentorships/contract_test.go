@@ -102,42 +102,38 @@ func TestMentorshipsErrorContract(t *testing.T) {
 	unverified := founder
 	unverified.P.EmailVerified = false
 
-	cases := []struct {
-		rule string
-		code string
-		do   func() error
-	}{
-		{"only founders ask for matches", "forbidden", func() error {
+	servicetest.CheckRules(t, []servicetest.Rule{
+		{Rule: "only founders ask for matches", Code: "forbidden", Do: func() error {
 			_, _, err := e.Mentorships.CreateRequest(ctx, mentor.P, servicetest.RequestInput())
 			return err
 		}},
-		{"a request names known topics", "validation_failed", func() error {
+		{Rule: "a request names known topics", Code: "validation_failed", Do: func() error {
 			in := servicetest.RequestInput()
 			in.Topics = []string{"astrology"}
 			_, _, err := e.Mentorships.CreateRequest(ctx, founder.P, in)
 			return err
 		}},
-		{"another founder's request does not exist", "not_found", func() error {
+		{Rule: "another founder's request does not exist", Code: "not_found", Do: func() error {
 			r := e.Request(t, founder)
 			_, err := e.Mentorships.Introduce(ctx, stranger.P, r.ID, mentor.ID, "")
 			return err
 		}},
-		{"an unknown mentor does not exist", "not_found", func() error {
+		{Rule: "an unknown mentor does not exist", Code: "not_found", Do: func() error {
 			r := e.Request(t, founder)
 			_, err := e.Mentorships.Introduce(ctx, founder.P, r.ID, bson.NewObjectID(), "")
 			return err
 		}},
-		{"only verified addresses introduce", "email_unverified", func() error {
+		{Rule: "only verified addresses introduce", Code: "email_unverified", Do: func() error {
 			r := e.Request(t, founder)
 			_, err := e.Mentorships.Introduce(ctx, unverified.P, r.ID, mentor.ID, "")
 			return err
 		}},
-		{"a message is at most 1000 characters", "validation_failed", func() error {
+		{Rule: "a message is at most 1000 characters", Code: "validation_failed", Do: func() error {
 			r := e.Request(t, founder)
 			_, err := e.Mentorships.Introduce(ctx, founder.P, r.ID, mentor.ID, strings.Repeat("あ", 1001))
 			return err
 		}},
-		{"one introduction per mentor and request", "already_introduced", func() error {
+		{Rule: "one introduction per mentor and request", Code: "already_introduced", Do: func() error {
 			r := e.Request(t, founder)
 			if _, err := e.Mentorships.Introduce(ctx, founder.P, r.ID, mentor.ID, ""); err != nil {
 				return err
@@ -145,7 +141,7 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err := e.Mentorships.Introduce(ctx, founder.P, r.ID, mentor.ID, "")
 			return err
 		}},
-		{"a closed request takes no introductions", "request_not_open", func() error {
+		{Rule: "a closed request takes no introductions", Code: "request_not_open", Do: func() error {
 			r := e.Request(t, founder)
 			if _, err := e.Mentorships.CloseRequest(ctx, founder.P, r.ID); err != nil {
 				return err
@@ -153,7 +149,7 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err := e.Mentorships.Introduce(ctx, founder.P, r.ID, mentor.ID, "")
 			return err
 		}},
-		{"a request has at most 3 pending introductions", "too_many_pending", func() error {
+		{Rule: "a request has at most 3 pending introductions", Code: "too_many_pending", Do: func() error {
 			r := e.Request(t, founder)
 			for i := range mentorships.MaxPendingPerRequest {
 				m := e.Mentor(t, "候補", 2)
@@ -164,22 +160,22 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err := e.Mentorships.Introduce(ctx, founder.P, r.ID, mentor.ID, "")
 			return err
 		}},
-		{"only the mentor accepts", "forbidden", func() error {
+		{Rule: "only the mentor accepts", Code: "forbidden", Do: func() error {
 			in := e.Introduce(t, founder, mentor)
 			_, err := e.Mentorships.Accept(ctx, founder.P, in.ID, "")
 			return err
 		}},
-		{"others' introductions do not exist", "not_found", func() error {
+		{Rule: "others' introductions do not exist", Code: "not_found", Do: func() error {
 			in := e.Introduce(t, founder, mentor)
 			_, err := e.Mentorships.Accept(ctx, other.P, in.ID, "")
 			return err
 		}},
-		{"a decline gives a known reason", "validation_failed", func() error {
+		{Rule: "a decline gives a known reason", Code: "validation_failed", Do: func() error {
 			in := e.Introduce(t, founder, mentor)
 			_, err := e.Mentorships.Decline(ctx, mentor.P, in.ID, "busy", "")
 			return err
 		}},
-		{"an introduction is decided once", "invalid_transition", func() error {
+		{Rule: "an introduction is decided once", Code: "invalid_transition", Do: func() error {
 			in := e.Introduce(t, founder, mentor)
 			if _, err := e.Mentorships.Withdraw(ctx, founder.P, in.ID); err != nil {
 				return err
@@ -187,7 +183,7 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
 			return err
 		}},
-		{"a matched request cannot be closed", "invalid_transition", func() error {
+		{Rule: "a matched request cannot be closed", Code: "invalid_transition", Do: func() error {
 			in := e.Introduce(t, founder, mentor)
 			if _, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, ""); err != nil {
 				return err
@@ -195,7 +191,7 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err := e.Mentorships.CloseRequest(ctx, founder.P, in.RequestID)
 			return err
 		}},
-		{"each party reflects once", "already_reflected", func() error {
+		{Rule: "each party reflects once", Code: "already_reflected", Do: func() error {
 			in := e.Introduce(t, founder, mentor)
 			acc, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
 			if err != nil {
@@ -208,7 +204,7 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err = e.Mentorships.Complete(ctx, founder.P, *acc.MentorshipID, done)
 			return err
 		}},
-		{"an ended mentorship is not completed", "invalid_transition", func() error {
+		{Rule: "an ended mentorship is not completed", Code: "invalid_transition", Do: func() error {
 			in := e.Introduce(t, founder, mentor)
 			acc, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
 			if err != nil {
@@ -220,7 +216,7 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err = e.Mentorships.Complete(ctx, mentor.P, *acc.MentorshipID, mentorships.CompleteInput{Reflection: "ありがとう", Rating: 4})
 			return err
 		}},
-		{"a mentor with active mentorships keeps the role", "active_mentorships", func() error {
+		{Rule: "a mentor with active mentorships keeps the role", Code: "active_mentorships", Do: func() error {
 			busy := e.Mentor(t, "多忙", 2)
 			in := e.Introduce(t, founder, busy)
 			if _, err := e.Mentorships.Accept(ctx, busy.P, in.ID, ""); err != nil {
@@ -229,11 +225,11 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err := e.Mentorships.LeaveRole(ctx, busy.P, accounts.RoleMentor)
 			return err
 		}},
-		{"organizer is not a role to leave", "role_not_self_service", func() error {
+		{Rule: "organizer is not a role to leave", Code: "role_not_self_service", Do: func() error {
 			_, err := e.Mentorships.LeaveRole(ctx, founder.P, accounts.RoleOrganizer)
 			return err
 		}},
-		{"others' mentorships do not exist", "not_found", func() error {
+		{Rule: "others' mentorships do not exist", Code: "not_found", Do: func() error {
 			in := e.Introduce(t, founder, mentor)
 			acc, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
 			if err != nil {
@@ -242,10 +238,5 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			_, err = e.Mentorships.GetMentorship(ctx, stranger.P, *acc.MentorshipID)
 			return err
 		}},
-	}
-	for _, c := range cases {
-		t.Run(c.rule, func(t *testing.T) {
-			servicetest.WantCode(t, c.do(), c.code)
-		})
-	}
+	})
 }

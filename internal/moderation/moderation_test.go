@@ -3,7 +3,6 @@ package moderation_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -93,54 +92,50 @@ func TestModerationErrorContract(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	e := w.e
-	cases := []struct {
-		rule string
-		code string
-		do   func() error
-	}{
-		{"a report names a user or a post", "validation_failed", func() error {
+	servicetest.CheckRules(t, []servicetest.Rule{
+		{Rule: "a report names a user or a post", Code: "validation_failed", Do: func() error {
 			_, err := e.Moderation.File(ctx, w.reporter.P, moderation.ReportInput{Reason: "spam"})
 			return err
 		}},
-		{"nobody reports themself", "validation_failed", func() error {
+		{Rule: "nobody reports themself", Code: "validation_failed", Do: func() error {
 			_, err := e.Moderation.File(ctx, w.reporter.P, moderation.ReportInput{SubjectUserID: &w.reporter.ID, Reason: "spam"})
 			return err
 		}},
-		{"a report gives a known reason", "validation_failed", func() error {
+		{Rule: "a report gives a known reason", Code: "validation_failed", Do: func() error {
 			_, err := e.Moderation.File(ctx, w.reporter.P, moderation.ReportInput{SubjectUserID: &w.author.ID, Reason: "rude"})
 			return err
 		}},
-		{"detail is at most 4000 characters", "validation_failed", func() error {
+		{Rule: "detail is at most 4000 characters", Code: "validation_failed", Do: func() error {
 			_, err := e.Moderation.File(ctx, w.reporter.P, moderation.ReportInput{SubjectUserID: &w.author.ID, Reason: "other", Detail: strings.Repeat("あ", 4001)})
 			return err
 		}},
-		{"an unknown user cannot be reported", "not_found", func() error {
+		{Rule: "an unknown user cannot be reported", Code: "not_found", Do: func() error {
 			id := bson.NewObjectID()
 			_, err := e.Moderation.File(ctx, w.reporter.P, moderation.ReportInput{SubjectUserID: &id, Reason: "spam"})
 			return err
 		}},
-		{"an unknown post cannot be reported", "not_found", func() error {
+		{Rule: "an unknown post cannot be reported", Code: "not_found", Do: func() error {
 			id := bson.NewObjectID()
 			_, err := e.Moderation.File(ctx, w.reporter.P, moderation.ReportInput{PostID: &id, Reason: "spam"})
 			return err
 		}},
-		{"members do not list reports", "forbidden", func() error {
+		{Rule: "members do not list reports", Code: "forbidden", Do: func() error {
 			_, _, err := e.Moderation.List(ctx, w.reporter.P, "", 20, "")
 			return err
 		}},
-		{"a list filter is open or resolved", "validation_failed", func() error {
+		{Rule: "a list filter is open or resolved", Code: "validation_failed", Do: func() error {
 			_, _, err := e.Moderation.List(ctx, w.admin.P, "closed", 20, "")
 			return err
 		}},
-		{"members cannot resolve: the report does not exist for them", "not_found", func() error {
+		{Rule: "members cannot resolve: the report does not exist for them", Code: "not_found", Do: func() error {
 			_, err := e.Moderation.Resolve(ctx, w.reporter.P, w.reportPost(t).ID, "勝手に", "none")
 			return err
 		}},
-		{"a resolution says what was done", "validation_failed", func() error {
+		{Rule: "a resolution says what was done", Code: "validation_failed", Do: func() error {
 			_, err := e.Moderation.Resolve(ctx, w.admin.P, w.reportPost(t).ID, "", "banned")
 			return err
 		}},
-		{"a report is resolved once", "invalid_transition", func() error {
+		{Rule: "a report is resolved once", Code: "invalid_transition", Do: func() error {
 			r := w.reportPost(t)
 			if _, err := e.Moderation.Resolve(ctx, w.admin.P, r.ID, "注意しました", "warned"); err != nil {
 				return err
@@ -148,12 +143,7 @@ func TestModerationErrorContract(t *testing.T) {
 			_, err := e.Moderation.Resolve(ctx, w.org.P, r.ID, "もう一度", "none")
 			return err
 		}},
-	}
-	for _, c := range cases {
-		t.Run(c.rule, func(t *testing.T) {
-			servicetest.WantCode(t, c.do(), c.code)
-		})
-	}
+	})
 }
 
 // Resolutions racing for one report: exactly one holds.
@@ -162,26 +152,11 @@ func TestConcurrentResolutionsResolveOnce(t *testing.T) {
 	w := newWorld(t)
 	r := w.reportPost(t)
 	resolvers := []servicetest.Member{w.admin, w.org, w.admin, w.org, w.admin, w.org}
-	codes := make([]string, len(resolvers))
-	var wg sync.WaitGroup
-	for i, m := range resolvers {
-		wg.Go(func() {
-			_, err := w.e.Moderation.Resolve(ctx, m.P, r.ID, "対応しました", moderation.Actions[i%len(moderation.Actions)])
-			codes[i] = servicetest.Code(err)
-		})
-	}
-	wg.Wait()
-	won := 0
-	for _, c := range codes {
-		switch c {
-		case "":
-			won++
-		case "invalid_transition":
-		default:
-			t.Fatalf("unexpected outcome %q in %q", c, codes)
-		}
-	}
-	if won != 1 {
+	codes := servicetest.RaceN(len(resolvers), func(i int) error {
+		_, err := w.e.Moderation.Resolve(ctx, resolvers[i].P, r.ID, "対応しました", moderation.Actions[i%len(moderation.Actions)])
+		return err
+	})
+	if won := servicetest.Wins(t, codes, "invalid_transition"); won != 1 {
 		t.Fatalf("outcomes %q: %d resolutions held, want 1", codes, won)
 	}
 }

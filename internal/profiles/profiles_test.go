@@ -2,7 +2,6 @@ package profiles_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -61,27 +60,11 @@ func TestConcurrentConditionalWritesOneWins(t *testing.T) {
 	ctx := context.Background()
 	e := servicetest.New(t)
 	m := e.Mentor(t, "佐藤 由紀", 3)
-	codes := make([]string, 6)
-	var wg sync.WaitGroup
-	for i := range codes {
-		wg.Go(func() {
-			in := servicetest.MentorInput(1 + i)
-			_, _, err := e.Profiles.PutMentor(ctx, m.P, in, &profiles.Precondition{Version: 1})
-			codes[i] = servicetest.Code(err)
-		})
-	}
-	wg.Wait()
-	won := 0
-	for _, c := range codes {
-		switch c {
-		case "":
-			won++
-		case "precondition_failed":
-		default:
-			t.Fatalf("unexpected outcome %q in %q", c, codes)
-		}
-	}
-	if won != 1 {
+	codes := servicetest.RaceN(6, func(i int) error {
+		_, _, err := e.Profiles.PutMentor(ctx, m.P, servicetest.MentorInput(1+i), &profiles.Precondition{Version: 1})
+		return err
+	})
+	if won := servicetest.Wins(t, codes, "precondition_failed"); won != 1 {
 		t.Fatalf("outcomes %q: %d writes of version 1 won, want 1", codes, won)
 	}
 	mp, err := e.Profiles.GetMentor(ctx, m.ID)
@@ -97,64 +80,55 @@ func TestProfilesErrorContract(t *testing.T) {
 	mentor := e.Mentor(t, "佐藤 由紀", 3)
 	founder := e.Member(t, "田中 健", accounts.RoleFounder)
 	org := e.Member(t, "世話人", accounts.RoleOrganizer)
-	cases := []struct {
-		rule string
-		code string
-		do   func() error
-	}{
-		{"only mentors have a mentor profile", "forbidden", func() error {
+	servicetest.CheckRules(t, []servicetest.Rule{
+		{Rule: "only mentors have a mentor profile", Code: "forbidden", Do: func() error {
 			_, _, err := e.Profiles.PutMentor(ctx, founder.P, servicetest.MentorInput(1), nil)
 			return err
 		}},
-		{"only founders have a founder profile", "forbidden", func() error {
+		{Rule: "only founders have a founder profile", Code: "forbidden", Do: func() error {
 			_, _, err := e.Profiles.PutFounder(ctx, mentor.P, profiles.FounderInput{Stage: "seed"}, nil)
 			return err
 		}},
-		{"only organizers and admins verify mentors", "forbidden", func() error {
+		{Rule: "only organizers and admins verify mentors", Code: "forbidden", Do: func() error {
 			_, err := e.Profiles.SetVerified(ctx, mentor.P, mentor.ID, true)
 			return err
 		}},
-		{"capacity is 0 to 20", "validation_failed", func() error {
+		{Rule: "capacity is 0 to 20", Code: "validation_failed", Do: func() error {
 			_, _, err := e.Profiles.PutMentor(ctx, mentor.P, servicetest.MentorInput(profiles.MaxCapacity+1), nil)
 			return err
 		}},
-		{"an independent mentor declares no stakes", "validation_failed", func() error {
+		{Rule: "an independent mentor declares no stakes", Code: "validation_failed", Do: func() error {
 			in := servicetest.MentorInput(1)
 			in.Stakes = []string{"旭川ファーム"}
 			_, _, err := e.Profiles.PutMentor(ctx, mentor.P, in, nil)
 			return err
 		}},
-		{"a location is a known municipality", "validation_failed", func() error {
+		{Rule: "a location is a known municipality", Code: "validation_failed", Do: func() error {
 			in := servicetest.MentorInput(1)
 			in.Location = &profiles.LocationInput{MunicipalityCode: "99999"}
 			_, _, err := e.Profiles.PutMentor(ctx, mentor.P, in, nil)
 			return err
 		}},
-		{"a founder's stage is from the list", "validation_failed", func() error {
+		{Rule: "a founder's stage is from the list", Code: "validation_failed", Do: func() error {
 			_, _, err := e.Profiles.PutFounder(ctx, founder.P, profiles.FounderInput{Stage: "unicorn"}, nil)
 			return err
 		}},
-		{"a write naming an old version fails", "precondition_failed", func() error {
+		{Rule: "a write naming an old version fails", Code: "precondition_failed", Do: func() error {
 			_, _, err := e.Profiles.PutMentor(ctx, mentor.P, servicetest.MentorInput(2), &profiles.Precondition{Version: 99})
 			return err
 		}},
-		{"If-Match: * needs the profile to exist", "precondition_failed", func() error {
+		{Rule: "If-Match: * needs the profile to exist", Code: "precondition_failed", Do: func() error {
 			in := profiles.FounderInput{Stage: "seed", Location: &profiles.LocationInput{MunicipalityCode: "01204"}, TopicsNeeded: []string{"sales"}}
 			_, _, err := e.Profiles.PutFounder(ctx, founder.P, in, &profiles.Precondition{Any: true})
 			return err
 		}},
-		{"verifying someone without a profile", "not_found", func() error {
+		{Rule: "verifying someone without a profile", Code: "not_found", Do: func() error {
 			_, err := e.Profiles.SetVerified(ctx, org.P, bson.NewObjectID(), true)
 			return err
 		}},
-		{"a profile never written", "not_found", func() error {
+		{Rule: "a profile never written", Code: "not_found", Do: func() error {
 			_, err := e.Profiles.GetFounder(ctx, founder.ID)
 			return err
 		}},
-	}
-	for _, c := range cases {
-		t.Run(c.rule, func(t *testing.T) {
-			servicetest.WantCode(t, c.do(), c.code)
-		})
-	}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -293,4 +294,63 @@ func (e *Env) Notified(t testing.TB, m Member, kind notifications.Kind) bool {
 		}
 	}
 	return false
+}
+
+// Rule is one row of a package's error contract: doing Do answers Code.
+type Rule struct {
+	Rule string
+	Code string
+	Do   func() error
+}
+
+// CheckRules runs each rule as a subtest named by it.
+func CheckRules(t *testing.T, rules []Rule) {
+	t.Helper()
+	for _, r := range rules {
+		t.Run(r.Rule, func(t *testing.T) {
+			WantCode(t, r.Do(), r.Code)
+		})
+	}
+}
+
+// Race runs fns at once (each waits for the others to be ready) and returns
+// their errors' codes, in order.
+func Race(fns ...func() error) []string {
+	codes := make([]string, len(fns))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() {
+			<-start
+			codes[i] = Code(fn())
+		})
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+// RaceN runs fn(0) … fn(n-1) at once (see Race).
+func RaceN(n int, fn func(i int) error) []string {
+	fns := make([]func() error, n)
+	for i := range fns {
+		fns[i] = func() error { return fn(i) }
+	}
+	return Race(fns...)
+}
+
+// Wins counts the successes among codes, failing the test on any code that
+// is neither success nor one of losing.
+func Wins(t testing.TB, codes []string, losing ...string) int {
+	t.Helper()
+	won := 0
+	for _, c := range codes {
+		switch {
+		case c == "":
+			won++
+		case !slices.Contains(losing, c):
+			t.Fatalf("unexpected outcome %q in %q", c, codes)
+		}
+	}
+	return won
 }
