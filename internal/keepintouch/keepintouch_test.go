@@ -21,12 +21,7 @@ func connected(t *testing.T, e *servicetest.Env) (mentor, founder servicetest.Me
 	t.Helper()
 	mentor = e.Mentor(t, "佐藤 由紀", 2)
 	founder = e.Member(t, "田中 健", accounts.RoleFounder)
-	in := e.Introduce(t, founder, mentor)
-	m, err := e.Mentorships.Accept(context.Background(), mentor.P, in.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mentor, founder, m
+	return mentor, founder, e.Match(t, founder, mentor)
 }
 
 // A connection is listed once its last contact is older than the threshold,

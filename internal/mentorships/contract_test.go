@@ -184,44 +184,30 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			return err
 		}},
 		{Rule: "a matched request cannot be closed", Code: "invalid_transition", Do: func() error {
-			in := e.Introduce(t, founder, mentor)
-			if _, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, ""); err != nil {
-				return err
-			}
+			in := e.Match(t, founder, mentor)
 			_, err := e.Mentorships.CloseRequest(ctx, founder.P, in.RequestID)
 			return err
 		}},
 		{Rule: "each party reflects once", Code: "already_reflected", Do: func() error {
-			in := e.Introduce(t, founder, mentor)
-			acc, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
-			if err != nil {
-				return err
-			}
+			acc := e.Match(t, founder, mentor)
 			done := mentorships.CompleteInput{Reflection: "販路が見えました", Rating: 5, StayInTouch: true}
 			if _, err := e.Mentorships.Complete(ctx, founder.P, *acc.MentorshipID, done); err != nil {
 				return err
 			}
-			_, err = e.Mentorships.Complete(ctx, founder.P, *acc.MentorshipID, done)
+			_, err := e.Mentorships.Complete(ctx, founder.P, *acc.MentorshipID, done)
 			return err
 		}},
 		{Rule: "an ended mentorship is not completed", Code: "invalid_transition", Do: func() error {
-			in := e.Introduce(t, founder, mentor)
-			acc, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
-			if err != nil {
-				return err
-			}
+			acc := e.Match(t, founder, mentor)
 			if _, err := e.Mentorships.End(ctx, founder.P, *acc.MentorshipID, "転居しました"); err != nil {
 				return err
 			}
-			_, err = e.Mentorships.Complete(ctx, mentor.P, *acc.MentorshipID, mentorships.CompleteInput{Reflection: "ありがとう", Rating: 4})
+			_, err := e.Mentorships.Complete(ctx, mentor.P, *acc.MentorshipID, mentorships.CompleteInput{Reflection: "ありがとう", Rating: 4})
 			return err
 		}},
 		{Rule: "a mentor with active mentorships keeps the role", Code: "active_mentorships", Do: func() error {
 			busy := e.Mentor(t, "多忙", 2)
-			in := e.Introduce(t, founder, busy)
-			if _, err := e.Mentorships.Accept(ctx, busy.P, in.ID, ""); err != nil {
-				return err
-			}
+			e.Match(t, founder, busy)
 			_, err := e.Mentorships.LeaveRole(ctx, busy.P, accounts.RoleMentor)
 			return err
 		}},
@@ -230,12 +216,8 @@ func TestMentorshipsErrorContract(t *testing.T) {
 			return err
 		}},
 		{Rule: "others' mentorships do not exist", Code: "not_found", Do: func() error {
-			in := e.Introduce(t, founder, mentor)
-			acc, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
-			if err != nil {
-				return err
-			}
-			_, err = e.Mentorships.GetMentorship(ctx, stranger.P, *acc.MentorshipID)
+			acc := e.Match(t, founder, mentor)
+			_, err := e.Mentorships.GetMentorship(ctx, stranger.P, *acc.MentorshipID)
 			return err
 		}},
 	})

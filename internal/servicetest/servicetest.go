@@ -354,3 +354,15 @@ func Wins(t testing.TB, codes []string, losing ...string) int {
 	}
 	return won
 }
+
+// Match has founder ask mentor for an introduction on a new request and the
+// mentor accept it; it returns the accepted introduction (MentorshipID set).
+func (e *Env) Match(t testing.TB, founder, mentor Member) mentorships.Introduction {
+	t.Helper()
+	in := e.Introduce(t, founder, mentor)
+	acc, err := e.Mentorships.Accept(context.Background(), mentor.P, in.ID, "")
+	if err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	return acc
+}
