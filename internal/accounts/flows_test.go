@@ -117,3 +117,50 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 		t.Fatalf("sessions %+v, %v; want only the current one", sessions, err)
 	}
 }
+
+// A member sees their sessions and signs any of them out, at once for both
+// its tokens; a session that is not theirs is not found; signing out
+// everywhere ends the current one too.
+func TestSessionsAreSignedOutOneByOneOrAll(t *testing.T) {
+	ctx := context.Background()
+	e := servicetest.New(t)
+	m := e.Member(t, "田中 健", accounts.RoleFounder)
+	other := e.Member(t, "他人", accounts.RoleFounder)
+	_, phone, err := e.Accounts.Login(ctx, m.Email, servicetest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, laptop, err := e.Accounts.Login(ctx, m.Email, servicetest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions, err := e.Accounts.Sessions(ctx, m.P)
+	if err != nil || len(sessions) != 3 {
+		t.Fatalf("%d sessions, %v; want 3", len(sessions), err)
+	}
+	pp, err := e.Accounts.Authenticate(ctx, phone.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	servicetest.WantCode(t, e.Accounts.EndSession(ctx, other.P, pp.SessionID), "not_found")
+	if err := e.Accounts.EndSession(ctx, m.P, pp.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Accounts.Authenticate(ctx, phone.AccessToken)
+	servicetest.WantCode(t, err, "session_ended")
+	_, err = e.Accounts.Refresh(ctx, phone.RefreshToken)
+	servicetest.WantCode(t, err, "invalid_refresh_token")
+	if _, err := e.Accounts.Authenticate(ctx, laptop.AccessToken); err != nil {
+		t.Fatalf("another session ended with the phone's: %v", err)
+	}
+	if err := e.Accounts.EndAllSessions(ctx, m.P); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{m.Tokens.AccessToken, laptop.AccessToken} {
+		_, err := e.Accounts.Authenticate(ctx, tok)
+		servicetest.WantCode(t, err, "session_ended")
+	}
+	if _, err := e.Accounts.Authenticate(ctx, other.Tokens.AccessToken); err != nil {
+		t.Fatalf("another member's session ended: %v", err)
+	}
+}
