@@ -2,6 +2,7 @@ package community_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -307,4 +308,56 @@ func TestLapsedMembersAreInvitedBackOnce(t *testing.T) {
 	}
 	_, err = e.Community.InviteLapsed(ctx, active.P, ev.ID)
 	servicetest.WantCode(t, err, "forbidden")
+}
+
+// Posts are listed pinned first, then newest first, page by page without
+// gaps or repeats; a removed post is gone from the list, and an organizer
+// may remove anyone's post in their community.
+func TestPostsArePagedPinnedFirst(t *testing.T) {
+	ctx := context.Background()
+	e, org, c := setup(t)
+	m := e.Member(t, "田中 健", accounts.RoleFounder)
+	if _, err := e.Community.Join(ctx, m.P, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	var posts []community.Post
+	for i := range 7 {
+		p, err := e.Community.CreatePost(ctx, m.P, c.ID, "投稿 "+string(rune('A'+i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		posts = append(posts, p)
+	}
+	if _, err := e.Community.PinPost(ctx, org.P, posts[1].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Community.DeletePost(ctx, org.P, posts[4].ID); err != nil {
+		t.Fatalf("organizer removing a member's post: %v", err)
+	}
+	want := []bson.ObjectID{posts[1].ID, posts[6].ID, posts[5].ID, posts[3].ID, posts[2].ID, posts[0].ID}
+	var got []bson.ObjectID
+	next := ""
+	for page := 0; ; page++ {
+		items, cur, err := e.Community.ListPosts(ctx, m.P, c.ID, 2, next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range items {
+			got = append(got, p.ID)
+		}
+		if cur == "" {
+			break
+		}
+		if page > len(want) {
+			t.Fatal("paging does not end")
+		}
+		next = cur
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("listed %v, want %v", got, want)
+	}
+	_, _, err := e.Community.ListPosts(ctx, m.P, c.ID, 2, "not-a-cursor")
+	servicetest.WantCode(t, err, "validation_failed")
+	_, err = e.Community.GetPost(ctx, m.P, posts[4].ID)
+	servicetest.WantCode(t, err, "not_found")
 }
