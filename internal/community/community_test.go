@@ -361,3 +361,69 @@ func TestPostsArePagedPinnedFirst(t *testing.T) {
 	_, err = e.Community.GetPost(ctx, m.P, posts[4].ID)
 	servicetest.WantCode(t, err, "not_found")
 }
+
+// Upcoming events near a place: in-person ones within the radius, nearest
+// first, online ones reachable from anywhere (0 km); a window of dates and a
+// tag narrow the list.
+func TestEventsNearAPlace(t *testing.T) {
+	ctx := context.Background()
+	e, org, c := setup(t)
+	at := func(days int) (time.Time, time.Time) {
+		s := e.Clock.Now().Add(time.Duration(days) * 24 * time.Hour)
+		return s, s.Add(time.Hour)
+	}
+	mk := func(title string, days int, muni string) community.Event {
+		t.Helper()
+		in := community.EventInput{Title: title, Capacity: 10}
+		in.StartsAt, in.EndsAt = at(days)
+		if muni == "" {
+			in.Online, in.Tags = true, []string{"online"}
+		} else {
+			in.Venue = &community.VenueInput{MunicipalityCode: muni}
+		}
+		ev, err := e.Community.CreateEvent(ctx, org.P, c.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	sapporo := mk("札幌で", 3, "01101")
+	asahikawa := mk("旭川で", 2, "01204")
+	online := mk("オンラインで", 10, "")
+	mk("函館で", 1, "01202") // about 250 km from Asahikawa
+	later := mk("旭川でまた", 40, "01204")
+
+	asahi, _ := e.Areas.Municipality("01204")
+	ids := func(ls []community.Located) []string {
+		var out []string
+		for _, l := range ls {
+			out = append(out, l.Title)
+		}
+		return out
+	}
+	got, more, err := e.Community.ListEvents(ctx, community.EventFilter{Near: &asahi.Location, RadiusKm: 150, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Online events count as 0 km: they tie with a venue at the very
+	// place (Asahikawa's own point), and the sooner comes first.
+	want := []string{asahikawa.Title, online.Title, later.Title, sapporo.Title}
+	if !slices.Equal(ids(got), want) || more {
+		t.Fatalf("near Asahikawa: %v (more %v), want %v", ids(got), more, want)
+	}
+	from, _ := at(2)
+	to, _ := at(30)
+	got, _, err = e.Community.ListEvents(ctx, community.EventFilter{From: from, To: to, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{asahikawa.Title, sapporo.Title, online.Title}; !slices.Equal(ids(got), want) {
+		t.Fatalf("from day 2 to day 30: %v, want %v", ids(got), want)
+	}
+	got, _, err = e.Community.ListEvents(ctx, community.EventFilter{Tag: "online", Limit: 10})
+	if err != nil || !slices.Equal(ids(got), []string{online.Title}) {
+		t.Fatalf("tagged online: %v, %v", ids(got), err)
+	}
+	_, _, err = e.Community.ListEvents(ctx, community.EventFilter{From: to, To: from, Limit: 10})
+	servicetest.WantCode(t, err, "validation_failed")
+}
