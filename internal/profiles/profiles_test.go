@@ -3,11 +3,13 @@ package profiles_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
+	"github.com/kizuna-dev/kizuna/internal/search"
 	"github.com/kizuna-dev/kizuna/internal/servicetest"
 )
 
@@ -131,4 +133,67 @@ func TestProfilesErrorContract(t *testing.T) {
 			return err
 		}},
 	})
+}
+
+// A second instance on the same database (MongoDB in production) follows
+// this one's profile and account writes by SyncIndex: new mentors, changed
+// ones, founders' briefs, suspensions.
+func TestSecondInstanceFollowsBySync(t *testing.T) {
+	ctx := context.Background()
+	e := servicetest.New(t)
+	users2, err := accounts.New(ctx, e.DB, accounts.Config{JWTSecret: []byte("servicetest-secret-of-at-least-32-bytes!"), Now: e.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	index2 := search.New(e.Topics)
+	other, err := profiles.New(ctx, e.DB, e.Areas, e.Topics, users2, index2, profiles.Config{Now: e.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.LoadIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mentor := e.Mentor(t, "佐藤 由紀", 3)
+	founder := e.Member(t, "田中 健", accounts.RoleFounder)
+	if _, _, err := e.Profiles.PutFounder(ctx, founder.P, profiles.FounderInput{CompanyName: "旭川ファーム", Stage: "seed", Location: &profiles.LocationInput{MunicipalityCode: "01204"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := index2.Listed(mentor.ID); ok {
+		t.Fatal("the other instance knew the mentor before syncing")
+	}
+	e.Clock.Advance(time.Second)
+	if err := other.SyncIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := index2.Get(mentor.ID); !ok || m.Capacity != 3 {
+		t.Fatalf("after sync: %+v, %v", m, ok)
+	}
+	if b, ok := other.Founder(founder.ID); !ok || b.CompanyName != "旭川ファーム" || b.Location.MunicipalityCode != "01204" {
+		t.Fatalf("founder brief after sync: %+v, %v", b, ok)
+	}
+	if _, _, err := e.Profiles.PutMentor(ctx, mentor.P, servicetest.MentorInput(5), nil); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(time.Second)
+	if err := other.SyncIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := index2.Get(mentor.ID); !ok || m.Capacity != 5 {
+		t.Fatalf("after the mentor's edit: %+v, %v; want capacity 5", m, ok)
+	}
+	// A suspension made on this instance takes the mentor out there too.
+	admin := e.Member(t, "管理者", accounts.RoleAdmin)
+	if _, err := e.Accounts.SetSuspended(ctx, admin.P, mentor.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(time.Second)
+	if err := other.SyncIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := index2.Listed(mentor.ID); ok {
+		t.Fatal("a suspended mentor is still listed on the other instance")
+	}
+	if _, ok := e.Mentors.Listed(mentor.ID); ok {
+		t.Fatal("a suspended mentor is still listed here")
+	}
 }
