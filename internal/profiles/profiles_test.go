@@ -141,7 +141,7 @@ func TestProfilesErrorContract(t *testing.T) {
 func TestSecondInstanceFollowsBySync(t *testing.T) {
 	ctx := context.Background()
 	e := servicetest.New(t)
-	users2, err := accounts.New(ctx, e.DB, accounts.Config{JWTSecret: []byte("servicetest-secret-of-at-least-32-bytes!"), Now: e.Clock.Now})
+	users2, err := accounts.New(ctx, e.DB, accounts.Config{JWTSecret: servicetest.Secret, Now: e.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,10 @@ type Env struct {
 	seq atomic.Int64
 }
 
+// Secret signs the access tokens (a second instance on the same database
+// needs it too).
+var Secret = []byte("servicetest-secret-of-at-least-32-bytes!")
+
 // Options change the wiring where a test needs to.
 type Options struct {
 	IntroExpiry time.Duration // default: the service's
@@ -126,7 +130,7 @@ func New(t testing.TB, opts ...Options) *Env {
 	var prof *profiles.Service
 	var comm *community.Service
 	e.Accounts, err = accounts.New(ctx, e.DB, accounts.Config{
-		JWTSecret: []byte("servicetest-secret-of-at-least-32-bytes!"),
+		JWTSecret: Secret,
 		Mail:      e.Outbox,
 		Now:       now,
 		OnChange: func(u accounts.User) {
