@@ -184,3 +184,26 @@ func TestAcceptRechecksCapacityLoweredBelowPlacesHeld(t *testing.T) {
 		t.Fatalf("%d active mentorships, %v; want 2", len(active), err)
 	}
 }
+
+// An accept that loses to a decision recorded first (a withdrawal in flight)
+// gives back both what it claimed: the mentor's place and the request, which
+// stays open to close or to other introductions.
+func TestAcceptLosingToARecordedDecisionReleasesPlaceAndRequest(t *testing.T) {
+	ctx := context.Background()
+	e := servicetest.New(t)
+	mentor := e.Mentor(t, "佐藤 由紀", 1)
+	founder := e.Member(t, "田中 健", "founder")
+	in := e.Introduce(t, founder, mentor)
+	if err := e.Mentorships.RecordDecisionOnly(ctx, in.ID, founder.ID, mentorships.IntroWithdrawn, mentorships.ReasonFounderWithdrew); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.Mentorships.Accept(ctx, mentor.P, in.ID, "")
+	servicetest.WantCode(t, err, "invalid_transition")
+	if n := e.Mentorships.SeatsHeld(ctx, mentor.ID); n != 0 {
+		t.Fatalf("the losing accept kept %d places", n)
+	}
+	r, err := e.Mentorships.CloseRequest(ctx, founder.P, in.RequestID)
+	if err != nil || r.Status != mentorships.RequestClosed {
+		t.Fatalf("closing the request after the losing accept: %q, %v; want closed (the accept gave the request back)", r.Status, err)
+	}
+}
