@@ -2,7 +2,10 @@ package mentorships_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/mentorships"
@@ -149,4 +152,60 @@ func indexOf(codes []string, code string) int {
 		}
 	}
 	return -1
+}
+
+// Both parties completing at once, or one ending while the other completes:
+// the mentorship closes once, as the closure that won says, and the place
+// is free.
+func TestConcurrentClosesCloseOnce(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	completed := map[bson.ObjectID]int{}
+	e := servicetest.New(t, servicetest.Options{OnCompleted: func(m mentorships.Mentorship) {
+		mu.Lock()
+		defer mu.Unlock()
+		completed[m.ID]++
+	}})
+	mentor := e.Mentor(t, "佐藤 由紀", 1)
+	founder := e.Member(t, "田中 健", accounts.RoleFounder)
+	done := mentorships.CompleteInput{Reflection: "ありがとうございました", Rating: 5}
+	for round := range 6 {
+		id := *e.Match(t, founder, mentor).MentorshipID
+		codes := servicetest.Race(
+			func() error { _, err := e.Mentorships.Complete(ctx, founder.P, id, done); return err },
+			func() error { _, err := e.Mentorships.Complete(ctx, mentor.P, id, done); return err },
+			func() error {
+				if round%2 == 0 {
+					return nil // even rounds: only the two completes
+				}
+				_, err := e.Mentorships.End(ctx, mentor.P, id, "都合により")
+				return err
+			},
+		)
+		d, err := e.Mentorships.GetMentorship(ctx, founder.P, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch d.Status {
+		case mentorships.MentorshipCompleted:
+			if codes[0] != "" || codes[1] != "" || (round%2 == 1 && codes[2] != "invalid_transition") {
+				t.Fatalf("round %d: completed, with outcomes %q", round, codes)
+			}
+		case mentorships.MentorshipEnded:
+			if round%2 == 0 || codes[2] != "" || codes[0] != "invalid_transition" || codes[1] != "invalid_transition" {
+				t.Fatalf("round %d: ended, with outcomes %q", round, codes)
+			}
+		default:
+			t.Fatalf("round %d: status %q after the race %q", round, d.Status, codes)
+		}
+		if n := e.Mentorships.SeatsHeld(ctx, mentor.ID); n != 0 {
+			t.Fatalf("round %d: %d places held after closing", round, n)
+		}
+		mu.Lock()
+		calls := completed[id]
+		mu.Unlock()
+		if want := map[bool]int{true: 1, false: 0}[d.Status == mentorships.MentorshipCompleted]; calls != want {
+			t.Errorf("round %d (%s): OnCompleted called %d times, want %d", round, d.Status, calls, want)
+		}
+	}
 }

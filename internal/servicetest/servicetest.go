@@ -92,6 +92,9 @@ var Secret = []byte("servicetest-secret-of-at-least-32-bytes!")
 type Options struct {
 	IntroExpiry time.Duration // default: the service's
 	LapsedDays  int           // default 90
+	// OnCompleted, if set, is told of each call of mentorships'
+	// OnCompleted (before the community keeps the pair as alumni).
+	OnCompleted func(mentorships.Mentorship)
 }
 
 var (
@@ -158,6 +161,9 @@ func New(t testing.TB, opts ...Options) *Env {
 	e.Mentorships, err = mentorships.New(ctx, e.DB, e.Mentors, prof, e.Accounts, e.Notifications, e.Topics, mentorships.Config{
 		Now: now, IntroExpiry: o.IntroExpiry,
 		OnCompleted: func(ctx context.Context, m mentorships.Mentorship) error {
+			if o.OnCompleted != nil {
+				o.OnCompleted(m)
+			}
 			b, ok := prof.Founder(m.FounderID)
 			if !ok {
 				return nil
