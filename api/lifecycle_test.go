@@ -39,11 +39,15 @@ func TestStartsBeforeTheDatabase(t *testing.T) {
 	ta.get("/healthz", "").want(http.StatusOK)
 	ta.get("/readyz", "").want(http.StatusServiceUnavailable)
 	signUp := map[string]any{"email": uniqueEmail("early"), "password": testPassword, "displayName": "早い人", "roles": []string{"founder"}}
-	start := time.Now()
+	// "At once" is shown by who answers, not by a stopwatch (a one-second
+	// bound failed on loaded machines): the gate still holds the waiting
+	// handler, which never touches the database (NewUnavailableHandler), so
+	// these 503s cannot have waited for it.
+	waiting := ta.app.handler.current()
 	ta.post("/v1/auth/register", "", signUp).wantProblem(http.StatusServiceUnavailable, "unavailable")
 	ta.get("/v1/topics", "").wantProblem(http.StatusServiceUnavailable, "unavailable")
-	if took := time.Since(start); took > time.Second {
-		t.Fatalf("503s took %v, want them at once", took)
+	if ta.app.handler.current() != waiting {
+		t.Fatal("the API opened without a database")
 	}
 
 	stopDB, err := mongodb.ServeEmbedded(t.TempDir(), dbAddr, nil)
@@ -66,7 +70,10 @@ func TestStartsBeforeTheDatabase(t *testing.T) {
 	// The database goes away: a write answers 503 quickly, not a 500 or a hang.
 	stopDB()
 	stopped = true
-	start = time.Now()
+	// Each database call gives up after the 300 ms server selection; a hang
+	// would not end at all. The bound is 33 times that timeout, wide enough
+	// that a loaded machine does not trip it, only a hang.
+	start := time.Now()
 	ta.patch("/v1/me", f.Access, map[string]any{"displayName": "遅い人"}).wantProblem(http.StatusServiceUnavailable, "unavailable")
 	ta.get("/readyz", "").want(http.StatusServiceUnavailable)
 	if took := time.Since(start); took > 10*time.Second {

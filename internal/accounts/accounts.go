@@ -4,7 +4,11 @@
 //
 // Error contract (codes of *apperr.Error): validation_failed, email_taken,
 // invalid_credentials, invalid_refresh_token, refresh_token_reused,
-// account_suspended, unauthenticated, not_found, forbidden.
+// session_ended, account_suspended, unauthenticated, not_found, forbidden,
+// cannot_suspend_self, role_not_grantable, role_not_self_service,
+// email_already_verified, invalid_token (e-mail and unsubscribe links).
+// email_unverified is defined here for the packages whose actions need a
+// confirmed address.
 package accounts
 
 import (
@@ -167,6 +171,10 @@ type Service struct {
 	activity       activity
 }
 
+// UsersCollection names the collection of User documents, for tools that
+// seed accounts in bulk without the service (see benchdata).
+const UsersCollection = colUsers
+
 // Collection names.
 const (
 	colUsers       = "users"
@@ -205,7 +213,7 @@ func New(ctx context.Context, db *mongodb.DB, cfg Config) (*Service, error) {
 		now:            func() time.Time { return now().UTC().Truncate(time.Millisecond) },
 		log:            cfg.Logger,
 		dummyHash:      dummy,
-		directory:      directory{m: map[bson.ObjectID]principalState{}},
+		directory:      newDirectory(),
 		onChange:       cfg.OnChange,
 		onActivity:     cfg.OnActivityWritten,
 		activity:       newActivity(),
@@ -351,12 +359,9 @@ const signUpRetryWindow = 15 * time.Minute
 // email_taken. The password check costs what a sign-in costs, and tells
 // nothing a sign-in would not.
 func (s *Service) retriedSignUp(ctx context.Context, email, password string) (User, TokenPair, error) {
-	var u User
-	if err := s.users.FindOne(ctx, bson.D{{Key: "email", Value: email}}).Decode(&u); err != nil {
-		if mongodb.IsNotFound(err) {
-			return User{}, TokenPair{}, ErrEmailTaken // deleted meanwhile
-		}
-		return User{}, TokenPair{}, fmt.Errorf("find user: %w", err)
+	u, err := mongodb.FindOne[User](ctx, s.users, bson.D{{Key: "email", Value: email}}, ErrEmailTaken) // not found: deleted meanwhile
+	if err != nil {
+		return User{}, TokenPair{}, err
 	}
 	if s.now().Sub(u.CreatedAt) > signUpRetryWindow || u.Suspended || u.Deleting {
 		return User{}, TokenPair{}, ErrEmailTaken
@@ -491,15 +496,7 @@ func (s *Service) Get(ctx context.Context, id bson.ObjectID) (User, error) {
 
 // load reads a user, with the password hash, from the database.
 func (s *Service) load(ctx context.Context, id bson.ObjectID) (User, error) {
-	var u User
-	err := s.users.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u)
-	if mongodb.IsNotFound(err) {
-		return User{}, apperr.NotFoundf("no user with id %s", id.Hex())
-	}
-	if err != nil {
-		return User{}, fmt.Errorf("find user: %w", err)
-	}
-	return u, nil
+	return mongodb.FindByID[User](ctx, s.users, id, "user")
 }
 
 // GetMany returns the users with the given ids that exist, keyed by id,

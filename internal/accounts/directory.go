@@ -1,10 +1,12 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -119,14 +121,36 @@ func (s *Service) ChangedSince(ctx context.Context, t time.Time) ([]User, error)
 	return users, nil
 }
 
-// directory caches each user who made a request (without the password hash),
-// so an authenticated request costs no database read. Every write of a user
+// directoryLimit is how many users the directory holds at most.
+const directoryLimit = 50_000
+
+// directory caches users who made a request (without the password hash), so
+// an authenticated request costs no database read. Every write of a user
 // through this Service puts the new state; on MongoDB, SyncDirectory brings
 // in the writes of other instances.
+//
+// It is bounded by eviction rather than by an idle sweep: a sweep needs a
+// caller on a timer (SyncDirectory runs only on MongoDB) and a clock, and
+// still grows without bound between sweeps when many users arrive at once.
+// When a new user would pass the limit, the least recently used quarter is
+// dropped (a sort once per limit/4 new users: O(log n) a user, amortized).
+// Nothing is lost by evicting: the database holds every user, and an evicted
+// user's next request reads them back (Get and Authenticate on a miss).
 type directory struct {
 	mu     sync.RWMutex
-	m      map[bson.ObjectID]principalState
+	m      map[bson.ObjectID]*dirEntry
+	limit  int           // 0: directoryLimit
+	uses   atomic.Uint64 // a logical clock of reads and writes, for recency
 	latest time.Time
+}
+
+type dirEntry struct {
+	st   principalState
+	used atomic.Uint64 // the uses count at this entry's last read or write
+}
+
+func newDirectory() directory {
+	return directory{m: map[bson.ObjectID]*dirEntry{}}
 }
 
 type principalState struct {
@@ -147,8 +171,12 @@ func (u User) clone() User {
 func (d *directory) get(id bson.ObjectID) (principalState, bool) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	st, ok := d.m[id]
-	return st, ok
+	e, ok := d.m[id]
+	if !ok {
+		return principalState{}, false
+	}
+	e.used.Store(d.uses.Add(1))
+	return e.st, true
 }
 
 // put records u unless a newer state is already known.
@@ -158,24 +186,64 @@ func (d *directory) put(u User) principalState {
 	st := principalState{roles: u.Roles, locale: u.Locale, suspended: u.Suspended, deleting: u.Deleting, updatedAt: u.UpdatedAt, user: u}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if old, ok := d.m[u.ID]; ok && old.updatedAt.After(st.updatedAt) {
-		return old
-	}
-	d.m[u.ID] = st
 	if st.updatedAt.After(d.latest) {
 		d.latest = st.updatedAt
 	}
+	if old, ok := d.m[u.ID]; ok {
+		old.used.Store(d.uses.Add(1))
+		if old.st.updatedAt.After(st.updatedAt) {
+			return old.st
+		}
+		old.st = st
+		return st
+	}
+	if len(d.m) >= d.max() {
+		d.evict()
+	}
+	e := &dirEntry{st: st}
+	e.used.Store(d.uses.Add(1))
+	d.m[u.ID] = e
 	return st
+}
+
+func (d *directory) max() int {
+	if d.limit > 0 {
+		return d.limit
+	}
+	return directoryLimit
+}
+
+// evict drops the least recently used entries down to three quarters of the
+// limit. The caller holds d.mu for writing.
+func (d *directory) evict() {
+	type use struct {
+		id   bson.ObjectID
+		used uint64
+	}
+	all := make([]use, 0, len(d.m))
+	for id, e := range d.m {
+		all = append(all, use{id, e.used.Load()})
+	}
+	slices.SortFunc(all, func(a, b use) int { return cmp.Compare(a.used, b.used) })
+	keep := d.max() * 3 / 4
+	for _, u := range all[:max(len(all)-keep, 0)] {
+		delete(d.m, u.id)
+	}
 }
 
 // touch records activity at t in a cached user.
 func (d *directory) touch(id bson.ObjectID, t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if st, ok := d.m[id]; ok && t.After(st.user.LastActiveAt) {
-		st.user.LastActiveAt = t
-		d.m[id] = st
+	if e, ok := d.m[id]; ok && t.After(e.st.user.LastActiveAt) {
+		e.st.user.LastActiveAt = t
 	}
+}
+
+func (d *directory) len() int {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return len(d.m)
 }
 
 func (d *directory) watermark() time.Time {

@@ -128,13 +128,9 @@ func (s *Service) useEmailToken(ctx context.Context, raw, purpose string) (email
 	if raw == "" || len(raw) > 256 {
 		return emailToken{}, ErrInvalidEmailToken
 	}
-	var t emailToken
-	err := s.emailTokens.FindOne(ctx, bson.D{{Key: "_id", Value: hashRefreshToken(raw)}}).Decode(&t)
-	if mongodb.IsNotFound(err) {
-		return emailToken{}, ErrInvalidEmailToken
-	}
+	t, err := mongodb.FindOne[emailToken](ctx, s.emailTokens, bson.D{{Key: "_id", Value: hashRefreshToken(raw)}}, ErrInvalidEmailToken)
 	if err != nil {
-		return emailToken{}, fmt.Errorf("find %s token: %w", purpose, err)
+		return emailToken{}, err
 	}
 	if t.Purpose != purpose || !s.now().Before(t.ExpiresAt) {
 		return emailToken{}, ErrInvalidEmailToken
@@ -332,13 +328,10 @@ func (s *Service) GrantRoleByEmail(ctx context.Context, email string, role Role)
 	if role != RoleAdmin && role != RoleOrganizer {
 		return User{}, apperr.New(apperr.Invalid, "role_not_grantable", `only "admin" and "organizer" are granted this way`)
 	}
-	var u User
-	err := s.users.FindOne(ctx, bson.D{{Key: "email", Value: normalizeEmail(email)}}).Decode(&u)
-	if mongodb.IsNotFound(err) {
-		return User{}, apperr.NotFoundf("no account with the e-mail %s", normalizeEmail(email))
-	}
+	email = normalizeEmail(email)
+	u, err := mongodb.FindOne[User](ctx, s.users, bson.D{{Key: "email", Value: email}}, apperr.NotFoundf("no account with the e-mail %s", email))
 	if err != nil {
-		return User{}, fmt.Errorf("find user: %w", err)
+		return User{}, err
 	}
 	return s.changeRole(ctx, u.ID, role, true)
 }

@@ -101,13 +101,9 @@ func (s *Service) findRefreshToken(ctx context.Context, raw string) (refreshToke
 	if raw == "" || len(raw) > 256 {
 		return refreshToken{}, ErrInvalidRefreshToken
 	}
-	var rt refreshToken
-	err := s.tokens.FindOne(ctx, bson.D{{Key: "_id", Value: hashRefreshToken(raw)}}).Decode(&rt)
-	if mongodb.IsNotFound(err) {
-		return refreshToken{}, ErrInvalidRefreshToken
-	}
+	rt, err := mongodb.FindOne[refreshToken](ctx, s.tokens, bson.D{{Key: "_id", Value: hashRefreshToken(raw)}}, ErrInvalidRefreshToken)
 	if err != nil {
-		return refreshToken{}, fmt.Errorf("find refresh token: %w", err)
+		return refreshToken{}, err
 	}
 	if !s.now().Before(rt.ExpiresAt) {
 		return refreshToken{}, ErrInvalidRefreshToken

@@ -1,11 +1,15 @@
 // Package benchdata writes synthetic mentors straight into the database for
 // benchmarks: the documents the accounts and profiles packages read, in their
 // own types, without the API (argon2 hashing 10,000 sign-ups would take
-// minutes). Deterministic: the same n gives the same mentors.
+// minutes), into the collections those packages name.
+//
+// Deterministic: the same n gives the same documents, ids and times included
+// (ids are numbered, times are Epoch), so two runs seed identical data.
 package benchdata
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -20,6 +24,26 @@ import (
 	"github.com/kizuna-dev/kizuna/internal/topics"
 )
 
+// Epoch is when every seeded account and profile was created and updated.
+var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Kinds of seeded ids, so mentors and founders never share one.
+const (
+	kindMentor  = 1
+	kindFounder = 2
+)
+
+// seededID is the i-th id of a kind: Epoch's timestamp (as ObjectIDs made
+// then would have), the kind, and i. Ids the API makes (now, with random
+// bytes) do not collide with them.
+func seededID(kind byte, i int) bson.ObjectID {
+	var id bson.ObjectID
+	binary.BigEndian.PutUint32(id[0:4], uint32(Epoch.Unix()))
+	id[4] = kind
+	binary.BigEndian.PutUint32(id[8:12], uint32(i))
+	return id
+}
+
 // SeedMentors inserts n mentors with profiles (see Mentors).
 func SeedMentors(ctx context.Context, db *mongodb.DB, n int) error {
 	users, profs, err := Mentors(n)
@@ -29,10 +53,10 @@ func SeedMentors(ctx context.Context, db *mongodb.DB, n int) error {
 	const batch = 1000
 	for done := 0; done < n; done += batch {
 		end := min(done+batch, n)
-		if _, err := db.Collection("users").InsertMany(ctx, users[done:end]); err != nil {
+		if _, err := db.Collection(accounts.UsersCollection).InsertMany(ctx, users[done:end]); err != nil {
 			return err
 		}
-		if _, err := db.Collection("mentor_profiles").InsertMany(ctx, profs[done:end]); err != nil {
+		if _, err := db.Collection(profiles.MentorProfilesCollection).InsertMany(ctx, profs[done:end]); err != nil {
 			return err
 		}
 	}
@@ -68,12 +92,12 @@ func Mentors(n int) ([]accounts.User, []profiles.MentorProfile, error) {
 	}
 	all := topics.New().All()
 	r := rand.New(rand.NewPCG(42, 42))
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := Epoch
 	modes := [][]string{{"in_person"}, {"online"}, {"in_person", "online"}, {"in_person", "online", "phone"}, {"online", "phone"}}
 	users := make([]accounts.User, 0, n)
 	profs := make([]profiles.MentorProfile, 0, n)
 	for i := range n {
-		id := bson.NewObjectID()
+		id := seededID(kindMentor, i)
 		users = append(users, accounts.User{
 			ID: id, Email: fmt.Sprintf("bench-mentor-%d@example.jp", i), PasswordHash: "!unusable",
 			DisplayName: fmt.Sprintf("メンター%05d", i), Roles: []accounts.Role{accounts.RoleMentor}, Locale: "ja",
@@ -103,11 +127,11 @@ func Mentors(n int) ([]accounts.User, []profiles.MentorProfile, error) {
 	return users, profs, nil
 }
 
-// Founders returns n founder accounts (every other one speaks English, so
+// Founders returns n founder accounts, deterministic like Mentors (every other one speaks English, so
 // explanations come in both languages). Their passwords are unusable: load
 // tests sign their tokens (see accounts.SignAccessToken).
 func Founders(n int) []accounts.User {
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := Epoch
 	users := make([]accounts.User, n)
 	for i := range users {
 		locale := accounts.LocaleJa
@@ -115,7 +139,7 @@ func Founders(n int) []accounts.User {
 			locale = accounts.LocaleEn
 		}
 		users[i] = accounts.User{
-			ID: bson.NewObjectID(), Email: fmt.Sprintf("bench-founder-%d@example.jp", i), PasswordHash: "!unusable",
+			ID: seededID(kindFounder, i), Email: fmt.Sprintf("bench-founder-%d@example.jp", i), PasswordHash: "!unusable",
 			DisplayName: fmt.Sprintf("起業家%03d", i), Roles: []accounts.Role{accounts.RoleFounder}, Locale: locale,
 			Preferences: accounts.Preferences{Invitations: true, Reminders: true}, CreatedAt: now, UpdatedAt: now, EmailVerified: true,
 		}

@@ -15,7 +15,7 @@
 // Organizers act on their own communities only; admins on all.
 //
 // Error contract: validation_failed, forbidden, not_found, not_a_member,
-// event_past, invalid_transition.
+// event_past, last_organizer, email_unverified (of accounts).
 package community
 
 import (
@@ -350,9 +350,9 @@ func (s *Service) join(ctx context.Context, communityID, userID bson.ObjectID, r
 	if existing.Status == StatusActive {
 		return existing, nil
 	}
-	m, err = s.setMembership(ctx, existing, bson.D{{Key: "status", Value: StatusActive}, {Key: "joinedAt", Value: now}, {Key: "activeAt", Value: activeAt}})
-	if err != nil {
-		return Membership{}, err
+	m, changed, err := s.moveMembership(ctx, existing, StatusLeft, bson.D{{Key: "status", Value: StatusActive}, {Key: "joinedAt", Value: now}, {Key: "activeAt", Value: activeAt}})
+	if err != nil || !changed {
+		return m, err // !changed: a concurrent join brought them back and counted them
 	}
 	return m, s.countMembers(ctx, communityID, 1)
 }
@@ -374,8 +374,9 @@ func (s *Service) Leave(ctx context.Context, p accounts.Principal, communityID b
 	if c.IsOrganizer(p.UserID) && len(c.OrganizerIDs) == 1 {
 		return apperr.New(apperr.Conflict, "last_organizer", "a community needs an organizer; hand it over before leaving")
 	}
-	if _, err := s.setMembership(ctx, m, bson.D{{Key: "status", Value: StatusLeft}}); err != nil {
-		return err
+	_, changed, err := s.moveMembership(ctx, m, StatusActive, bson.D{{Key: "status", Value: StatusLeft}})
+	if err != nil || !changed {
+		return err // !changed: a concurrent leave uncounted them
 	}
 	return s.countMembers(ctx, communityID, -1)
 }
@@ -405,6 +406,26 @@ func (s *Service) setMembership(ctx context.Context, m Membership, set bson.D) (
 		return Membership{}, fmt.Errorf("update membership: %w", err)
 	}
 	return out, nil
+}
+
+// moveMembership applies set to a membership whose status is from, under
+// its lock and conditionally on that status (atomic on MongoDB), so of
+// concurrent joins (or leaves) exactly one changes it and counts. changed is
+// false, with the membership as it is, when it was not in status from.
+func (s *Service) moveMembership(ctx context.Context, m Membership, from string, set bson.D) (out Membership, changed bool, err error) {
+	unlock := s.db.Lock(colMembers, m.ID)
+	defer unlock()
+	set = append(set, bson.E{Key: "updatedAt", Value: s.clock()})
+	err = s.members.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: m.ID}, {Key: "status", Value: from}}, bson.D{{Key: "$set", Value: set}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&out)
+	if mongodb.IsNotFound(err) {
+		out, err = mongodb.FindByID[Membership](ctx, s.members, m.ID, "membership")
+		return out, false, err
+	}
+	if err != nil {
+		return Membership{}, false, fmt.Errorf("update membership: %w", err)
+	}
+	return out, true, nil
 }
 
 // MyMemberships returns the caller's active memberships by community.

@@ -59,8 +59,14 @@ func TestFailedRunIsRetriedAndStaleClaimTakenOver(t *testing.T) {
 	clock := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	a, _ := jobs.New(ctx, db, jobs.Config{Now: now})
-	b, _ := jobs.New(ctx, db, jobs.Config{Now: now})
+	a, err := jobs.New(ctx, db, jobs.Config{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := jobs.New(ctx, db, jobs.Config{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	ran, err := a.RunOnce(ctx, "j", "s1", func(context.Context) error { return errors.New("boom") })
 	if !ran || err == nil {
@@ -75,11 +81,25 @@ func TestFailedRunIsRetriedAndStaleClaimTakenOver(t *testing.T) {
 	// lease expires, then another runner takes it over.
 	block := make(chan struct{})
 	started := make(chan struct{})
-	go a.RunOnce(ctx, "j", "s2", func(context.Context) error { close(started); <-block; return nil })
+	type result struct {
+		ran bool
+		err error
+	}
+	stuck := make(chan result, 1)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		ran, err := a.RunOnce(ctx, "j", "s2", func(context.Context) error { close(started); <-block; return nil })
+		stuck <- result{ran, err}
+	}()
+	// However the test ends, the run is let go and waited for before the
+	// database closes (cleanups run last-registered first).
+	release := sync.OnceFunc(func() { close(block) })
+	t.Cleanup(func() { release(); <-finished })
 	<-started
-	ran, _ = b.RunOnce(ctx, "j", "s2", func(context.Context) error { return nil })
-	if ran {
-		t.Fatal("a running claim was taken over before its lease expired")
+	ran, err = b.RunOnce(ctx, "j", "s2", func(context.Context) error { return nil })
+	if ran || err != nil {
+		t.Fatalf("a running claim was taken over before its lease expired: ran=%v err=%v", ran, err)
 	}
 	mu.Lock()
 	clock = clock.Add(jobs.Lease + time.Minute)
@@ -88,7 +108,17 @@ func TestFailedRunIsRetriedAndStaleClaimTakenOver(t *testing.T) {
 	if !ran || err != nil {
 		t.Fatalf("stale claim not taken over: ran=%v err=%v", ran, err)
 	}
-	close(block)
+	// The stale holder finally finishes: its late completion neither fails
+	// nor touches the claim that was taken over. The test waits for it, so
+	// nothing runs on the database after the test ends.
+	release()
+	if r := <-stuck; !r.ran || r.err != nil {
+		t.Fatalf("the stale run on finishing: ran=%v err=%v", r.ran, r.err)
+	}
+	ran, err = b.RunOnce(ctx, "j", "s2", func(context.Context) error { return nil })
+	if ran || err != nil {
+		t.Fatalf("a slot finished by its new holder ran again: ran=%v err=%v", ran, err)
+	}
 }
 
 // Runs, failures and durations are counted by job, for the runs this runner

@@ -477,13 +477,18 @@ func (s *Service) applyClosure(ctx context.Context, m Mentorship, status, reason
 		set = append(set, bson.E{Key: "endReason", Value: reason})
 	}
 	unlock := s.db.Lock(colMentorships, m.ID)
-	_, err := s.mentorships.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}, {Key: "status", Value: MentorshipActive}}, bson.D{{Key: "$set", Value: set}})
+	res, err := s.mentorships.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}, {Key: "status", Value: MentorshipActive}}, bson.D{{Key: "$set", Value: set}})
 	unlock()
 	if err != nil {
 		return fmt.Errorf("update mentorship: %w", err)
 	}
 	if err := s.releaseSeat(ctx, m.ID); err != nil {
 		return fmt.Errorf("release seat: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		// Closed meanwhile by a racing close (both parties completing at
+		// once), which tells the other party and calls OnCompleted: once.
+		return nil
 	}
 	closed := m
 	closed.Status, closed.UpdatedAt = status, s.clock()

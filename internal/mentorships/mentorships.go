@@ -28,9 +28,11 @@
 //
 // Error contract: validation_failed, forbidden, not_found, invalid_transition,
 // request_not_open, request_already_matched, too_many_pending,
-// already_introduced, and the matching reasons as conflicts: not_accepting,
-// capacity_full, stake_conflict, not_independent, topic_mismatch,
-// mode_mismatch, out_of_reach, self_match, mentor_unavailable.
+// already_introduced, already_reflected, active_mentorships,
+// email_unverified and role_not_self_service (of accounts), and the matching
+// reasons as conflicts: not_accepting, capacity_full, stake_conflict,
+// not_independent, topic_mismatch, mode_mismatch, out_of_reach, self_match,
+// mentor_unavailable.
 package mentorships
 
 import (

@@ -8,7 +8,9 @@
 // version, so two racing writers never both succeed, on the embedded server and
 // on MongoDB alike.
 //
-// Error contract: validation_failed, precondition_failed, not_found.
+// Error contract: validation_failed, precondition_failed, not_found,
+// forbidden (a profile of a role the caller does not hold; verification by
+// anyone but organizers and admins).
 package profiles
 
 import (
@@ -89,6 +91,11 @@ const (
 	colMentors  = "mentor_profiles"
 	colFounders = "founder_profiles"
 )
+
+// MentorProfilesCollection names the collection of MentorProfile
+// documents, for tools that seed profiles in bulk without the service (see
+// benchdata).
+const MentorProfilesCollection = colMentors
 
 // New returns the service, creating its indexes. Call LoadIndex before serving.
 func New(ctx context.Context, db *mongodb.DB, ac *areas.Catalog, tx *topics.Taxonomy, users Users, index *search.Index, cfg Config) (*Service, error) {
