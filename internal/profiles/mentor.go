@@ -275,16 +275,19 @@ func (s *Service) syncMentors(ctx context.Context, since time.Time) error {
 	return nil
 }
 
-// loadMentors indexes every profile, with its account: the names of all
-// mentors first (one read), then the profiles as they are read, decoded by
-// loadWorkers goroutines, so a start-up holds a few profiles at a time
-// besides the index and uses every core.
+// loadMentors indexes every profile, with its account: the mentors' accounts
+// (names, suspensions) and their profiles are read at the same time, and the
+// profiles decoded by loadWorkers goroutines as they are read, so a start-up
+// holds a few profiles at a time besides the index and keeps every core
+// busy. A profile whose account has not been read yet waits for it.
 func (s *Service) loadMentors(ctx context.Context) error {
-	badges := map[bson.ObjectID]accounts.Badge{}
-	err := s.users.EachBadgeWithRole(ctx, accounts.RoleMentor, func(b accounts.Badge) { badges[b.ID] = b })
-	if err != nil {
-		return err
-	}
+	badges := newBadgeBoard()
+	badgesRead := make(chan error, 1)
+	go func() {
+		err := s.users.EachBadgeWithRole(ctx, accounts.RoleMentor, badges.put)
+		badges.finish()
+		badgesRead <- err
+	}()
 	raws := make(chan []byte, 256)
 	errs := make(chan error, loadWorkers)
 	var wg sync.WaitGroup
@@ -298,14 +301,14 @@ func (s *Service) loadMentors(ctx context.Context) error {
 					}
 					return
 				}
-				if b, ok := badges[p.UserID]; ok {
+				if b, ok := badges.get(p.UserID); ok {
 					s.index.Upsert(IndexEntry(p, accounts.User{ID: b.ID, DisplayName: b.DisplayName, Suspended: b.Suspended, EmailVerified: b.EmailVerified}))
 				}
 				s.sync.saw(p.UpdatedAt)
 			}
 		})
 	}
-	err = s.mentors.Each(ctx, bson.D{}, func(raw bson.Raw) error {
+	err := s.mentors.Each(ctx, bson.D{}, func(raw bson.Raw) error {
 		raws <- bytes.Clone(raw)
 		return nil
 	}, options.Find().SetProjection(bson.D{{Key: "bio", Value: 0}}))
@@ -315,10 +318,59 @@ func (s *Service) loadMentors(ctx context.Context) error {
 	if err == nil {
 		err = <-errs
 	}
+	if berr := <-badgesRead; err == nil && berr != nil {
+		return berr
+	}
 	if err != nil {
 		return fmt.Errorf("load mentor profiles: %w", err)
 	}
 	return nil
+}
+
+// badgeBoard collects the mentors' accounts as they are read, for the
+// profile decoders that need them.
+type badgeBoard struct {
+	mu     sync.Mutex
+	added  *sync.Cond
+	badges map[bson.ObjectID]accounts.Badge
+	done   bool // every account read (or the read failed)
+}
+
+func newBadgeBoard() *badgeBoard {
+	b := &badgeBoard{badges: map[bson.ObjectID]accounts.Badge{}}
+	b.added = sync.NewCond(&b.mu)
+	return b
+}
+
+func (b *badgeBoard) put(badge accounts.Badge) {
+	b.mu.Lock()
+	b.badges[badge.ID] = badge
+	b.mu.Unlock()
+	b.added.Broadcast()
+}
+
+// finish says no more accounts will come: get stops waiting.
+func (b *badgeBoard) finish() {
+	b.mu.Lock()
+	b.done = true
+	b.mu.Unlock()
+	b.added.Broadcast()
+}
+
+// get returns the account of a mentor, waiting while it may still be read;
+// false when it never came (no such mentor account).
+func (b *badgeBoard) get(id bson.ObjectID) (accounts.Badge, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for {
+		if badge, ok := b.badges[id]; ok {
+			return badge, true
+		}
+		if b.done {
+			return accounts.Badge{}, false
+		}
+		b.added.Wait()
+	}
 }
 
 // loadWorkers decode profiles at start while the database is read.
