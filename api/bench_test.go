@@ -31,7 +31,7 @@ func BenchmarkMatchSuggestionsMixed(b *testing.B) {
 	ctx := context.Background()
 	must(b, benchdata.SeedMentors(ctx, ta.app.db, 10_000))
 	founders := benchdata.Founders(200)
-	_, err := ta.app.db.Collection("users").InsertMany(ctx, founders)
+	_, err := ta.app.db.Collection(accounts.UsersCollection).InsertMany(ctx, founders)
 	must(b, err)
 	must(b, ta.app.profiles.LoadIndex(ctx))
 	paths, err := benchdata.SuggestionPaths(1000, 200, 7)

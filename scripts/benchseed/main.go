@@ -74,7 +74,7 @@ func seed(dataDir string, mentors, founders int) error {
 
 func seedFounders(ctx context.Context, db *mongodb.DB, dataDir string, n int) error {
 	users := benchdata.Founders(n)
-	if _, err := db.Collection("users").InsertMany(ctx, users); err != nil {
+	if _, err := db.Collection(accounts.UsersCollection).InsertMany(ctx, users); err != nil {
 		return err
 	}
 	var b strings.Builder
