@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"syscall"
 	"time"
@@ -39,25 +40,50 @@ import (
 )
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(defaultGCPercent)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		go limitMemory(ctx, time.Second)
+	}
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "kizuna:", err)
 		os.Exit(1)
 	}
 }
 
-// defaultGCPercent is the garbage collector's target unless GOGC says
-// otherwise. Most of the heap is the long-lived mentor index and a request
-// leaves little garbage, so collecting when the heap has grown by half
-// instead of doubled costs little CPU (at 100,000 mentors under the
-// suggestions load: 11 collections in 10 s instead of 4, about 2% of the
-// server's CPU) and keeps the resident size a fifth lower (225 MiB instead
-// of 279; see docs/performance.md).
-const defaultGCPercent = 50
+// limitMemory keeps the garbage collector's headroom in proportion to the
+// live heap, unless GOGC or GOMEMLIMIT say otherwise: a soft memory limit of
+// the live heap plus half of it, or plus 64 MiB when that is more, renewed
+// every tick. With 100,000 mentors the index is most of the heap and lives
+// for ever; Go's default (collect when the heap has doubled) would let the
+// process grow to twice it (peak 279 MiB against 225). A small heap (a
+// regional community's) keeps the default's pace: its allocation-heavy reads
+// (the inbox) lost a third of their throughput with GOGC=50.
+func limitMemory(ctx context.Context, every time.Duration) {
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		metrics.Read(live)
+		if live[0].Value.Kind() == metrics.KindUint64 {
+			debug.SetMemoryLimit(memoryLimit(live[0].Value.Uint64()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// memoryLimit is the soft limit for a live heap of the given size.
+func memoryLimit(live uint64) int64 {
+	return int64(live + max(live/2, minMemoryHeadroom))
+}
+
+// minMemoryHeadroom is room for the garbage of requests and the runtime's
+// own memory, whatever the live heap.
+const minMemoryHeadroom = 64 << 20
 
 // maxHeaderBytes bounds a request's header: a bearer token and a few headers
 // need a few kilobytes; net/http's default is 1 MiB per connection.
