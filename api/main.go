@@ -43,7 +43,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		go limitMemory(ctx, time.Second)
+		go limitMemory(ctx, 100*time.Millisecond)
 	}
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "kizuna:", err)
@@ -54,7 +54,7 @@ func main() {
 // limitMemory keeps the garbage collector's headroom in proportion to the
 // live heap, unless GOGC or GOMEMLIMIT say otherwise: a soft memory limit of
 // the live heap plus half of it, or plus 64 MiB when that is more, renewed
-// every tick. With 100,000 mentors the index is most of the heap and lives
+// every tick (often enough to follow the index as it loads at start). With 100,000 mentors the index is most of the heap and lives
 // for ever; Go's default (collect when the heap has doubled) would let the
 // process grow to twice it (peak 279 MiB against 225). A small heap (a
 // regional community's) keeps the default's pace: its allocation-heavy reads
