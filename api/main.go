@@ -54,9 +54,10 @@ func main() {
 // limitMemory keeps the garbage collector's headroom in proportion to the
 // live heap, unless GOGC or GOMEMLIMIT say otherwise: a soft memory limit of
 // the live heap plus half of it, or plus 64 MiB when that is more, renewed
-// every tick (often enough to follow the index as it loads at start). With 100,000 mentors the index is most of the heap and lives
-// for ever; Go's default (collect when the heap has doubled) would let the
-// process grow to twice it (peak 279 MiB against 225). A small heap (a
+// every tick (often enough to follow the index as it loads at start). With
+// 100,000 mentors the index is most of the heap and lives for ever; Go's
+// default (collect when the heap has doubled) would let the process grow to
+// twice it (peak 279 MiB against 225). A small heap (a
 // regional community's) keeps the default's pace: its allocation-heavy reads
 // (the inbox) lost a third of their throughput with GOGC=50.
 func limitMemory(ctx context.Context, every time.Duration) {
