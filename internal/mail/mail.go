@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -559,16 +560,22 @@ func (o *Outbox) claim(ctx context.Context, m Message, now time.Time) (bool, err
 	if now.Sub(c.At) < Lease {
 		return false, nil // another worker is on it
 	}
-	// Conditional on the stale holder and time: of two takers, one wins.
-	res, err := o.claims.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "holder", Value: c.Holder}, {Key: "at", Value: c.At}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: o.holder}, {Key: "at", Value: now}}}})
-	if err != nil {
+	// Of two takers, one wins: a unique insert naming the stale claim
+	// arbitrates (the embedded server does not isolate two conditional
+	// updates racing on one document: both would win and both send).
+	taken := claim{ID: id + "@" + strconv.FormatInt(c.At.UnixMilli(), 10), Holder: o.holder, At: now}
+	if _, err := o.claims.InsertOne(ctx, taken); err != nil {
+		if mongodb.IsDuplicateKey(err) {
+			return false, nil
+		}
 		return false, fmt.Errorf("take over mail claim: %w", err)
 	}
-	if res.ModifiedCount == 1 {
-		o.log.WarnContext(ctx, "took over a stale mail claim (the mail may arrive twice)", "mailId", m.ID.Hex(), "staleHolder", c.Holder)
+	if _, err := o.claims.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "holder", Value: o.holder}, {Key: "at", Value: now}}}}); err != nil {
+		return false, fmt.Errorf("take over mail claim: %w", err)
 	}
-	return res.ModifiedCount == 1, nil
+	o.log.WarnContext(ctx, "took over a stale mail claim (the mail may arrive twice)", "mailId", m.ID.Hex(), "staleHolder", c.Holder)
+	return true, nil
 }
 
 // Backoff is the pause after the given number of failed attempts (0 for the

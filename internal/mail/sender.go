@@ -150,7 +150,19 @@ func (s *SMTP) Send(ctx context.Context, m Message, from string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	return c.DialAndSendWithContext(ctx, msg)
+	// Not DialAndSend: it also fails when closing the connection fails
+	// after the server accepted the message, and the outbox would send
+	// that message again (seen as a repeated Message-ID under load).
+	client, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("dial failed: %w", err)
+	}
+	if err := c.SendWithSMTPClient(client, msg); err != nil {
+		_ = c.CloseWithSMTPClient(client)
+		return fmt.Errorf("send failed: %w", err)
+	}
+	_ = c.CloseWithSMTPClient(client) // accepted: a failed QUIT changes nothing
+	return nil
 }
 
 // helloName is the name given in HELO/EHLO: the sender's domain.
