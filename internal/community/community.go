@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -78,6 +79,18 @@ type Service struct {
 	events      *mongodb.Collection
 	rsvps       *mongodb.Collection
 	places      *mongodb.Collection
+
+	sites communitySites
+}
+
+// communitySites are every community's id, center and prefectures, what a
+// list sorts and filters on. None of them changes after a community is
+// created, and communities are never deleted, so the set only grows: it is
+// read again only when the number of communities is not the one it was read
+// at (one was created, here or by another instance).
+type communitySites struct {
+	mu   sync.Mutex
+	list []Community // id, center and prefecture codes only
 }
 
 const (
@@ -243,34 +256,35 @@ type Listed struct {
 }
 
 // List returns communities, nearest first with Near, else newest first. The
-// set is small (communities are regions), so it is sorted in memory.
+// set is small (communities are regions), so it is sorted in memory, from
+// each community's id, center and prefectures kept in memory (see
+// communitySites); only the page's communities are read, so a page costs the
+// same however many communities exist.
 func (s *Service) List(ctx context.Context, f CommunityFilter) ([]Listed, bool, error) {
-	filter := bson.D{}
 	if f.Prefecture != "" {
 		if _, ok := s.areas.Prefecture(f.Prefecture); !ok {
 			var v apperr.Validation
 			v.Add("prefecture", "unknown prefecture code")
 			return nil, false, v.Err()
 		}
-		filter = append(filter, bson.E{Key: "prefectureCodes", Value: f.Prefecture})
 	}
-	cur, err := s.communities.Find(ctx, filter)
+	sites, err := s.communitySites(ctx)
 	if err != nil {
-		return nil, false, fmt.Errorf("find communities: %w", err)
+		return nil, false, err
 	}
-	var cs []Community
-	if err := cur.All(ctx, &cs); err != nil {
-		return nil, false, fmt.Errorf("find communities: %w", err)
-	}
-	out := make([]Listed, len(cs))
-	for i, c := range cs {
-		out[i] = Listed{Community: c}
+	page := make([]Listed, 0, len(sites))
+	for _, c := range sites {
+		if f.Prefecture != "" && !slices.Contains(c.PrefectureCodes, f.Prefecture) {
+			continue
+		}
+		l := Listed{Community: c}
 		if f.Near != nil {
 			d := geo.DistanceKm(*f.Near, c.Center)
-			out[i].DistanceKm = &d
+			l.DistanceKm = &d
 		}
+		page = append(page, l)
 	}
-	slices.SortFunc(out, func(a, b Listed) int {
+	slices.SortFunc(page, func(a, b Listed) int {
 		if a.DistanceKm != nil && b.DistanceKm != nil && *a.DistanceKm != *b.DistanceKm {
 			if *a.DistanceKm < *b.DistanceKm {
 				return -1
@@ -279,12 +293,60 @@ func (s *Service) List(ctx context.Context, f CommunityFilter) ([]Listed, bool, 
 		}
 		return -strings.Compare(a.ID.Hex(), b.ID.Hex()) // newest first
 	})
-	if f.Offset >= len(out) {
+	if f.Offset >= len(page) {
 		return []Listed{}, false, nil
 	}
-	out = out[f.Offset:]
-	more := len(out) > f.Limit
-	return out[:min(f.Limit, len(out))], more, nil
+	page = page[f.Offset:]
+	more := len(page) > f.Limit
+	page = page[:min(f.Limit, len(page))]
+	ids := make([]bson.ObjectID, len(page))
+	for i, l := range page {
+		ids[i] = l.ID
+	}
+	cur, err := s.communities.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, false, fmt.Errorf("find communities: %w", err)
+	}
+	var whole []Community
+	if err := cur.All(ctx, &whole); err != nil {
+		return nil, false, fmt.Errorf("find communities: %w", err)
+	}
+	byID := make(map[bson.ObjectID]Community, len(whole))
+	for _, c := range whole {
+		byID[c.ID] = c
+	}
+	out := page[:0]
+	for _, l := range page {
+		if c, ok := byID[l.ID]; ok { // else deleted since the first read
+			l.Community = c
+			out = append(out, l)
+		}
+	}
+	return out, more, nil
+}
+
+// communitySites returns every community's id, center and prefecture codes
+// (see communitySites), shared: not to be modified.
+func (s *Service) communitySites(ctx context.Context) ([]Community, error) {
+	n, err := s.communities.CountDocuments(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("count communities: %w", err)
+	}
+	s.sites.mu.Lock()
+	defer s.sites.mu.Unlock()
+	if int64(len(s.sites.list)) == n {
+		return s.sites.list, nil
+	}
+	cur, err := s.communities.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "center", Value: 1}, {Key: "prefectureCodes", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("find communities: %w", err)
+	}
+	var list []Community
+	if err := cur.All(ctx, &list); err != nil {
+		return nil, fmt.Errorf("find communities: %w", err)
+	}
+	s.sites.list = list
+	return list, nil
 }
 
 // Membership roles and sources.

@@ -3,6 +3,7 @@ package community_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -426,4 +427,46 @@ func TestEventsNearAPlace(t *testing.T) {
 	}
 	_, _, err = e.Community.ListEvents(ctx, community.EventFilter{From: to, To: from, Limit: 10})
 	servicetest.WantCode(t, err, "validation_failed")
+}
+
+// The list keeps the communities' places in memory: one created by another
+// instance on the same database is listed too, at its place in the order,
+// and a page carries the communities as they are now (member counts).
+func TestCommunityListSeesOtherInstances(t *testing.T) {
+	ctx := context.Background()
+	e, org, sapporo := setup(t)
+	other, err := community.New(ctx, e.DB, e.Areas, e.Accounts, e.Notifications, community.Config{Now: e.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asahi, _ := e.Areas.Municipality("01204")
+	names := func() []string {
+		t.Helper()
+		got, _, err := e.Community.List(ctx, community.CommunityFilter{Near: &asahi.Location, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range got {
+			out = append(out, c.Name+":"+strconv.FormatInt(c.MemberCount, 10))
+		}
+		return out
+	}
+	if got := names(); !slices.Equal(got, []string{sapporo.Name + ":1"}) {
+		t.Fatalf("before: %v", got)
+	}
+	asahikawa, err := other.Create(ctx, org.P, community.CommunityInput{Name: "旭川の会", PrefectureCodes: []string{"01"}, MunicipalityCodes: []string{"01204"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Join(ctx, e.Member(t, "田中 健", accounts.RoleFounder).P, sapporo.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(), []string{asahikawa.Name + ":1", sapporo.Name + ":2"}; !slices.Equal(got, want) {
+		t.Fatalf("after another instance created one: %v, want %v", got, want)
+	}
+	got, _, err := e.Community.List(ctx, community.CommunityFilter{Prefecture: "13", Limit: 10})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("in Tokyo: %v, %v", got, err)
+	}
 }

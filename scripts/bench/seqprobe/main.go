@@ -230,6 +230,9 @@ func (p *prober) run(n int) ([]*result, error) {
 		{name: "GET /v1/keep-in-touch", as: founder, req: get("/v1/keep-in-touch")},
 		{name: "GET /v1/communities/{id}/posts", as: founder, req: get("/v1/communities/" + c + "/posts")},
 		{name: "GET /v1/communities?near=", as: founder, req: get("/v1/communities?near=" + url.QueryEscape(p.m.Near))},
+		// The default page holds 2, 10 and 20 communities at 1×, 5× and
+		// 25×; a page of two is the same answer at every scale.
+		{name: "GET /v1/communities?near=&limit=2", as: founder, req: get("/v1/communities?limit=2&near=" + url.QueryEscape(p.m.Near))},
 		{name: "POST /v1/auth/refresh", req: func(int) (string, string, []byte) {
 			b, _ := json.Marshal(map[string]string{"refreshToken": chain.refresh})
 			return http.MethodPost, "/v1/auth/refresh", b
