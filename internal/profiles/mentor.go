@@ -295,11 +295,14 @@ func (s *Service) loadMentors(ctx context.Context) error {
 		wg.Go(func() {
 			for raw := range raws {
 				var p MentorProfile
-				if err := bson.Unmarshal(raw, &p); err != nil {
-					errs <- err
-					for range raws { // let the reader finish
+				if !decodeMentorProfile(raw, &p) {
+					p = MentorProfile{}
+					if err := bson.Unmarshal(raw, &p); err != nil {
+						errs <- err
+						for range raws { // let the reader finish
+						}
+						return
 					}
-					return
 				}
 				if b, ok := badges.get(p.UserID); ok {
 					s.index.Upsert(IndexEntry(p, accounts.User{ID: b.ID, DisplayName: b.DisplayName, Suspended: b.Suspended, EmailVerified: b.EmailVerified}))

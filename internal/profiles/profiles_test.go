@@ -2,6 +2,7 @@ package profiles_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -195,5 +196,44 @@ func TestSecondInstanceFollowsBySync(t *testing.T) {
 	}
 	if _, ok := e.Mentors.Listed(mentor.ID); ok {
 		t.Fatal("a suspended mentor is still listed here")
+	}
+}
+
+// Profiles as the embedded database stores them (read back through its read
+// path, as a start-up reads them) are decoded by the fast decoder, to what
+// bson.Unmarshal answers.
+func TestStoredProfilesDecodeFast(t *testing.T) {
+	ctx := context.Background()
+	e := servicetest.New(t)
+	in := servicetest.MentorInput(2)
+	for i, change := range []func(){
+		func() {},
+		func() {
+			in.Stakes, in.Tags, in.Industries = []string{"十勝チーズ工房"}, []string{"食品"}, []string{"food"}
+			in.Independent = false
+		},
+		func() { lat, lon := 43.06, 141.35; in.Location = &profiles.LocationInput{Lat: &lat, Lon: &lon} },
+	} {
+		change()
+		m := e.Member(t, "メンター"+string(rune('A'+i)), accounts.RoleMentor)
+		if _, _, err := e.Profiles.PutMentor(ctx, m.P, in, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	err := e.DB.Collection(profiles.MentorProfilesCollection).Each(ctx, bson.D{}, func(raw bson.Raw) error {
+		n++
+		got, ok := profiles.DecodeMentorProfile(raw)
+		var want profiles.MentorProfile
+		if err := bson.Unmarshal(raw, &want); err != nil {
+			return err
+		}
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("stored %s\ndecoded %+v (%v)\nwant %+v", raw, got, ok, want)
+		}
+		return nil
+	})
+	if err != nil || n != 3 {
+		t.Fatalf("%d profiles read, %v", n, err)
 	}
 }
