@@ -30,8 +30,13 @@ var safe = func() (t [utf8.RuneSelf]bool) {
 func String(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
+	// Most strings here are Japanese: when s is valid UTF-8 (checked at
+	// once, much faster than rune by rune), a rune outside ASCII is
+	// skipped by its first byte instead of decoded.
+	valid := utf8.ValidString(s)
 	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
+		b := s[i]
+		if b < utf8.RuneSelf {
 			if safe[b] {
 				i++
 				continue
@@ -56,6 +61,20 @@ func String(dst []byte, s string) []byte {
 			i++
 			start = i
 			continue
+		}
+		if valid {
+			// A whole rune, not U+2028 or U+2029 (E2 80 A8/A9): copied as is.
+			if b != 0xE2 || s[i+1] != 0x80 || s[i+2]&^1 != 0xA8 {
+				switch {
+				case b < 0xE0:
+					i += 2
+				case b < 0xF0:
+					i += 3
+				default:
+					i += 4
+				}
+				continue
+			}
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
@@ -106,6 +125,14 @@ func Strings(dst []byte, ss []string) []byte {
 // a two-digit exponent at least. f must be finite (encoding/json refuses
 // NaN and infinities).
 func Float(dst []byte, f float64) []byte {
+	// Most floats written are rounded to thousandths (scores, weights,
+	// distances): f is then the float nearest n/1000, and the shortest
+	// decimal that reads back as f is n/1000 itself (any shorter decimal
+	// lies a thousandth or more away, far more than the spacing of floats
+	// below 1e12), written without strconv's search.
+	if n := math.Round(f * 1000); n/1000 == f && f != 0 && math.Abs(n) < 1e15 {
+		return appendThousandths(dst, int64(n))
+	}
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
@@ -118,6 +145,23 @@ func Float(dst []byte, f float64) []byte {
 			dst[n-2] = dst[n-1]
 			dst = dst[:n-1]
 		}
+	}
+	return dst
+}
+
+// appendThousandths appends n/1000 in decimal, without trailing zeros.
+func appendThousandths(dst []byte, n int64) []byte {
+	if n < 0 {
+		dst, n = append(dst, '-'), -n
+	}
+	dst = strconv.AppendInt(dst, n/1000, 10)
+	frac := n % 1000
+	if frac == 0 {
+		return dst
+	}
+	dst = append(dst, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+	for dst[len(dst)-1] == '0' {
+		dst = dst[:len(dst)-1]
 	}
 	return dst
 }

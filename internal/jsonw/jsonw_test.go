@@ -33,7 +33,7 @@ func TestStringTable(t *testing.T) {
 
 func TestStringRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	alphabet := []rune("aZ09 \"\\<>&\n\t\x00\x1f\x7fあ漢\u2028\u2029🙂")
+	alphabet := []rune("aZ09 \"\\<>&\n\t\x00\x1f\x7fあ漢\u2028\u2029\u2027\u202a\u20ac🙂é")
 	for range 20000 {
 		var b []byte
 		for range r.IntN(20) {
@@ -51,10 +51,11 @@ func TestStringRandom(t *testing.T) {
 }
 
 func TestFloat(t *testing.T) {
-	fs := []float64{0, 1, -1, 0.1, 0.5, 0.912, 12.4, 1e-6, 9.99e-7, 1e-7, 1.5e-10, 1e20, 1e21, 1.2345e25, -3e-8, 123456789, math.MaxFloat64, math.SmallestNonzeroFloat64, math.Copysign(0, -1)}
+	fs := []float64{0, 1, -1, 0.1, 0.5, 0.912, 0.001, -0.001, 0.45, 999999999999.999, 1e12 - 0.001, 1e15, 0.0005, 12.4, 1e-6, 9.99e-7, 1e-7, 1.5e-10, 1e20, 1e21, 1.2345e25, -3e-8, 123456789, math.MaxFloat64, math.SmallestNonzeroFloat64, math.Copysign(0, -1)}
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 20000 {
-		fs = append(fs, math.Round(r.Float64()*1000)/1000, r.Float64()*math.Pow(10, float64(r.IntN(60)-30)), math.Float64frombits(r.Uint64()))
+		fs = append(fs, math.Round(r.Float64()*1000)/1000, r.Float64()*math.Pow(10, float64(r.IntN(60)-30)), math.Float64frombits(r.Uint64()),
+			-math.Round(r.Float64()*1e6)/1000, math.Round(r.Float64()*1e18)/1000, float64(r.Int64N(1e15))/1000)
 	}
 	for _, f := range fs {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
