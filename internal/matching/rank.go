@@ -92,22 +92,27 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 				v.EachRemote(grp.topics, filter, g.nearCell, visit)
 				continue
 			}
-			// A member of this group scores at most its topic part, full
-			// distance marks and its Priority: below floor it cannot make
-			// the top k, nor can the rest of its list (lower priorities).
-			rest := WeightTopic*topicScore(grp.topics, &p.weights) + WeightDistance + priorityMargin
-			floor := func() float64 {
-				if !prioritized || !best.Full() {
-					return math.Inf(-1)
-				}
-				return best.Worst().score - rest
-			}
-			for _, r := range g.near {
+			topic := WeightTopic * topicScore(grp.topics, &p.weights)
+			for k, r := range g.near {
 				if !g.levels {
 					v.EachMember(r, p.mask, visitRef)
-				} else if r.Topics&grp.topics == grp.topics {
-					v.EachMemberExactly(r, p.mask, grp.topics, floor, visitRef)
+					continue
 				}
+				if r.Topics&grp.topics != grp.topics {
+					continue
+				}
+				// A member of this group in r scores at most its topic
+				// part, r's best distance score and its Priority: below
+				// floor it cannot make the top k, nor can the rest of its
+				// list (lower priorities).
+				rest := topic + WeightDistance*g.nearDistance[k] + priorityMargin
+				floor := func() float64 {
+					if !prioritized || !best.Full() {
+						return math.Inf(-1)
+					}
+					return best.Worst().score - rest
+				}
+				v.EachMemberExactly(r, p.mask, grp.topics, floor, visitRef)
 			}
 		}
 		groupsPool.Put(g)
@@ -176,9 +181,12 @@ var groupsPool = sync.Pool{New: func() any { return new(groups) }}
 type groups struct {
 	order    []group
 	nearCell []bool // by cell number
-	// The near cells: their members are visited group by group, each from
-	// the cells' lists of one topic (see search.View.EachMemberExactly).
-	near []search.Region
+	// The near cells, nearest first: their members are visited group by
+	// group, each from the cells' lists of one topic (see
+	// search.View.EachMemberExactly), and nearDistance[k] is the best
+	// distance score of any member of near[k] (see regionDistance).
+	near         []search.Region
+	nearDistance []float64
 	// levels: groups are by exact requested topics (else one group).
 	levels bool
 }
@@ -213,8 +221,13 @@ func newGroups(p *prepared, v *search.View) *groups {
 		reach := max(radiusChord, r.MaxTravelChord) + bandChord
 		return !levels || r.MinChord2 <= reach*reach
 	}, g.near[:0])
+	// Nearest first, so the top k fills with near mentors early and the
+	// farther cells' members are passed over by their bounds.
+	slices.SortFunc(g.near, func(a, b search.Region) int { return cmp.Compare(a.MinChord2, b.MinChord2) })
+	g.nearDistance = g.nearDistance[:0]
 	for _, r := range g.near {
 		g.nearCell[r.Cell] = true
+		g.nearDistance = append(g.nearDistance, regionDistance(p, r))
 	}
 
 	if !levels {
@@ -244,6 +257,17 @@ func newGroups(p *prepared, v *search.View) *groups {
 // mentor, so (rounding being monotonic) the total is too.
 func bound(p *prepared, topics uint64, distance float64) float64 {
 	return Components{Topic: topicScore(topics, &p.weights), Distance: distance, Availability: 1, Trust: 1}.Total()
+}
+
+// regionDistance is the best distance score of any member of r: full marks
+// when one may be within reach, else the decay at r's nearest point past the
+// longest reach in it, at least the remote floor. Every member is at least
+// that far and reaches no farther, so it scores no more.
+func regionDistance(p *prepared, r search.Region) float64 {
+	if r.MinChord2 <= max(p.radius2, r.MaxTravelChord*r.MaxTravelChord) {
+		return 1
+	}
+	return max(distanceScore(geo.ChordKm(r.MinChord2), max(p.RadiusKm, r.MaxTravelKm), false, false), RemoteFloor)
 }
 
 // Check scores one mentor for req: the suggestion, or why they are not a
