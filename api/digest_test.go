@@ -13,6 +13,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/kizuna-dev/kizuna/internal/accounts"
+	"github.com/kizuna-dev/kizuna/internal/community"
 	"github.com/kizuna-dev/kizuna/internal/demo"
 	"github.com/kizuna-dev/kizuna/internal/digest"
 	"github.com/kizuna-dev/kizuna/internal/jobs"
@@ -391,5 +393,33 @@ func TestDigestOncePerMonthAcrossInstances(t *testing.T) {
 	must(t, err)
 	if sent, _ = a.app.digest.ForUser(ctx, id); !ok || len(sent) != 2 {
 		t.Fatalf("next month: ran %v, %d records", ok, len(sent))
+	}
+}
+
+// An event the member already answered (here "maybe") is not offered again:
+// the next best thing takes its place.
+func TestDigestSkipsAnsweredEvents(t *testing.T) {
+	t.Parallel()
+	d := newDemoDigest(t)
+	kushiro := d.lapsed("founder08@demo.kizuna.example")
+	before := d.preview(kushiro.ID)
+	if len(before.Offers) == 0 || before.Offers[0].Kind != digest.KindEvent {
+		t.Fatalf("offers before %+v", before.Offers)
+	}
+	event, err := bson.ObjectIDFromHex(before.Offers[0].ID)
+	must(t, err)
+	who, err := bson.ObjectIDFromHex(kushiro.ID)
+	must(t, err)
+	// Through the service: signing in would end the lapse.
+	_, err = d.app.community.Respond(context.Background(), accounts.Principal{UserID: who, Roles: []accounts.Role{accounts.RoleFounder}, EmailVerified: true}, event, community.RSVPMaybe)
+	must(t, err)
+	after := d.preview(kushiro.ID)
+	for _, o := range after.Offers {
+		if o.ID == before.Offers[0].ID {
+			t.Fatalf("the answered event is still offered: %+v", after.Offers)
+		}
+	}
+	if len(after.Offers) == 0 {
+		t.Fatal("nothing offered in its place")
 	}
 }

@@ -65,6 +65,32 @@ func (s *Service) GoingCount(ctx context.Context, eventID bson.ObjectID) (int, e
 	return int(n), nil
 }
 
+// Answered returns which of eventIDs userID has answered (going, maybe,
+// waitlisted or not going): a digest does not offer an event its member
+// already knows, whatever they said.
+func (s *Service) Answered(ctx context.Context, userID bson.ObjectID, eventIDs []bson.ObjectID) (map[bson.ObjectID]bool, error) {
+	out := map[bson.ObjectID]bool{}
+	if len(eventIDs) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(eventIDs))
+	for i, id := range eventIDs {
+		ids[i] = rsvpID(id, userID)
+	}
+	cur, err := s.rsvps.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("find rsvps: %w", err)
+	}
+	var rs []RSVP
+	if err := cur.All(ctx, &rs); err != nil {
+		return nil, fmt.Errorf("find rsvps: %w", err)
+	}
+	for _, r := range rs {
+		out[r.EventID] = true
+	}
+	return out, nil
+}
+
 // RemindEvents tells everyone with a place at an event starting within the
 // next day that it is tomorrow, once per person and event (the
 // notification's key), and returns how many it told. Run it hourly: a

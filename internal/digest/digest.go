@@ -269,6 +269,15 @@ func (s *Service) draft(ctx context.Context, u accounts.User, ms []community.Mem
 	if err != nil {
 		return Draft{}, err
 	}
+	var theirs []bson.ObjectID // the events of their communities
+	for _, e := range c.events {
+		if slices.Contains(communityIDs, e.CommunityID) {
+			theirs = append(theirs, e.ID)
+		}
+	}
+	if m.Answered, err = s.d.Community.Answered(ctx, u.ID, theirs); err != nil {
+		return Draft{}, err
+	}
 	d.Offers = Choose(m, c.events, c.mentors, now)
 	d.SkipReason = SkipReason(State{
 		Lapsed: d.Lapsed, Member: len(d.Communities) > 0, DigestOn: u.MailPreferences.DigestFrequency() == accounts.DigestMonthly,

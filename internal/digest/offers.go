@@ -51,6 +51,9 @@ type Member struct {
 	ActiveAt time.Time
 	// Communities they are a member of: only their events are offered.
 	Communities []bson.ObjectID
+	// Answered are the events they already answered (any RSVP): not
+	// offered again.
+	Answered map[bson.ObjectID]bool
 }
 
 // Event is an upcoming event of one of the member's communities.
@@ -113,7 +116,8 @@ func lowHurdle(e Event) int {
 }
 
 // ChooseEvents returns the events worth offering, best first: upcoming
-// within EventWindow, in one of the member's communities, not full, free or
+// within EventWindow, in one of the member's communities, not answered by
+// the member yet, not full, free or
 // short or online or for beginners, and online or within NearKm of the
 // member (online only when we do not know where they are). Better is more
 // hurdles lowered, then nearer, then sooner.
@@ -125,7 +129,7 @@ func ChooseEvents(m Member, events []Event, now time.Time) []Offer {
 	}
 	var ok []scored
 	for _, e := range events {
-		if !e.StartsAt.After(now) || e.StartsAt.Sub(now) > EventWindow || e.Full || !slices.Contains(m.Communities, e.CommunityID) {
+		if !e.StartsAt.After(now) || e.StartsAt.Sub(now) > EventWindow || e.Full || !slices.Contains(m.Communities, e.CommunityID) || m.Answered[e.ID] {
 			continue
 		}
 		score := lowHurdle(e)

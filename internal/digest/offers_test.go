@@ -51,6 +51,7 @@ func TestChooseEvents(t *testing.T) {
 		{"no known place: online only", Member{Communities: []bson.ObjectID{comm}}, []string{"online short free"}},
 		{"member of no community of theirs: nothing", Member{Point: obihiro, HasPoint: true, Communities: []bson.ObjectID{bson.NewObjectID()}}, nil},
 		{"far from every venue: online only", Member{Point: sapporo, HasPoint: true, Communities: []bson.ObjectID{comm}}, []string{"online short free"}},
+		{"events already answered are not offered", Member{Point: obihiro, HasPoint: true, Communities: []bson.ObjectID{comm}, Answered: map[bson.ObjectID]bool{online.ID: true, nearShort.ID: true}}, []string{"near long free"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
