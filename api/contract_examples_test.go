@@ -83,6 +83,7 @@ var credentialProblems = map[string]struct {
 	"/v1/auth/password-reset/confirm": {http.StatusBadRequest, "invalid_token"},
 	"/v1/digest/answer":               {http.StatusBadRequest, "invalid_token"},
 	"/v1/auth/confirm-email-change":   {http.StatusBadRequest, "invalid_token"},
+	"/v1/auth/revert-email-change":    {http.StatusBadRequest, "invalid_token"},
 }
 
 func mustJSON(v any) string {
@@ -180,7 +181,11 @@ func TestEveryRequestExampleIsAccepted(t *testing.T) {
 	// She moves to a new address, and confirms it from the mail.
 	r.send(http.MethodPost, "/v1/me/email", ta.login("yuki.sato@example.jp", "a-longer-passphrase-2026").Access, nil, nil)
 	r.send(http.MethodPost, "/v1/auth/confirm-email-change", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.net", mail.KindConfirmEmailChange)})
-	r.send(http.MethodDelete, "/v1/me", ta.login("yuki.sato@example.net", "a-longer-passphrase-2026").Access, nil, nil)
+	// Or someone else did, and she undoes it from the old address, then
+	// sets a new password from the link that comes there.
+	r.send(http.MethodPost, "/v1/auth/revert-email-change", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.jp", mail.KindEmailChanged)})
+	r.send(http.MethodPost, "/v1/auth/password-reset/confirm", "", nil, map[string]any{"token": ta.mailToken(yukiID, "yuki.sato@example.jp", mail.KindPasswordReset)})
+	r.send(http.MethodDelete, "/v1/me", ta.login("yuki.sato@example.jp", "a-longer-passphrase-2026").Access, nil, nil)
 	r.send(http.MethodDelete, "/v1/admin/users/{id}", ta.admin().Access, id(m2.ID), nil)
 
 	var missing []string

@@ -62,7 +62,10 @@ func (ta *testApp) signUp(name string, roles ...string) account {
 var tokenInLink = regexp.MustCompile(`[?&]token=([A-Za-z0-9_%-]+)`)
 
 // linkPaths are the front-end paths of the links each mail carries.
-var linkPaths = map[string]string{mail.KindVerifyEmail: "/verify-email?token=", mail.KindPasswordReset: "/reset-password?token="}
+var linkPaths = map[string]string{
+	mail.KindVerifyEmail: "/verify-email?token=", mail.KindPasswordReset: "/reset-password?token=",
+	mail.KindConfirmEmailChange: "/confirm-email-change?token=", mail.KindEmailChanged: "/revert-email-change?token=",
+}
 
 // mailToken returns the token of the newest mail of kind to the user: read
 // from Mailpit when the app sends through it (see newMailApp), else from the

@@ -41,6 +41,7 @@ var bodyLimitCases = []bodyLimitCase{
 	{httpapi.PasswordResetConfirmRequest{}, http.MethodPost, "/v1/auth/password-reset/confirm", nil},
 	{httpapi.DigestAnswerRequest{}, http.MethodPost, "/v1/digest/answer", nil},
 	{httpapi.ConfirmEmailChangeRequest{}, http.MethodPost, "/v1/auth/confirm-email-change", nil},
+	{httpapi.RevertEmailChangeRequest{}, http.MethodPost, "/v1/auth/revert-email-change", nil},
 	{httpapi.ChangeEmailRequest{}, http.MethodPost, "/v1/me/email", allToken},
 	{httpapi.NotificationPreferences{}, http.MethodPut, "/v1/me/notification-preferences", allToken},
 	{httpapi.UpdateMeRequest{}, http.MethodPatch, "/v1/me", allToken},

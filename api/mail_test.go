@@ -464,7 +464,7 @@ func TestOneClickUnsubscribe(t *testing.T) {
 func TestMailEndpointsRateLimited(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t, func(c *appSetup) { c.AuthPerMinute = 2 }) // bursts of 1 per address
-	for i, path := range []string{"/v1/auth/verify-email", "/v1/auth/password-reset", "/v1/auth/password-reset/confirm", "/v1/digest/answer", "/v1/auth/confirm-email-change"} {
+	for i, path := range []string{"/v1/auth/verify-email", "/v1/auth/password-reset", "/v1/auth/password-reset/confirm", "/v1/digest/answer", "/v1/auth/confirm-email-change", "/v1/auth/revert-email-change"} {
 		from := fmt.Sprintf("198.51.100.%d:1234", i+1)
 		body := map[string]string{"token": "x"}
 		switch path {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mail/mailpit"
 )
 
@@ -210,7 +211,39 @@ func TestEmailChange(t *testing.T) {
 		t.Fatalf("address %s after confirming", me.Email)
 	}
 	ta.post("/v1/auth/login", "", map[string]string{"email": a.Email, "password": testPassword}).wantProblem(http.StatusUnauthorized, "invalid_credentials")
-	ta.login(fresh, testPassword)
+	moved := ta.login(fresh, testPassword)
+
+	// It was not the owner: the old address undoes it with the notice's
+	// link. The address goes back, every session ends and the password
+	// stops working (whoever changed it may know it); a reset link comes
+	// to the old address. The link works once.
+	notice := ta.wantMail(a.Email, "/revert-email-change?token=", "【Kizuna】メールアドレスが変更されました", "変更を取り消して")
+	undo, err := url.QueryUnescape(tokenInLink.FindStringSubmatch(notice)[1])
+	must(t, err)
+	ta.post("/v1/auth/revert-email-change", "", map[string]string{"token": undo}).want(http.StatusOK).decode(&out)
+	if out.Email != a.Email || !out.EmailVerified {
+		t.Fatalf("after undoing: %+v", out)
+	}
+	ta.get("/v1/me", moved.Access).wantProblem(http.StatusUnauthorized, "session_ended")
+	ta.post("/v1/auth/refresh", "", map[string]string{"refreshToken": moved.Refresh}).wantProblem(http.StatusUnauthorized, "invalid_refresh_token")
+	for _, email := range []string{a.Email, fresh} {
+		ta.post("/v1/auth/login", "", map[string]string{"email": email, "password": testPassword}).wantProblem(http.StatusUnauthorized, "invalid_credentials")
+	}
+	ta.post("/v1/auth/revert-email-change", "", map[string]string{"token": undo}).wantProblem(http.StatusBadRequest, "invalid_token")
+	reset := ta.mailpitToken(a.Email, mail.KindPasswordReset)
+	ta.post("/v1/auth/password-reset/confirm", "", map[string]string{"token": reset, "newPassword": "back-in-my-own-hands"}).want(http.StatusNoContent)
+	ta.login(a.Email, "back-in-my-own-hands")
+
+	// An undo comes too late when another account has taken the old
+	// address since: nothing changes.
+	b := ta.signUp("また引っ越す人")
+	bFresh := uniqueEmail("moved")
+	ta.post("/v1/me/email", b.Access, map[string]string{"newEmail": bFresh, "password": testPassword}).want(http.StatusAccepted)
+	ta.post("/v1/auth/confirm-email-change", "", map[string]string{"token": ta.mailpitToken(bFresh, mail.KindConfirmEmailChange)}).want(http.StatusOK)
+	bUndo := ta.mailpitToken(b.Email, mail.KindEmailChanged)
+	ta.post("/v1/auth/register", "", map[string]any{"email": b.Email, "password": testPassword, "displayName": "アドレスを拾った人", "roles": []string{}}).want(http.StatusCreated)
+	ta.post("/v1/auth/revert-email-change", "", map[string]string{"token": bUndo}).wantProblem(http.StatusConflict, "email_taken")
+	ta.login(bFresh, testPassword)
 
 	// Two accounts asking for one address: the second to confirm finds it taken.
 	x, y := ta.signUp("x"), ta.signUp("y")

@@ -195,6 +195,7 @@ func routeRules() map[string]routeRule {
 		// From a digest: the signed token names its one recipient and digest.
 		"POST /v1/digest/answer":                         {public: true, path: fixed("/v1/digest/answer")},
 		"POST /v1/auth/confirm-email-change":             {public: true, path: fixed("/v1/auth/confirm-email-change")},
+		"POST /v1/auth/revert-email-change":              {public: true, path: fixed("/v1/auth/revert-email-change")},
 		"GET /v1/areas/prefectures/:code/municipalities": {public: true, path: fixed("/v1/areas/prefectures/01/municipalities")},
 		"GET /v1/areas/municipalities":                   {public: true, path: fixed("/v1/areas/municipalities")},
 		"GET /v1/areas/municipalities/:code":             {public: true, path: fixed("/v1/areas/municipalities/01101")},

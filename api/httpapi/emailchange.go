@@ -88,3 +88,39 @@ func (s *Server) confirmEmailChange(c *gin.Context) {
 	}
 	writeJSON(c, http.StatusOK, EmailChangedResponse{Email: u.Email, EmailVerified: u.EmailVerified})
 }
+
+// RevertEmailChangeRequest carries the token of the undo link mailed to the old address.
+type RevertEmailChangeRequest struct {
+	Token string `json:"token" example:"q8Wn3Lc5vR0tY7uI2oP9aS4dF6gH1jK3lZ5xC7vB0nM" validate:"max=256" binding:"required"`
+}
+
+// revertEmailChange godoc
+//
+//	@Summary		Undo an e-mail address change
+//	@Description	Spends the single-use token of the undo link mailed to the old address when the change was confirmed (valid 7 days): the account's address is the old one again, every session is signed out, the password stops working, and a link to set a new one goes to the old address (the change may have been an intruder's). No sign-in needed. An account on the old address already is left as it is (200). An unknown, expired or used token gets 400 invalid_token; an old address another account has taken since 409 email_taken.
+//	@ID				revertEmailChange
+//	@Tags			auth
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			body	body		RevertEmailChangeRequest	true	"The undo link's token"
+//	@Success		200		{object}	EmailChangedResponse
+//	@Failure		400		{object}	Problem		"invalid_token, malformed_json, unknown_field"
+//	@Failure		409		{object}	Problem		"email_taken"
+//	@Failure		413		{object}	Problem		"body_too_large"
+//	@Failure		415		{object}	Problem		"unsupported_media_type"
+//	@Failure		429		{object}	Problem		"rate_limited: too many attempts from your address (see Retry-After)"
+//	@Header			429		{integer}	Retry-After	"Seconds to wait before trying again"
+//	@Failure		500		{object}	Problem
+//	@Failure		503		{object}	Problem	"unavailable (the database cannot be reached) or storage_unavailable (it cannot store, e.g. a full disk); retry after Retry-After"
+//	@Router			/v1/auth/revert-email-change [post]
+func (s *Server) revertEmailChange(c *gin.Context) {
+	var req RevertEmailChangeRequest
+	if !s.decodeJSON(c, &req) {
+		return
+	}
+	u, err := s.accounts.RevertEmailChange(c, req.Token)
+	if failIf(c, err) {
+		return
+	}
+	writeJSON(c, http.StatusOK, EmailChangedResponse{Email: u.Email, EmailVerified: u.EmailVerified})
+}

@@ -195,6 +195,7 @@ func NewHandler(d Deps) http.Handler {
 	v1.POST("/mail/unsubscribe", s.unsubscribe)
 	limited.POST("/digest/answer", s.answerDigest)
 	limited.POST("/auth/confirm-email-change", s.confirmEmailChange)
+	limited.POST("/auth/revert-email-change", s.revertEmailChange)
 	v1.POST("/auth/logout", s.logout)
 
 	v1.GET("/topics", s.listTopics)

@@ -16,12 +16,17 @@ import (
 
 // Changing the e-mail address: the new address is proven before the
 // account switches to it (a single-use link mailed there, valid
-// ChangeEmailTokenTTL), and the old address is told once it has.
+// ChangeEmailTokenTTL), and the old address is told once it has, with a
+// link that undoes the change (valid RevertEmailTokenTTL): whoever took the
+// account over cannot also take away its owner's way back.
 
 const (
 	purposeChangeEmail = "change_email"
+	purposeRevertEmail = "revert_email"
 	// ChangeEmailTokenTTL is how long the link to the new address works.
 	ChangeEmailTokenTTL = 24 * time.Hour
+	// RevertEmailTokenTTL is how long the old address can undo a change.
+	RevertEmailTokenTTL = 7 * 24 * time.Hour
 )
 
 // ErrSameEmail: the new address is the account's address already.
@@ -112,10 +117,16 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) (User, err
 		return User{}, err
 	}
 	if s.mail != nil && old.EmailVerified {
+		// The undo link proves the old address, as the change's link
+		// proved the new one.
+		undo, _, err := s.issueEmailToken(ctx, old, purposeRevertEmail, RevertEmailTokenTTL)
+		if err != nil {
+			return u, err
+		}
 		_, err = s.mail.Enqueue(ctx, mail.Input{
 			Key: "email-changed:" + t.Hash[:32], UserID: u.ID, To: old.Email, Locale: u.Locale, Kind: mail.KindEmailChanged,
 			Data: map[string]any{"Name": u.DisplayName, "When": now.In(jst.Zone).Format("2006-01-02 15:04 JST"),
-				"NewEmail": maskEmail(t.Email), "Link": s.link("/forgot-password", "")},
+				"NewEmail": maskEmail(t.Email), "Link": s.link("/revert-email-change", undo)},
 		})
 		if err != nil {
 			return u, err
@@ -125,6 +136,53 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) (User, err
 		return s.markVerified(ctx, u)
 	}
 	return u, nil
+}
+
+// RevertEmailChange spends the undo link mailed to the old address: the
+// account's address is the old one again, every session is signed out and
+// the password stops working (the change may have been an intruder's who
+// knows it), and a password reset link goes to the old address. An account whose address is the old one already is left as
+// it is; an old address another account has taken since gets email_taken.
+func (s *Service) RevertEmailChange(ctx context.Context, raw string) (User, error) {
+	t, err := s.useEmailToken(ctx, raw, purposeRevertEmail)
+	if err != nil {
+		return User{}, err
+	}
+	unlock := s.db.Lock("email-change", t.Email) // as ConfirmEmailChange
+	defer unlock()
+	u, err := s.load(ctx, t.UserID)
+	if apperr.KindOf(err) == apperr.NotFound {
+		return User{}, ErrInvalidEmailToken
+	}
+	if err != nil || u.Email == t.Email {
+		return u, err
+	}
+	if n, err := s.users.CountDocuments(ctx, bson.D{{Key: "email", Value: t.Email}}); err != nil {
+		return User{}, fmt.Errorf("find address: %w", err)
+	} else if n > 0 {
+		return User{}, ErrEmailTaken
+	}
+	// Whoever changed the address may know the password: it stops
+	// working until the owner sets a new one from the reset link.
+	unusable, err := hashPassword(randomToken(32))
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now()
+	u, err = s.update(ctx, u.ID, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "email", Value: t.Email}, {Key: "emailVerified", Value: true}, {Key: "emailVerifiedAt", Value: now},
+		{Key: "passwordHash", Value: unusable}, {Key: "updatedAt", Value: now},
+	}}})
+	if mongodb.IsDuplicateKey(err) {
+		return User{}, ErrEmailTaken
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if err := s.revokeOtherSessions(ctx, u.ID, "", "email_change_reverted"); err != nil {
+		return u, err
+	}
+	return u, s.RequestPasswordReset(ctx, u.Email)
 }
 
 // maskEmail shows enough of an address for its owner to recognize it
