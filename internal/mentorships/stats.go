@@ -27,7 +27,12 @@ type stats struct {
 	mu     sync.Mutex
 	active map[bson.ObjectID]activeState                  // by mentorship
 	intros map[bson.ObjectID]map[bson.ObjectID]introState // by mentor, by introduction
-	marks  struct{ intros, mentorships time.Time }
+	// activeOf is each mentor's count of active mentorships in active,
+	// kept with it: a change then costs the same however many
+	// mentorships there are (counting them all made a start with 25,000
+	// mentorships quadratic, seconds of CPU).
+	activeOf map[bson.ObjectID]int
+	marks    struct{ intros, mentorships time.Time }
 }
 
 type activeState struct {
@@ -42,23 +47,43 @@ type introState struct {
 }
 
 func newStats(index *search.Index) *stats {
-	return &stats{index: index, active: map[bson.ObjectID]activeState{}, intros: map[bson.ObjectID]map[bson.ObjectID]introState{}}
+	return &stats{index: index, active: map[bson.ObjectID]activeState{}, intros: map[bson.ObjectID]map[bson.ObjectID]introState{}, activeOf: map[bson.ObjectID]int{}}
 }
 
 func (st *stats) mentorshipChanged(m Mentorship) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.active[m.ID] = activeState{mentor: m.MentorID, active: m.Status == MentorshipActive}
+	var moved bson.ObjectID // the mentor it was rekeyed from (an erasure)
+	if old, ok := st.active[m.ID]; ok {
+		if old.active {
+			st.countActive(old.mentor, -1)
+		}
+		if old.mentor != m.MentorID {
+			moved = old.mentor
+		}
+	}
+	now := activeState{mentor: m.MentorID, active: m.Status == MentorshipActive}
+	st.active[m.ID] = now
+	if now.active {
+		st.countActive(m.MentorID, 1)
+	}
 	if m.UpdatedAt.After(st.marks.mentorships) {
 		st.marks.mentorships = m.UpdatedAt
 	}
-	n := 0
-	for _, a := range st.active {
-		if a.mentor == m.MentorID && a.active {
-			n++
-		}
+	st.index.SetActive(m.MentorID, st.activeOf[m.MentorID])
+	if !moved.IsZero() {
+		st.index.SetActive(moved, st.activeOf[moved])
 	}
-	st.index.SetActive(m.MentorID, n)
+}
+
+// countActive adds delta to a mentor's count of active mentorships; the
+// caller holds mu.
+func (st *stats) countActive(mentor bson.ObjectID, delta int) {
+	if n := st.activeOf[mentor] + delta; n > 0 {
+		st.activeOf[mentor] = n
+	} else {
+		delete(st.activeOf, mentor)
+	}
 }
 
 func (st *stats) introChanged(in Introduction) {
@@ -138,27 +163,29 @@ func (s *Service) SyncStats(ctx context.Context) error {
 		}
 		return bson.D{{Key: "updatedAt", Value: bson.D{{Key: "$gte", Value: t.Add(-statsOverlap)}}}}
 	}
-	cur, err := s.mentorships.Find(ctx, since(msMark))
-	if err != nil {
-		return fmt.Errorf("sync mentorships: %w", err)
-	}
-	var ms []Mentorship
-	if err := cur.All(ctx, &ms); err != nil {
-		return fmt.Errorf("sync mentorships: %w", err)
-	}
-	for _, m := range ms {
+	// Streamed, not read whole: at start these are every mentorship and
+	// introduction there is.
+	err := s.mentorships.Each(ctx, since(msMark), func(raw bson.Raw) error {
+		var m Mentorship
+		if err := bson.Unmarshal(raw, &m); err != nil {
+			return err
+		}
 		s.stats.mentorshipChanged(m)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sync mentorships: %w", err)
 	}
-	cur, err = s.intros.Find(ctx, since(introsMark), options.Find().SetProjection(bson.D{{Key: "message", Value: 0}, {Key: "responseMessage", Value: 0}}))
+	err = s.intros.Each(ctx, since(introsMark), func(raw bson.Raw) error {
+		var in Introduction
+		if err := bson.Unmarshal(raw, &in); err != nil {
+			return err
+		}
+		s.stats.introChanged(in)
+		return nil
+	}, options.Find().SetProjection(bson.D{{Key: "message", Value: 0}, {Key: "responseMessage", Value: 0}}))
 	if err != nil {
 		return fmt.Errorf("sync introductions: %w", err)
-	}
-	var ins []Introduction
-	if err := cur.All(ctx, &ins); err != nil {
-		return fmt.Errorf("sync introductions: %w", err)
-	}
-	for _, in := range ins {
-		s.stats.introChanged(in)
 	}
 	return nil
 }
@@ -168,6 +195,7 @@ func (st *stats) forget(mentorID bson.ObjectID) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	delete(st.intros, mentorID)
+	delete(st.activeOf, mentorID)
 	for id, a := range st.active {
 		if a.mentor == mentorID {
 			delete(st.active, id)
