@@ -96,23 +96,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) (User, err
 		return old, nil
 	}
 	now := s.now()
-	// Changes to one address are serialized here and checked first: the
-	// embedded server reports a unique-index conflict of an update as an
-	// internal error, not as a duplicate key. The unique index on email
-	// still arbitrates with a sign-up, and with other instances on MongoDB.
-	unlock := s.db.Lock("email-change", t.Email)
-	defer unlock()
-	if n, err := s.users.CountDocuments(ctx, bson.D{{Key: "email", Value: t.Email}}); err != nil {
-		return User{}, fmt.Errorf("find address: %w", err)
-	} else if n > 0 {
-		return User{}, ErrEmailTaken
-	}
-	u, err := s.update(ctx, old.ID, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "email", Value: t.Email}, {Key: "emailVerified", Value: true}, {Key: "emailVerifiedAt", Value: now}, {Key: "updatedAt", Value: now},
-	}}})
-	if mongodb.IsDuplicateKey(err) {
-		return User{}, ErrEmailTaken
-	}
+	u, err := s.switchEmail(ctx, old.ID, t.Email, now)
 	if err != nil {
 		return User{}, err
 	}
@@ -148,8 +132,6 @@ func (s *Service) RevertEmailChange(ctx context.Context, raw string) (User, erro
 	if err != nil {
 		return User{}, err
 	}
-	unlock := s.db.Lock("email-change", t.Email) // as ConfirmEmailChange
-	defer unlock()
 	u, err := s.load(ctx, t.UserID)
 	if apperr.KindOf(err) == apperr.NotFound {
 		return User{}, ErrInvalidEmailToken
@@ -157,32 +139,41 @@ func (s *Service) RevertEmailChange(ctx context.Context, raw string) (User, erro
 	if err != nil || u.Email == t.Email {
 		return u, err
 	}
-	if n, err := s.users.CountDocuments(ctx, bson.D{{Key: "email", Value: t.Email}}); err != nil {
-		return User{}, fmt.Errorf("find address: %w", err)
-	} else if n > 0 {
-		return User{}, ErrEmailTaken
-	}
 	// Whoever changed the address may know the password: it stops
 	// working until the owner sets a new one from the reset link.
 	unusable, err := hashPassword(randomToken(32))
 	if err != nil {
 		return User{}, err
 	}
-	now := s.now()
-	u, err = s.update(ctx, u.ID, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "email", Value: t.Email}, {Key: "emailVerified", Value: true}, {Key: "emailVerifiedAt", Value: now},
-		{Key: "passwordHash", Value: unusable}, {Key: "updatedAt", Value: now},
-	}}})
-	if mongodb.IsDuplicateKey(err) {
-		return User{}, ErrEmailTaken
-	}
-	if err != nil {
+	if u, err = s.switchEmail(ctx, u.ID, t.Email, s.now(), bson.E{Key: "passwordHash", Value: unusable}); err != nil {
 		return User{}, err
 	}
 	if err := s.revokeOtherSessions(ctx, u.ID, "", "email_change_reverted"); err != nil {
 		return u, err
 	}
 	return u, s.RequestPasswordReset(ctx, u.Email)
+}
+
+// switchEmail moves account id to the proven address email, with extra
+// fields set at once. Changes to one address are serialized here and
+// checked first: the embedded server reports a unique-index conflict of an
+// update as an internal error, not as a duplicate key. The unique index on
+// email still arbitrates with a sign-up, and with other instances on
+// MongoDB.
+func (s *Service) switchEmail(ctx context.Context, id bson.ObjectID, email string, now time.Time, extra ...bson.E) (User, error) {
+	unlock := s.db.Lock("email-change", email)
+	defer unlock()
+	if n, err := s.users.CountDocuments(ctx, bson.D{{Key: "email", Value: email}}); err != nil {
+		return User{}, fmt.Errorf("find address: %w", err)
+	} else if n > 0 {
+		return User{}, ErrEmailTaken
+	}
+	set := append(bson.D{{Key: "email", Value: email}, {Key: "emailVerified", Value: true}, {Key: "emailVerifiedAt", Value: now}, {Key: "updatedAt", Value: now}}, extra...)
+	u, err := s.update(ctx, id, bson.D{{Key: "$set", Value: set}})
+	if mongodb.IsDuplicateKey(err) {
+		return User{}, ErrEmailTaken
+	}
+	return u, err
 }
 
 // maskEmail shows enough of an address for its owner to recognize it
