@@ -125,8 +125,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) (User, err
 // RevertEmailChange spends the undo link mailed to the old address: the
 // account's address is the old one again, every session is signed out and
 // the password stops working (the change may have been an intruder's who
-// knows it), and a password reset link goes to the old address. An account whose address is the old one already is left as
-// it is; an old address another account has taken since gets email_taken.
+// knows it), and a password reset link goes to the old address. An account
+// whose address is the old one already is left as it is; an old address
+// another account has taken since gets email_taken.
 func (s *Service) RevertEmailChange(ctx context.Context, raw string) (User, error) {
 	t, err := s.useEmailToken(ctx, raw, purposeRevertEmail)
 	if err != nil {

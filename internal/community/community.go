@@ -317,7 +317,7 @@ func (s *Service) List(ctx context.Context, f CommunityFilter) ([]Listed, bool, 
 	}
 	out := page[:0]
 	for _, l := range page {
-		if c, ok := byID[l.ID]; ok { // else deleted since the first read
+		if c, ok := byID[l.ID]; ok { // (always: no community is deleted)
 			l.Community = c
 			out = append(out, l)
 		}

@@ -117,10 +117,10 @@ func lowHurdle(e Event) int {
 
 // ChooseEvents returns the events worth offering, best first: upcoming
 // within EventWindow, in one of the member's communities, not answered by
-// the member yet, not full, free or
-// short or online or for beginners, and online or within NearKm of the
-// member (online only when we do not know where they are). Better is more
-// hurdles lowered, then nearer, then sooner.
+// the member yet, not full, free or short or online or for beginners, and
+// online or within NearKm of the member (online only when we do not know
+// where they are). Better is more hurdles lowered, then nearer, then
+// sooner.
 func ChooseEvents(m Member, events []Event, now time.Time) []Offer {
 	type scored struct {
 		e     Event
