@@ -60,7 +60,7 @@ func decodeMentorProfile(raw bson.Raw, p *MentorProfile) bool {
 			p.CreatedAt, ok = decodeTime(v)
 		case "updatedAt":
 			p.UpdatedAt, ok = decodeTime(v)
-		}
+		} // an unknown field leaves ok false
 		return ok
 	})
 }
