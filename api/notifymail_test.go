@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kizuna-dev/kizuna/internal/mail"
 	"github.com/kizuna-dev/kizuna/internal/mail/mailpit"
 )
@@ -90,10 +92,18 @@ func TestMentorReminderExpiryAndPauseMails(t *testing.T) {
 	t.Parallel()
 	ta := newMailApp(t)
 	m := ta.newMentor("忙しい先輩", "01207", "sales")
+	var founders []account
 	for i := range 3 {
 		f := ta.newFounder(fmt.Sprintf("創業者%d", i), "01207")
 		ta.introduce(f, ta.openRequest(f, "sales").Request.ID, m.ID)
+		founders = append(founders, f)
 	}
+	// To a founder an expiry is the outcome of their introduction, mailed
+	// by that preference, not by the mentors' reminders.
+	ta.put("/v1/me/notification-preferences", founders[0].Access, map[string]any{
+		"channels": map[string]string{"introductionReminders": "in_app"}, "digest": "monthly"}).want(http.StatusOK)
+	ta.put("/v1/me/notification-preferences", founders[1].Access, map[string]any{
+		"channels": map[string]string{"introductionOutcome": "in_app"}, "digest": "monthly"}).want(http.StatusOK)
 	job := func() {
 		t.Helper()
 		_, err := ta.app.mentorships.RunIntroductionJob(context.Background())
@@ -105,6 +115,16 @@ func TestMentorReminderExpiryAndPauseMails(t *testing.T) {
 	ta.clock.Advance(7 * 24 * time.Hour)
 	job()
 	ta.wantMail(m.Email, "からの紹介依頼が期限切れになりました", "【Kizuna】紹介の依頼が期限切れになりました")
+	ta.wantMail(founders[0].Email, "忙しい先輩さんへの紹介依頼は回答がないまま期限切れになりました", "【Kizuna】紹介の依頼が期限切れになりました")
+	id, err := bson.ObjectIDFromHex(founders[1].ID)
+	must(t, err)
+	msgs, err := ta.app.mail.ForUser(context.Background(), id)
+	must(t, err)
+	for _, msg := range msgs {
+		if msg.Kind == mail.KindNotification {
+			t.Fatalf("a founder who wants outcomes in the app only was mailed: %+v", msg)
+		}
+	}
 	ta.wantMail(m.Email, "一時停止しました", "【Kizuna】新しい依頼の受付を一時停止しました",
 		"再開するにはプロフィールで受付をオンにしてください", "https://app.kizuna.example/settings/mentor-profile")
 }

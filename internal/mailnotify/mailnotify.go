@@ -63,7 +63,7 @@ var mailed = map[notifications.Kind]kind{
 	// Mentors: the half-time reminder, expiry, and the pause with how to
 	// resume (the mail links to the profile where they turn it back on).
 	notifications.KindIntroductionReminder: reminders,
-	notifications.KindIntroductionExpired:  reminders,
+	notifications.KindIntroductionExpired:  reminders, // the founder's: outcomes (mailedAs)
 	notifications.KindMentorPaused:         {reminders.reasonJa, reminders.reasonEn, profilePath, accounts.MailIntroductionReminders},
 	// Founders: accepted (with the mentor's contact details), declined
 	// (with the reason and the next suggestions), withdrawn (matched
@@ -83,6 +83,17 @@ var mailed = map[notifications.Kind]kind{
 	notifications.KindEventReminder:       events,
 }
 
+// mailedAs is how a notification is mailed: by its kind, except the
+// founder's copy of an expiry, which is the outcome of their introduction
+// (the mentor's is a reminder).
+func mailedAs(k notifications.Kind, variant string) (kind, bool) {
+	if k == notifications.KindIntroductionExpired && variant == notifications.VariantToFounder {
+		return outcomes, true
+	}
+	m, ok := mailed[k]
+	return m, ok
+}
+
 // Mailed reports whether notifications of kind also go by mail.
 func Mailed(k notifications.Kind) bool {
 	_, ok := mailed[k]
@@ -92,7 +103,7 @@ func Mailed(k notifications.Kind) bool {
 // Notification records the mail of a stored notification, when its kind is
 // mailed and its recipient's address is confirmed.
 func (s *Service) Notification(ctx context.Context, n notifications.Notification, in notifications.Input) error {
-	k, ok := mailed[n.Kind]
+	k, ok := mailedAs(n.Kind, in.Variant)
 	if !ok {
 		return nil
 	}

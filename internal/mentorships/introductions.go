@@ -454,7 +454,7 @@ func (s *Service) apply(ctx context.Context, in Introduction, d decision) error 
 		ja, en := notifications.Say(notifications.KindIntroductionExpired, notifications.VariantToFounder, notifications.Vars{Name: mentor})
 		s.notifyOrLog(ctx, notifications.Input{UserID: in.FounderID, Kind: notifications.KindIntroductionExpired, Key: key + ":founder",
 			Refs:   notifications.Refs{IntroductionID: in.ID, RequestID: in.RequestID, UserID: in.MentorID},
-			TextJa: ja, TextEn: en})
+			TextJa: ja, TextEn: en, Variant: notifications.VariantToFounder})
 		ja, en = notifications.Say(notifications.KindIntroductionExpired, notifications.VariantToMentor, notifications.Vars{Name: founder})
 		s.notifyOrLog(ctx, notifications.Input{UserID: in.MentorID, Kind: notifications.KindIntroductionExpired, Key: key + ":mentor",
 			Refs:   notifications.Refs{IntroductionID: in.ID, RequestID: in.RequestID, UserID: in.FounderID},

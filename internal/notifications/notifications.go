@@ -108,6 +108,10 @@ type Input struct {
 	// Details, for the mail only: lines shown under the text (a mentor's
 	// contact details once accepted, the next suggestions after a decline).
 	Details []string
+	// Variant, for the mail only: the variant of the kind's text (see
+	// texts.go) where the mail's preference depends on it (an expiry is a
+	// reminder to the mentor, an outcome to the founder).
+	Variant string
 }
 
 // Bounds.
