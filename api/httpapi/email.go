@@ -156,15 +156,15 @@ func (s *Server) confirmPasswordReset(c *gin.Context) {
 // MailChannels says, per kind of event, whether it stays in the app or also
 // goes by e-mail.
 type MailChannels struct {
-	// A founder asked you for an introduction (mailed today).
+	// A founder asked you for an introduction.
 	IntroductionReceived string `json:"introductionReceived" enums:"in_app,email" example:"email" validate:"max=10"`
-	// Half-time reminders and expiries (in the app only for now).
+	// To a mentor: the half-time reminder of an unanswered introduction, its expiry, and the pause after three unanswered.
 	IntroductionReminders string `json:"introductionReminders" enums:"in_app,email" example:"in_app" validate:"max=10"`
-	// Your introduction was accepted or declined (mailed today).
+	// The outcome of an introduction: accepted, declined or withdrawn, and to the founder its expiry.
 	IntroductionOutcome string `json:"introductionOutcome" enums:"in_app,email" example:"email" validate:"max=10"`
-	// Mentorship completed, keep-in-touch nudges (in the app only for now).
+	// Mentorship completed or ended, and keep-in-touch nudges.
 	Mentorship string `json:"mentorship" enums:"in_app,email" example:"email" validate:"max=10"`
-	// Event reminders and waitlist places (in the app only for now).
+	// Invitations back to an event, a place from a waitlist, and the reminder the day before.
 	CommunityEvents string `json:"communityEvents" enums:"in_app,email" example:"email" validate:"max=10"`
 }
 

@@ -23,7 +23,7 @@ import (
 const (
 	MailIntroductionReceived  = "introduction_received"
 	MailIntroductionReminders = "introduction_reminders"
-	MailIntroductionOutcome   = "introduction_outcome" // accepted, declined
+	MailIntroductionOutcome   = "introduction_outcome" // accepted, declined, withdrawn; to the founder, expired
 	MailMentorship            = "mentorship"
 	MailCommunityEvents       = "community_events"
 )
