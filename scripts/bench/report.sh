@@ -7,7 +7,9 @@
 #     topics and radii; scripts/bench/mixed.lua),
 #   - POST /v1/match-requests (10,000 mentors; wrk with scripts/bench/match-request.lua),
 # each with wrk -t2 -c32 for DURATION, printing requests/s, p99 and the ratio
-# to /healthz; plus the time from process start to a ready /readyz with
+# to /healthz; /healthz and the mix again at a fixed RATE a second, an open
+# loop (scripts/bench/rateprobe: p50/p99 that do not follow the throughput);
+# plus the time from process start to a ready /readyz with
 # 10,000 mentors, the peak RSS (VmHWM) of the server with 100,000 mentors, and
 # how long seeding took. Writes the table, the machine and the command to
 # OUT (docs/performance.md). Traffic goes to 127.0.0.1 only.
@@ -25,7 +27,7 @@
 # directories): 100,000 mentors take a while (see the report).
 # With PIN=1 the server runs on CPU 0 (GOMAXPROCS=1) and wrk on CPU 1.
 #
-#   scripts/bench/report.sh                  # DURATION=10s PORT=18490 PIN=0 OUT=docs/performance.md PARTS="suggest scenario"
+#   scripts/bench/report.sh                  # DURATION=10s RATE=2000 PORT=18490 PIN=0 OUT=docs/performance.md PARTS="suggest scenario"
 #   PARTS=scenario SCALES="1 5" scripts/bench/report.sh
 set -euo pipefail
 # shellcheck source=../lib.sh
@@ -38,6 +40,7 @@ OUT=${OUT:-docs/performance.md}
 PARTS=${PARTS:-suggest scenario}
 SCALES=${SCALES:-1 5 25}
 SEQ_N=${SEQ_N:-200}
+RATE=${RATE:-2000}
 BASE="http://127.0.0.1:$PORT"
 pin_cpus
 
@@ -54,6 +57,7 @@ go build -o "$work/benchseed" ./scripts/benchseed
 go build -o "$work/scenario" ./scripts/scenario
 go build -o "$work/seqprobe" ./scripts/bench/seqprobe
 go build -o "$work/freshprobe" ./scripts/bench/freshprobe
+go build -o "$work/rateprobe" ./scripts/bench/rateprobe
 
 has_part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 # write_section PART FILE puts FILE's text into OUT between PART's markers:
@@ -150,6 +154,18 @@ bench_mix() {
   if grep -q "Non-2xx" "$work/$1.txt"; then cat "$work/$1.txt"; echo "$1: non-2xx responses" >&2; exit 1; fi
 }
 
+# at_rate name [rateprobe args...]: latency at RATE requests/s, an open
+# loop (scripts/bench/rateprobe), for as long as the wrk rows.
+at_rate() {
+  local name=$1
+  shift
+  settle
+  echo "== rateprobe -rate $RATE -d $DURATION: $name" >&2
+  "${wrk_pin[@]}" "$work/rateprobe" -base "$BASE" -rate "$RATE" -d "$DURATION" "$@" >"$work/rate-$name.txt"
+}
+# rate_row label name: a row of the open-loop table.
+rate_row() { sed -E 's/^requests ([0-9]+), failed ([0-9]+), p50 ([0-9.]+) ms, p90 [0-9.]+ ms, p99 ([0-9.]+) ms, max ([0-9.]+) ms$/| '"$1"' | \3 ms | \4 ms | \5 ms | \2 |/' "$work/rate-$2.txt"; }
+
 ratio() { awk -v a="$(rps "$1")" -v h="$(rps healthz)" 'BEGIN { r = 100 * a / h; printf (r < 1 ? "%.2f%%" : "%.1f%%"), r }'; }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
@@ -176,6 +192,8 @@ token=$(founder 10k)
 auth="Authorization: Bearer $token"
 bench healthz "$BASE/healthz"
 bench_mix suggest10k 10000
+at_rate healthz10k -path /healthz
+at_rate mix10k -mix "$work/mix-10000.txt"
 bench me "$BASE/v1/me" -H "$auth"
 bench match-request "$BASE/v1/match-requests" -H "$auth" -s scripts/bench/match-request.lua
 rss10=$(peak_rss_mib)
@@ -191,6 +209,8 @@ start 100000
 ready100=$ready_ms
 startdb100=$(startup_db)
 bench_mix suggest100k 100000
+at_rate healthz100k -path /healthz
+at_rate mix100k -mix "$work/mix-100000.txt"
 rss100=$(peak_rss_mib)
 stop
 # A restart finds the indexes built: what every later start costs.
@@ -209,10 +229,20 @@ table=$(
   row "GET /v1/match-suggestions (mix)" "100,000" suggest100k
   row "POST /v1/match-requests" "10,000" match-request
 )
+rate_table=$(
+  echo "| at $RATE requests/s, open loop | p50 | p99 | max | failed |"
+  echo "| --- | ---: | ---: | ---: | ---: |"
+  rate_row "GET /healthz, 10,000 mentors" healthz10k
+  rate_row "GET /v1/match-suggestions (mix), 10,000 mentors" mix10k
+  rate_row "GET /healthz, 100,000 mentors" healthz100k
+  rate_row "GET /v1/match-suggestions (mix), 100,000 mentors" mix100k
+)
 noisy=$(noisy)
 
 echo
 echo "$table"
+echo
+echo "$rate_table"
 echo
 echo "start to ready /readyz with 10,000 mentors: $(secs "$restart10") on restart, $(secs "$ready10") on the first start (100,000: $(secs "$restart100") on restart, $(secs "$ready100") on the first start)"
 echo "peak RSS (VmHWM): ${rss100} MiB with 100,000 mentors (${rss10} MiB with 10,000)"
@@ -228,6 +258,12 @@ server and wrk on the same machine, $pinning). The ratio compares each endpoint 
 $noisy
 
 $table
+
+wrk keeps 32 requests in flight, so its latency is 32 divided by the throughput: a p99 there follows the
+throughput. The same requests at a fixed rate of $RATE a second (\`scripts/bench/rateprobe\`: each starts
+when due, whether or not earlier ones have answered, and its latency counts from then), for $DURATION each:
+
+$rate_table
 
 | | |
 | --- | ---: |
