@@ -164,7 +164,10 @@ at_rate() {
   "${wrk_pin[@]}" "$work/rateprobe" -base "$BASE" -rate "$RATE" -d "$DURATION" "$@" >"$work/rate-$name.txt"
 }
 # rate_row label name: a row of the open-loop table.
-rate_row() { sed -E 's/^requests ([0-9]+), failed ([0-9]+), p50 ([0-9.]+) ms, p90 [0-9.]+ ms, p99 ([0-9.]+) ms, max ([0-9.]+) ms$/| '"$1"' | \3 ms | \4 ms | \5 ms | \2 |/' "$work/rate-$2.txt"; }
+rate_row() {
+  awk -v label="$1" '{ gsub(",", "") } NF >= 16 { print "| " label " | " $6 " ms | " $12 " ms | " $15 " ms | " $4 " |"; next }
+    { print "| " label " | — | — | — | " $4 " |" }' "$work/rate-$2.txt"
+}
 
 ratio() { awk -v a="$(rps "$1")" -v h="$(rps healthz)" 'BEGIN { r = 100 * a / h; printf (r < 1 ? "%.2f%%" : "%.1f%%"), r }'; }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f s", ms / 1000 }'; }
