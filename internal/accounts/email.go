@@ -230,6 +230,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	if err != nil {
 		return fmt.Errorf("find user: %w", err)
 	}
+	return s.mailReset(ctx, u)
+}
+
+// mailReset mails u a password reset link, unless u is suspended.
+func (s *Service) mailReset(ctx context.Context, u User) error {
 	if u.Suspended || s.mail == nil {
 		return nil
 	}

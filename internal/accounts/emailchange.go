@@ -152,7 +152,7 @@ func (s *Service) RevertEmailChange(ctx context.Context, raw string) (User, erro
 	if err := s.revokeOtherSessions(ctx, u.ID, "", "email_change_reverted"); err != nil {
 		return u, err
 	}
-	return u, s.RequestPasswordReset(ctx, u.Email)
+	return u, s.mailReset(ctx, u)
 }
 
 // switchEmail moves account id to the proven address email, with extra
