@@ -10,11 +10,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,9 +66,10 @@ type Server struct {
 	HTTPAddr string
 	db       string
 	args     []string
-	cmd      *exec.Cmd
-	out      *strings.Builder
 	mu       sync.Mutex
+	cmd      *exec.Cmd
+	exited   chan struct{} // closed when cmd has exited
+	out      *strings.Builder
 }
 
 // Start runs Mailpit on two free loopback ports until the test ends; args
@@ -74,63 +77,135 @@ type Server struct {
 // others get a permanent 550).
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	s := &Server{t: t, SMTPAddr: freeAddr(t), HTTPAddr: freeAddr(t), db: filepath.Join(t.TempDir(), "mailpit.db"), args: args}
-	s.Start()
-	t.Cleanup(s.Stop)
-	return s
+	s := &Server{t: t, db: filepath.Join(t.TempDir(), "mailpit.db"), args: args}
+	// A port found free can be taken before Mailpit binds it (another
+	// test's server, or any connection's ephemeral port when it is inside
+	// the kernel's ephemeral range). Mailpit then exits, or another
+	// Mailpit answers on it: both are detected, and new ports are tried.
+	var err error
+	for range 5 {
+		s.SMTPAddr, s.HTTPAddr = freeAddr(t), freeAddr(t)
+		if err = s.start(); err == nil {
+			t.Cleanup(s.Stop)
+			return s
+		}
+	}
+	t.Fatal(err)
+	return nil
 }
 
+// freeAddr is a loopback address with a port nothing listens on, chosen
+// below the kernel's ephemeral range so that no outgoing connection's
+// local port takes it before Mailpit binds it.
 func freeAddr(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	low := ephemeralLow()
+	for range 1000 {
+		port := 10000 + rand.IntN(low-10000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return addr
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatalf("no free port between 10000 and %d", low)
+	return ""
+}
+
+// ephemeralLow is the first port of Linux's ephemeral range (32768 unless
+// configured otherwise, and where it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	low, err := strconv.Atoi(f[0])
+	if err != nil || low <= 11000 {
+		return 32768
+	}
+	return low
 }
 
 // SMTPURL is the KIZUNA_SMTP_URL of this server.
 func (s *Server) SMTPURL() string { return "smtp://" + s.SMTPAddr }
 
-// Start (re)starts the server on its ports and database, and waits until
-// both answer.
+// Start restarts a stopped server on its ports and database, and waits
+// until it answers.
 func (s *Server) Start() {
 	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *Server) start() error {
 	bin, err := binary()
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd != nil {
-		return
+		return nil
 	}
 	s.out = &strings.Builder{}
 	args := append([]string{"--smtp", s.SMTPAddr, "--listen", s.HTTPAddr, "--database", s.db, "--quiet", "--smtp-disable-rdns"}, s.args...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
+		return err
 	}
-	s.cmd = cmd
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		c1, err1 := net.DialTimeout("tcp", s.SMTPAddr, time.Second)
-		c2, err2 := net.DialTimeout("tcp", s.HTTPAddr, time.Second)
-		if c1 != nil {
-			c1.Close()
+		select {
+		case <-exited:
+			return fmt.Errorf("mailpit on %s/%s exited: %s\n%s", s.SMTPAddr, s.HTTPAddr, cmd.ProcessState, s.out)
+		default:
 		}
-		if c2 != nil {
-			c2.Close()
-		}
-		if err1 == nil && err2 == nil {
-			return
+		// Ours when its HTTP API names our database; a port taken by
+		// another Mailpit would answer with that one's.
+		if s.answers() {
+			s.cmd, s.exited = cmd, exited
+			return nil
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("mailpit did not start: %v %v\n%s", err1, err2, s.out)
+			_ = cmd.Process.Kill()
+			<-exited
+			return fmt.Errorf("mailpit on %s/%s did not start within 30s\n%s", s.SMTPAddr, s.HTTPAddr, s.out)
 		}
 		time.Sleep(20 * time.Millisecond) // polling for the ports to open
 	}
+}
+
+// answers says whether both ports accept and the HTTP API is this server's.
+func (s *Server) answers() bool {
+	c, err := net.DialTimeout("tcp", s.SMTPAddr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.HTTPAddr+"/api/v1/info", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var info struct {
+		Database string `json:"Database"`
+	}
+	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&info) == nil && info.Database == s.db
 }
 
 // Stop ends the server (its messages stay in its database for a restart).
@@ -141,7 +216,7 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
+	<-s.exited
 	s.cmd = nil
 	// Wait until the SMTP port refuses, so senders see it down.
 	for range 200 {
@@ -151,6 +226,22 @@ func (s *Server) Stop() {
 		}
 		c.Close()
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// state says, for a failure message, whether the process still runs and
+// what it printed.
+func (s *Server) state() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return "mailpit is stopped"
+	}
+	select {
+	case <-s.exited:
+		return fmt.Sprintf("mailpit exited (%s):\n%s", s.cmd.ProcessState, s.out)
+	default:
+		return fmt.Sprintf("mailpit is running:\n%s", s.out)
 	}
 }
 
@@ -239,7 +330,7 @@ func (s *Server) getJSON(path string, v any) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.HTTPAddr+path, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatalf("mailpit %s: %v", path, err)
+		s.t.Fatalf("mailpit %s: %v; %s", path, err, s.state())
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
