@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kizuna-dev/kizuna/internal/idempotency"
+	"github.com/kizuna-dev/kizuna/internal/testnet"
 )
 
 // specOperation is one documented operation.
@@ -337,7 +338,7 @@ func TestContractSweepAroundTheHandlers(t *testing.T) {
 
 	// 503: an instance started while its MongoDB cannot be reached yet.
 	early := openTestApp(t, t.TempDir(), newFakeClock(), func(c *appSetup) {
-		c.MongoURI = "mongodb://" + freeAddr(t) + "/"
+		c.MongoURI = "mongodb://" + testnet.FreeAddr(t) + "/"
 		c.JWTSecret = testJWTSecret
 		c.serverSelection = 300 * time.Millisecond
 	})

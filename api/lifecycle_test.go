@@ -12,17 +12,8 @@ import (
 	"time"
 
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
+	"github.com/kizuna-dev/kizuna/internal/testnet"
 )
-
-// freeAddr is a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := ln.Addr().String()
-	must(t, ln.Close())
-	return addr
-}
 
 // The API starts while MongoDB is not reachable: /healthz answers, /readyz
 // and every database request answer 503 at once; when the database comes up
@@ -30,7 +21,7 @@ func freeAddr(t *testing.T) string {
 // answer 503 within the server-selection timeout instead of hanging.
 func TestStartsBeforeTheDatabase(t *testing.T) {
 	t.Parallel()
-	dbAddr := freeAddr(t)
+	dbAddr := testnet.FreeAddr(t)
 	ta := openTestApp(t, t.TempDir(), newFakeClock(), func(c *appSetup) {
 		c.MongoURI = "mongodb://" + dbAddr + "/"
 		c.JWTSecret = strings.Repeat("x", 32)

@@ -10,17 +10,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kizuna-dev/kizuna/internal/testnet"
 )
 
 // Version is the pinned Mailpit.
@@ -78,13 +78,12 @@ type Server struct {
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	s := &Server{t: t, db: filepath.Join(t.TempDir(), "mailpit.db"), args: args}
-	// A port found free can be taken before Mailpit binds it (another
-	// test's server, or any connection's ephemeral port when it is inside
-	// the kernel's ephemeral range). Mailpit then exits, or another
-	// Mailpit answers on it: both are detected, and new ports are tried.
+	// A port found free can still be taken before Mailpit binds it (by
+	// another test's server): Mailpit then exits, or the other answers on
+	// it; both are detected, and new ports are tried.
 	var err error
 	for range 5 {
-		s.SMTPAddr, s.HTTPAddr = freeAddr(t), freeAddr(t)
+		s.SMTPAddr, s.HTTPAddr = testnet.FreeAddr(t), testnet.FreeAddr(t)
 		if err = s.start(); err == nil {
 			t.Cleanup(s.Stop)
 			return s
@@ -92,43 +91,6 @@ func Start(t testing.TB, args ...string) *Server {
 	}
 	t.Fatal(err)
 	return nil
-}
-
-// freeAddr is a loopback address with a port nothing listens on, chosen
-// below the kernel's ephemeral range so that no outgoing connection's
-// local port takes it before Mailpit binds it.
-func freeAddr(t testing.TB) string {
-	low := ephemeralLow()
-	for range 1000 {
-		port := 10000 + rand.IntN(low-10000)
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		addr := l.Addr().String()
-		l.Close()
-		return addr
-	}
-	t.Fatalf("no free port between 10000 and %d", low)
-	return ""
-}
-
-// ephemeralLow is the first port of Linux's ephemeral range (32768 unless
-// configured otherwise, and where it cannot be read).
-func ephemeralLow() int {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return 32768
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return 32768
-	}
-	low, err := strconv.Atoi(f[0])
-	if err != nil || low <= 11000 {
-		return 32768
-	}
-	return low
 }
 
 // SMTPURL is the KIZUNA_SMTP_URL of this server.
