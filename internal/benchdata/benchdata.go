@@ -74,6 +74,7 @@ func Index(n int) (*search.Index, error) {
 	for i := range profs {
 		ix.Upsert(profiles.IndexEntry(profs[i], users[i]))
 	}
+	ix.Compact() // as the server's index is after loading
 	return ix, nil
 }
 

@@ -236,6 +236,9 @@ func (s *Service) LoadIndex(ctx context.Context) error {
 	if err := s.syncMentors(ctx, time.Time{}); err != nil {
 		return err
 	}
+	// Loaded in the database's order; renumbered by place, a ranking
+	// reads neighbours' facts from neighbouring memory.
+	s.index.Compact()
 	if err := s.syncFounders(ctx, time.Time{}); err != nil {
 		return err
 	}

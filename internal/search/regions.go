@@ -109,6 +109,12 @@ func (fs *flagSets) remote(modes Mode, w int) uint64 {
 // old (zero for a new position) and are now h. The caller holds mu.
 func (ix *Index) place(i int, old, h *hot, w *where, p geo.Point) {
 	ix.placeInCell(i, old, h, w, p)
+	ix.placeFlags(i, old, h)
+}
+
+// placeFlags updates the bitsets for position i, whose facts were old and
+// are now h.
+func (ix *Index) placeFlags(i int, old, h *hot) {
 	for gone := old.TopicMask &^ h.TopicMask; gone != 0; gone &= gone - 1 {
 		ix.flags.topics[bits.TrailingZeros64(gone)].put(i, false)
 	}

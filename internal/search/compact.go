@@ -1,0 +1,103 @@
+package search
+
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+)
+
+// Compact renumbers the mentors so that each grid cell's are at neighbouring
+// positions (cells in latitude, then longitude order), and drops the places
+// of removed mentors. Positions are otherwise the order mentors arrived in,
+// which at start is the database's: a ranking then reads the members of a
+// cell, and counting the in-person mentors of the cells around an origin,
+// from facts spread over the whole array, a cache miss each. Called once
+// after the index is loaded; mentors added later go to the end as before.
+func (ix *Index) Compact() {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	// order[new] = old: the live positions by cell, then by old position.
+	order := make([]int32, 0, len(ix.items))
+	for i, e := range ix.items {
+		if !e.gone() {
+			order = append(order, int32(i))
+		}
+	}
+	keys := make([]cellKey, len(ix.cells))
+	for key, c := range ix.cellOf {
+		keys[c] = key
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		ka, kb := keys[ix.hot[a].cell-1], keys[ix.hot[b].cell-1]
+		return cmp.Or(cmp.Compare(ka.lat, kb.lat), cmp.Compare(ka.lon, kb.lon), cmp.Compare(a, b))
+	})
+	// The removed go last, to be cut off.
+	n := len(order)
+	for i, e := range ix.items {
+		if e.gone() {
+			order = append(order, int32(i))
+		}
+	}
+	// Moved in place, a cycle at a time: a second copy of 100,000 mentors'
+	// facts would add tens of megabytes at the peak of a start-up.
+	permute(ix.items, order)
+	permute(ix.texts, order)
+	permute(ix.hot, order)
+	permute(ix.where, order)
+	clear(ix.items[n:])
+	clear(ix.texts[n:])
+	ix.items, ix.texts, ix.hot, ix.where, ix.cellAt = ix.items[:n], ix.texts[:n], ix.hot[:n], ix.where[:n], ix.cellAt[:n]
+	ix.removed = 0
+
+	// What addresses mentors by position is built again.
+	for k := range ix.cells {
+		c := &ix.cells[k]
+		for t := range c.byTopic {
+			c.byTopic[t] = c.byTopic[t][:0]
+		}
+		c.n = 0
+	}
+	ix.flags = flagSets{}
+	clear(ix.byID)
+	for i := range ix.hot {
+		h := &ix.hot[i]
+		ix.byID[h.ID] = i
+		ix.cellAt[i] = h.cell
+		c := &ix.cells[h.cell-1]
+		c.n++
+		for t := h.TopicMask; t != 0; t &= t - 1 {
+			b := bits.TrailingZeros64(t)
+			c.byTopic[b] = append(c.byTopic[b], member{topics: h.TopicMask, pos: int32(i), priority: h.priority})
+		}
+		ix.placeFlags(i, &hot{}, h)
+	}
+	// In decreasing priority, ties by position, as add keeps them.
+	for k := range ix.cells {
+		for _, list := range ix.cells[k].byTopic {
+			slices.SortStableFunc(list, func(a, b member) int { return cmp.Compare(b.priority, a.priority) })
+		}
+	}
+}
+
+// permute rearranges a so that a[i] becomes the old a[order[i]]; order is a
+// permutation of a's positions.
+func permute[T any](a []T, order []int32) {
+	done := make([]bool, len(a))
+	for start := range a {
+		if done[start] {
+			continue
+		}
+		saved := a[start]
+		i := start
+		for {
+			done[i] = true
+			from := int(order[i])
+			if from == start {
+				a[i] = saved
+				break
+			}
+			a[i] = a[from]
+			i = from
+		}
+	}
+}
