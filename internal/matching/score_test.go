@@ -385,6 +385,18 @@ func TestRankMatchesBruteForceAfterCompact(t *testing.T) {
 	assertRankMatchesBruteForce(t, ix, r, nil)
 	change(ix, r, ids[900:1500])
 	assertRankMatchesBruteForce(t, ix, r, nil)
+
+	// Mentors at municipalities' points, half in Hokkaido: most words of
+	// the bitsets fall in one cell, which counting settles by the cell.
+	ix, err := benchdata.Index(10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.SetPriority(Priority)
+	assertRankMatchesBruteForce(t, ix, r, nil)
+	ids = ix.IDs()
+	change(ix, r, ids[:2000])
+	assertRankMatchesBruteForce(t, ix, r, nil)
 }
 
 // change changes the mentors of ids at random: moves across the grid with

@@ -71,6 +71,10 @@ func (ix *Index) Compact() {
 		}
 		ix.placeFlags(i, &hot{}, h)
 	}
+	ix.wordCell = ix.wordCell[:0]
+	for w := range (n + 63) / 64 {
+		ix.updateWordCell(w)
+	}
 	// In decreasing priority, ties by position, as add keeps them.
 	for k := range ix.cells {
 		for _, list := range ix.cells[k].byTopic {

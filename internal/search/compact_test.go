@@ -131,6 +131,17 @@ func assertPositionsConsistent(t *testing.T, ix *Index) {
 			t.Fatalf("cell %d: %d listed, n %d", k, len(count), c.n)
 		}
 	}
+	for w := range ix.wordCell {
+		shared := ix.cellAt[w*64]
+		for _, c := range ix.cellAt[w*64 : min(w*64+64, len(ix.cellAt))] {
+			if c != shared {
+				shared = 0
+			}
+		}
+		if ix.wordCell[w] != shared {
+			t.Fatalf("word %d: wordCell %d, its positions' cell %d", w, ix.wordCell[w], shared)
+		}
+	}
 	for i := range ix.hot {
 		h := &ix.hot[i]
 		if !ix.items[i].gone() {

@@ -182,7 +182,12 @@ type Index struct {
 	// cellAt[i] is hot[i].cell, apart: counting reads it for many mentors
 	// and should not pull in a cache line of facts for each.
 	cellAt []int32
-	flags  flagSets
+	// wordCell[w] is the cell (as in hot.cell) of every position of word w
+	// of the bitsets when they share one, else 0: counting settles such a
+	// word's in-person mentors by its cell alone. After Compact most words
+	// are such.
+	wordCell []int32
+	flags    flagSets
 	// priority orders the cells' lists (see SetPriority); nil: unordered.
 	priority func(*Facts) float64
 	// summarize encodes Mentor.Summary and Place (see SetSummarizer).
@@ -296,6 +301,23 @@ func (ix *Index) set(i int, e *entry) {
 	ix.place(i, &old, &h, &w, e.Point)
 	ix.hot[i], ix.where[i] = h, w
 	ix.cellAt[i] = h.cell
+	ix.updateWordCell(i / 64)
+}
+
+// updateWordCell sets wordCell[w] from cellAt; the caller holds mu.
+func (ix *Index) updateWordCell(w int) {
+	for len(ix.wordCell) <= w {
+		ix.wordCell = append(ix.wordCell, 0)
+	}
+	cells := ix.cellAt[w*64 : min(w*64+64, len(ix.cellAt))]
+	shared := cells[0]
+	for _, c := range cells[1:] {
+		if c != shared {
+			shared = 0
+			break
+		}
+	}
+	ix.wordCell[w] = shared
 }
 
 // eachCovering calls fn with the position of every mentor covering a topic of

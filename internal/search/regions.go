@@ -298,8 +298,19 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 		}
 		bulk := base & remote &^ special
 		n += bits.OnesCount64(bulk)
-		for rest := base & shared &^ remote &^ special; rest != 0; rest &= rest - 1 {
-			// In person only: most cells are wholly in or out of reach.
+		// In person only: most cells are wholly in or out of reach, and
+		// most words (after Compact) wholly in one cell.
+		inPerson := base & shared &^ remote &^ special
+		if c := v.ix.wordCell[w]; c != 0 && inPerson != 0 {
+			switch reach[c-1] {
+			case reachNone:
+				inPerson = 0
+			case reachAll:
+				n += bits.OnesCount64(inPerson)
+				inPerson = 0
+			}
+		}
+		for rest := inPerson; rest != 0; rest &= rest - 1 {
 			i := w*64 + bits.TrailingZeros64(rest)
 			switch reach[v.ix.cellAt[i]-1] {
 			case reachAll:
