@@ -22,6 +22,10 @@ import (
 //     (nearest possible point, longest travel distance, topics), so a ranking
 //     can tell the cells near enough for distance to matter from the rest
 //     (Regions) and visit only their members (EachMember).
+//
+// Both address mentors by position. After the start-up load, Compact
+// renumbers them by cell, so a cell's members are neighbours in every array
+// and bitset (most words of 64 positions lie in one cell: see wordCell).
 
 // cellDegrees is the grid's step in latitude and longitude: about 55 x 40 km
 // in Japan, so the cells near a request are a few dozen, and all of Japan is
