@@ -498,7 +498,7 @@ func (s *seeder) events(ctx context.Context) error {
 			&community.VenueInput{MunicipalityCode: "01207", Address: "帯広市西2条南9丁目 とかちプラザ 303"}, 12, []string{"free", "short", "beginner"}},
 		{s.tokachi, "十勝の食 × ふるさと納税 勉強会", "返礼品づくりの実例を、地元の事業者が紹介します。", date(12, 14, 0), 90,
 			&community.VenueInput{MunicipalityCode: "01631", Address: "音更町 木野公民館"}, 30, []string{"free"}},
-		{s.doo, "オンライン雑談会（第2水曜）", "顔出しなし・聞くだけでもOK。道内どこからでも。", date(9, 20, 0), 45, nil, 50, []string{"free", "online", "short", "beginner"}},
+		{s.doo, "オンライン雑談会（第2水曜）", "顔出しなし・聞くだけでもOK。道内どこからでも。", secondWednesday(now.AddDate(0, 0, 2), 20, 0), 45, nil, 50, []string{"free", "online", "short", "beginner"}},
 		{s.doo, "札幌で交流会：地域から挑戦する人たち", "札幌に来る用事があれば、ついでにどうぞ。", date(18, 18, 30), 120,
 			&community.VenueInput{MunicipalityCode: "01101", Address: "札幌市中央区北1条西2丁目"}, 40, []string{"beginner"}},
 	}
@@ -521,6 +521,20 @@ func (s *seeder) events(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// secondWednesday is the first second Wednesday of a month (in Japan) at
+// hour:minute after from: the network's monthly chat evening, whose title
+// says the day.
+func secondWednesday(from time.Time, hour, minute int) time.Time {
+	d := from.In(jst.Zone)
+	for months := 0; ; months++ {
+		first := time.Date(d.Year(), d.Month()+time.Month(months), 1, hour, minute, 0, 0, jst.Zone)
+		firstWednesday := 1 + (int(time.Wednesday)-int(first.Weekday())+7)%7
+		if wed := first.AddDate(0, 0, firstWednesday+7-1); wed.After(from) {
+			return wed
+		}
+	}
 }
 
 // newcomerSpecs are mentors who joined three weeks ago: the "new mentors
