@@ -1,4 +1,5 @@
-// One mentorship, end to end, through a client generated from docs/openapi.json.
+// One mentorship, end to end, then the mentor takes their data and leaves,
+// through a client generated from docs/openapi.json.
 // Every call is typed by the generated schema (gen/schema.d.ts), so a spec
 // change that breaks a client breaks `tsc --noEmit` before this even runs.
 // Usage: node dist/e2e.js http://127.0.0.1:PORT MAIL_DIR
@@ -236,7 +237,33 @@ async function main(): Promise<void> {
   step++;
   check(old.response.status === 401 && old.error?.code === "session_ended", `${step}. the old session after the reset`, old.error);
   console.log(`ok ${step}. the old session after the reset -> 401 ${old.error.code}`);
-  expect("sign in with the new password", await api.POST("/v1/auth/login", { body: { email, password: fresh } }), 200);
+  const back = expect("sign in with the new password", await api.POST("/v1/auth/login", { body: { email, password: fresh } }), 200);
+  const f2 = auth(back.tokens.accessToken);
+
+  // The mentor takes their data, then leaves: the founder keeps the
+  // mentorship, with the mentor shown as a former member.
+  const exported = expect("the mentor exports their data", await api.GET("/v1/me/export", { headers: m }), 200);
+  check(exported.account.id === mentor.user.id && exported.mentorProfile?.headline === mentorProfile.headline, "export: the account", exported.account);
+  check(exported.mentorships.some((x) => x.id === mentorshipId && x.touchpoints.length > 0), "export: the mentorship", exported.mentorships);
+  check(exported.introductionsReceived.length === 1, "export: the introduction", exported.introductionsReceived);
+  const wrong = await api.DELETE("/v1/me", { headers: m, body: { password: "not-the-password" } });
+  step++;
+  check(wrong.response.status === 400 && wrong.error?.code === "validation_failed", `${step}. leaving with a wrong password`, wrong.error);
+  console.log(`ok ${step}. leaving with a wrong password -> 400 ${wrong.error.code}`);
+  const left = await api.DELETE("/v1/me", { headers: m, body: { password } });
+  step++;
+  check(left.response.status === 204, `${step}. the mentor deletes the account`, left.error);
+  console.log(`ok ${step}. the mentor deletes the account -> 204`);
+  const gone = await api.GET("/v1/me", { headers: m });
+  step++;
+  check(gone.response.status === 401, `${step}. the deleted account's session`, gone.error);
+  console.log(`ok ${step}. the deleted account's session -> 401 ${gone.error?.code}`);
+  const kept = expect(
+    "the founder still reads the mentorship",
+    await api.GET("/v1/mentorships/{id}", { headers: f2, params: { path: { id: mentorshipId } } }),
+    200,
+  );
+  check(kept.mentor.displayName === "退会したユーザー / former member", "the mentor is not shown as a former member", kept.mentor);
 }
 
 main().then(
