@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/kizuna-dev/kizuna/internal/geo"
 )
 
@@ -57,10 +59,9 @@ func TestCompactKeepsAnswers(t *testing.T) {
 	moved.Point, moved.Topics, moved.ProfileVersion = geo.Point{Lat: 26.2, Lon: 127.7}, []string{"legal"}, moved.ProfileVersion+1
 	ix.Upsert(moved)
 	added := moved
-	added.ID, added.DisplayName = live[1], "new"
-	ix.Remove(live[1])
-	added.ID = [12]byte{1}
+	added.ID, added.DisplayName = bson.ObjectID{1}, "new"
 	ix.Upsert(added)
+	ix.Remove(live[1])
 	assertPositionsConsistent(t, ix)
 	res, err := ix.Search(Query{Topics: []string{"legal"}, Near: &geo.Point{Lat: 26.2, Lon: 127.7}, RadiusKm: 1, Limit: 10})
 	if err != nil {
