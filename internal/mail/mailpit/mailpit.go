@@ -203,7 +203,7 @@ func (s *Server) state() string {
 	case <-s.exited:
 		return fmt.Sprintf("mailpit exited (%s):\n%s", s.cmd.ProcessState, s.out)
 	default:
-		return fmt.Sprintf("mailpit is running:\n%s", s.out)
+		return "mailpit is still running" // its output is still being written
 	}
 }
 
