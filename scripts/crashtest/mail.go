@@ -25,9 +25,9 @@ type dropped struct {
 	to, text string
 }
 
-// readMailDir parses every .eml in the data directory's mail folder.
-func (t *tester) readMailDir() ([]dropped, error) {
-	files, err := filepath.Glob(filepath.Join(t.dataDir, "mail", "*.eml"))
+// readMailDir parses every .eml in a data directory's mail folder.
+func readMailDir(dataDir string) ([]dropped, error) {
+	files, err := filepath.Glob(filepath.Join(dataDir, "mail", "*.eml"))
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ var verifyLink = regexp.MustCompile(`/verify-email\?token=([A-Za-z0-9_%-]+)`)
 func (t *tester) verifyEmail(ctx context.Context, a *actor) error {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		mails, err := t.readMailDir()
+		mails, err := readMailDir(t.dataDir)
 		if err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (t *tester) checkMail() (int, error) {
 	l.mu.Unlock()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		mails, err := t.readMailDir()
+		mails, err := readMailDir(t.dataDir)
 		if err != nil {
 			return 0, err
 		}

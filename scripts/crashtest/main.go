@@ -6,7 +6,9 @@
 // checks through the API that every acknowledged write is there and that the
 // invariants hold (no mentor above capacity, one account per e-mail, no
 // introduction without its request or accepted one without its mentorship).
-// It repeats that for several kill points and exits 1 on any loss.
+// It repeats that for several kill points and exits 1 on any loss. Then it
+// kills the monthly digest run on the demo data at several moments and checks
+// that running it again gives each lapsed member exactly one digest.
 //
 // Run it through scripts/crash-test, which builds the server first.
 package main
@@ -39,13 +41,14 @@ func main() {
 	rounds := flag.Int("rounds", 4, "kill and restart this many times")
 	logPath := flag.String("log", "", "where the server's output goes (default: discarded)")
 	backup := flag.Bool("backup", true, "after the rounds, take a backup under load with `kizuna backup`, restore it into a new data directory and check it there")
+	digest := flag.Bool("digest", true, "then kill the monthly digest run (`kizuna digest run`) on the demo data at several moments and check that running it again gives each lapsed member exactly one digest")
 	selfCheck := flag.Bool("selfcheck", false, "prove the checks can fail: delete the database after the first kill and expect losses to be reported")
 	flag.Parse()
 	if *bin == "" || *dataDir == "" || !strings.HasPrefix(*addr, "127.0.0.1:") {
 		fmt.Fprintln(os.Stderr, "usage: crashtest -bin PATH -data DIR [-addr 127.0.0.1:PORT] [-rounds N]")
 		os.Exit(2)
 	}
-	t := &tester{bin: *bin, dataDir: *dataDir, base: "http://" + *addr, addr: *addr, logPath: *logPath, selfCheck: *selfCheck, backup: *backup && !*selfCheck,
+	t := &tester{bin: *bin, dataDir: *dataDir, base: "http://" + *addr, addr: *addr, logPath: *logPath, selfCheck: *selfCheck, backup: *backup && !*selfCheck, digest: *digest && !*selfCheck,
 		http: &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	if *selfCheck {
 		*rounds = 1
@@ -74,7 +77,7 @@ const (
 
 type tester struct {
 	bin, dataDir, base, addr, logPath string
-	selfCheck, backup                 bool
+	selfCheck, backup, digest         bool
 	http                              *http.Client
 	server                            *exec.Cmd
 	l                                 ledger
@@ -171,6 +174,12 @@ func (t *tester) run(rounds int) error {
 	if t.backup {
 		if err := t.backupRound(); err != nil {
 			return fmt.Errorf("backup round: %w", err)
+		}
+	}
+	if t.digest {
+		t.kill() // the demo seed serves on the same address
+		if err := t.digestRounds(rng); err != nil {
+			return fmt.Errorf("digest rounds: %w", err)
 		}
 	}
 	resumed := 0
