@@ -7,8 +7,10 @@
 #     topics and radii; scripts/bench/mixed.lua),
 #   - POST /v1/match-requests (10,000 mentors; wrk with scripts/bench/match-request.lua),
 # each with wrk -t2 -c32 for DURATION, printing requests/s, p99 and the ratio
-# to /healthz; /healthz and the mix again at a fixed RATE a second, an open
-# loop (scripts/bench/rateprobe: p50/p99 that do not follow the throughput);
+# to /healthz; /healthz and the mix again at a fixed RATE a second for
+# RATE_DURATION, an open loop (scripts/bench/rateprobe: p50/p99 that do not
+# follow the throughput; a minute, so one stall of a shared machine is not
+# the p99);
 # plus the time from process start to a ready /readyz with
 # 10,000 mentors, the peak RSS (VmHWM) of the server with 100,000 mentors, and
 # how long seeding took. Writes the table, the machine and the command to
@@ -27,7 +29,7 @@
 # directories): 100,000 mentors take a while (see the report).
 # With PIN=1 the server runs on CPU 0 (GOMAXPROCS=1) and wrk on CPU 1.
 #
-#   scripts/bench/report.sh                  # DURATION=10s RATE=2000 PORT=18490 PIN=0 OUT=docs/performance.md PARTS="suggest scenario"
+#   scripts/bench/report.sh                  # DURATION=10s RATE=2000 RATE_DURATION=60s PORT=18490 PIN=0 OUT=docs/performance.md PARTS="suggest scenario"
 #   PARTS=scenario SCALES="1 5" scripts/bench/report.sh
 set -euo pipefail
 # shellcheck source=../lib.sh
@@ -41,6 +43,7 @@ PARTS=${PARTS:-suggest scenario}
 SCALES=${SCALES:-1 5 25}
 SEQ_N=${SEQ_N:-200}
 RATE=${RATE:-2000}
+RATE_DURATION=${RATE_DURATION:-60s}
 BASE="http://127.0.0.1:$PORT"
 pin_cpus
 
@@ -155,18 +158,22 @@ bench_mix() {
 }
 
 # at_rate name [rateprobe args...]: latency at RATE requests/s, an open
-# loop (scripts/bench/rateprobe), for as long as the wrk rows.
+# loop (scripts/bench/rateprobe), for RATE_DURATION.
 at_rate() {
   local name=$1
   shift
   settle
-  echo "== rateprobe -rate $RATE -d $DURATION: $name" >&2
-  "${wrk_pin[@]}" "$work/rateprobe" -base "$BASE" -rate "$RATE" -d "$DURATION" "$@" >"$work/rate-$name.txt"
+  echo "== rateprobe -rate $RATE -d $RATE_DURATION: $name" >&2
+  "${wrk_pin[@]}" "$work/rateprobe" -base "$BASE" -rate "$RATE" -d "$RATE_DURATION" "$@" >"$work/rate-$name.txt"
 }
-# rate_row label name: a row of the open-loop table.
+# rate_row label name [healthz name]: a row of the open-loop table, its p99
+# beside that of /healthz at the same rate and index size.
 rate_row() {
-  awk -v label="$1" '{ gsub(",", "") } NF >= 16 { print "| " label " | " $6 " ms | " $12 " ms | " $15 " ms | " $4 " |"; next }
-    { print "| " label " | — | — | — | " $4 " |" }' "$work/rate-$2.txt"
+  local ref="$work/rate-${3:-$2}.txt"
+  awk -v label="$1" -v ref="$(awk '{ gsub(",", "") } NF >= 16 { print $12 }' "$ref")" '{ gsub(",", "") }
+    NF >= 16 { r = (ref > 0) ? sprintf("%.1f×", $12 / ref) : "—"
+      print "| " label " | " $6 " ms | " $12 " ms | " r " | " $15 " ms | " $4 " |"; next }
+    { print "| " label " | — | — | — | — | " $4 " |" }' "$work/rate-$2.txt"
 }
 
 ratio() { awk -v a="$(rps "$1")" -v h="$(rps healthz)" 'BEGIN { r = 100 * a / h; printf (r < 1 ? "%.2f%%" : "%.1f%%"), r }'; }
@@ -233,12 +240,12 @@ table=$(
   row "POST /v1/match-requests" "10,000" match-request
 )
 rate_table=$(
-  echo "| at $RATE requests/s, open loop | p50 | p99 | max | failed |"
-  echo "| --- | ---: | ---: | ---: | ---: |"
+  echo "| at $RATE requests/s, open loop | p50 | p99 | p99 of /healthz's | max | failed |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
   rate_row "GET /healthz, 10,000 mentors" healthz10k
-  rate_row "GET /v1/match-suggestions (mix), 10,000 mentors" mix10k
+  rate_row "GET /v1/match-suggestions (mix), 10,000 mentors" mix10k healthz10k
   rate_row "GET /healthz, 100,000 mentors" healthz100k
-  rate_row "GET /v1/match-suggestions (mix), 100,000 mentors" mix100k
+  rate_row "GET /v1/match-suggestions (mix), 100,000 mentors" mix100k healthz100k
 )
 noisy=$(noisy)
 
@@ -264,7 +271,7 @@ $table
 
 wrk keeps 32 requests in flight, so its latency is 32 divided by the throughput: a p99 there follows the
 throughput. The same requests at a fixed rate of $RATE a second (\`scripts/bench/rateprobe\`: each starts
-when due, whether or not earlier ones have answered, and its latency counts from then), for $DURATION each:
+when due, whether or not earlier ones have answered, and its latency counts from then), for $RATE_DURATION each:
 
 $rate_table
 
@@ -296,7 +303,7 @@ $startdb100
 Reproduce:
 
 \`\`\`sh
-PARTS=suggest scripts/bench/report.sh       # DURATION=10s; PIN=1 puts the server and wrk on separate cores
+PARTS=suggest scripts/bench/report.sh       # DURATION=10s RATE=2000 RATE_DURATION=60s; PIN=1 puts the server and wrk on separate cores
 \`\`\`
 MD
 write_section suggest "$work/section-suggest.md"
