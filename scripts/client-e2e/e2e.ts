@@ -1,5 +1,6 @@
 // One mentorship, end to end, then the mentor takes their data and leaves,
-// through a client generated from docs/openapi.json.
+// and the founder changes address and undoes it, through a client generated
+// from docs/openapi.json.
 // Every call is typed by the generated schema (gen/schema.d.ts), so a spec
 // change that breaks a client breaks `tsc --noEmit` before this even runs.
 // Usage: node dist/e2e.js http://127.0.0.1:PORT MAIL_DIR
@@ -45,7 +46,12 @@ function decodeQP(s: string): string {
   return Buffer.from(bytes, "latin1").toString("utf8");
 }
 
-// mailedToken waits for a mail to `to` with a link to `path` and returns the link's token.
+// Tokens already taken from mail: a second link of the same kind to the same
+// address (a second reset) is a new mail.
+const usedTokens = new Set<string>();
+
+// mailedToken waits for a mail to `to` with a link to `path` that was not
+// taken before and returns the link's token.
 async function mailedToken(to: string, path: string): Promise<string> {
   const pattern = new RegExp(`${path.replace(/[?]/g, "\\?")}token=([A-Za-z0-9_%-]+)`);
   for (let i = 0; i < 200; i++) {
@@ -58,8 +64,10 @@ async function mailedToken(to: string, path: string): Promise<string> {
     for (const f of files) {
       const text = decodeQP(readFileSync(join(mailDir, f), "latin1"));
       const m = text.includes(`To: <${to}>`) ? pattern.exec(text) : null;
-      if (m?.[1]) {
-        return decodeURIComponent(m[1]);
+      const token = m?.[1] ? decodeURIComponent(m[1]) : "";
+      if (token && !usedTokens.has(token)) {
+        usedTokens.add(token);
+        return token;
       }
     }
     await new Promise((r) => setTimeout(r, 50)); // polling for the mail worker
@@ -264,6 +272,39 @@ async function main(): Promise<void> {
     200,
   );
   check(kept.mentor.displayName === "退会したユーザー / former member", "the mentor is not shown as a former member", kept.mentor);
+
+  // The founder is not lapsed: the monthly digest would not be sent.
+  const digest = expect("the founder previews the monthly digest", await api.GET("/v1/me/digest-preview", { headers: f2 }), 200);
+  check(!digest.lapsed && !digest.wouldSend && digest.skipReason, "an active member's digest would be sent", digest);
+
+  // A new address is proven by a link sent there; the old address is told,
+  // with a link that undoes the change (in case it was not the member).
+  const newEmail = `founder-moved-${run}@example.jp`;
+  const moving = expect("the founder asks to change address", await api.POST("/v1/me/email", { headers: f2, body: { newEmail, password: fresh } }), 202);
+  check(moving.status === "accepted", "address change not accepted", moving);
+  const moved = expect(
+    "follow the link sent to the new address",
+    await api.POST("/v1/auth/confirm-email-change", { body: { token: await mailedToken(newEmail, "/confirm-email-change?") } }),
+    200,
+  );
+  check(moved.email === newEmail, "the address did not change", moved);
+  const undone = expect(
+    "undo it from the old address",
+    await api.POST("/v1/auth/revert-email-change", { body: { token: await mailedToken(email, "/revert-email-change?") } }),
+    200,
+  );
+  check(undone.email === email, "the old address is not back", undone);
+  const afterUndo = await api.POST("/v1/auth/login", { body: { email, password: fresh } });
+  step++;
+  check(afterUndo.response.status === 401, `${step}. the password after an undo`, afterUndo.error);
+  console.log(`ok ${step}. the password after an undo -> 401 ${afterUndo.error?.code}`);
+  const again2 = "a-third-e2e-passphrase-2026";
+  const reset2 = await api.POST("/v1/auth/password-reset/confirm", { body: { token: await mailedToken(email, "/reset-password?"), newPassword: again2 } });
+  step++;
+  check(reset2.response.status === 204, `${step}. the reset link mailed to the old address`, reset2.error);
+  console.log(`ok ${step}. the reset link mailed to the old address -> 204`);
+  const home = expect("sign in at the old address again", await api.POST("/v1/auth/login", { body: { email, password: again2 } }), 200);
+  check(home.user.email === email, "signed in at another address", home.user);
 }
 
 main().then(
