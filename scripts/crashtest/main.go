@@ -271,9 +271,14 @@ func (l *ledger) clone() *ledger {
 }
 
 // start runs the server on the data directory and waits until it is ready.
-func (t *tester) start() error {
+func (t *tester) start() error { return t.startOn(t.dataDir) }
+
+// startOn runs the server on dataDir, with env added to its environment,
+// and waits until it is ready.
+func (t *tester) startOn(dataDir string, env ...string) error {
 	cmd := exec.Command(t.bin)
-	cmd.Env = append(t.env(), "KIZUNA_DATA_DIR="+t.dataDir, "KIZUNA_HTTP_ADDR="+t.addr, "KIZUNA_AUTH_RATE_PER_MINUTE=100000", "KIZUNA_LOG_LEVEL=warn")
+	cmd.Env = append(t.env(), "KIZUNA_DATA_DIR="+dataDir, "KIZUNA_HTTP_ADDR="+t.addr, "KIZUNA_AUTH_RATE_PER_MINUTE=100000", "KIZUNA_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...)
 	if t.logPath != "" {
 		f, err := os.OpenFile(t.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
