@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -64,13 +65,7 @@ func (t *tester) digestRounds(rng *rand.Rand) error {
 			return fmt.Errorf("the uninterrupted reference run sent %s %d digests", to, n)
 		}
 	}
-	recipients := slices.Sorted(func(yield func(string) bool) {
-		for to := range want {
-			if !yield(to) {
-				return
-			}
-		}
-	})
+	recipients := slices.Sorted(maps.Keys(want))
 
 	type killPoint struct {
 		name string
