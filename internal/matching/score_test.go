@@ -267,6 +267,29 @@ func TestRankCapacityIndependenceAndStakes(t *testing.T) {
 	}
 }
 
+// A founder who is a mentor too is never their own candidate: not counted
+// whether they meet remotely (the index's counts hold them) or in person,
+// near or far, and with stakes or not.
+func TestRankLeavesOutTheFounder(t *testing.T) {
+	inPerson := mentor(otofuke, "sales")
+	inPerson.Modes = search.ModeInPerson
+	staked := mentor(sapporo, "sales")
+	staked.Stakes = []string{"札幌ITベンチャーズ"}
+	ix, ids := index(t, mentor(sapporo, "sales"), mentor(otofuke, "sales"), inPerson, staked, mentor(sapporo, "hiring"))
+	for i, id := range ids[:4] {
+		for _, topics := range [][]string{{"sales"}, {"sales", "hiring"}, {"sales", "hiring", "pricing", "export"}} {
+			_, total := Rank(ix, Request{FounderID: id, Topics: topics, Origin: obihiro, RadiusKm: 30}, 10)
+			want := 3
+			if len(topics) > 1 {
+				want = 4 // the hiring mentor too
+			}
+			if total != want {
+				t.Errorf("founder %d, topics %v: %d candidates, want %d", i, topics, total, want)
+			}
+		}
+	}
+}
+
 func TestCheckExplainsWhy(t *testing.T) {
 	m := mentor(obihiro, "sales")
 	m.Accepting = false

@@ -55,9 +55,10 @@ func (ix *Index) Compact() {
 		for t := range c.byTopic {
 			c.byTopic[t] = c.byTopic[t][:0]
 		}
-		c.n = 0
+		c.n, c.words = 0, c.words[:0]
 	}
-	ix.flags = flagSets{}
+	// The remote counts do not depend on positions: they stay.
+	ix.flags = flagSets{remoteCounts: ix.flags.remoteCounts}
 	clear(ix.byID)
 	for i := range ix.hot {
 		h := &ix.hot[i]
@@ -65,6 +66,10 @@ func (ix *Index) Compact() {
 		ix.cellAt[i] = h.cell
 		c := &ix.cells[h.cell-1]
 		c.n++
+		// Positions rise: a word is new to c when it is not c's last.
+		if w := int32(i / 64); len(c.words) == 0 || c.words[len(c.words)-1] != w {
+			c.words = append(c.words, w)
+		}
 		for t := h.TopicMask; t != 0; t &= t - 1 {
 			b := bits.TrailingZeros64(t)
 			c.byTopic[b] = append(c.byTopic[b], member{topics: h.TopicMask, pos: int32(i), priority: h.priority})

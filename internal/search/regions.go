@@ -48,6 +48,9 @@ type cell struct {
 	// the cell), not every member.
 	byTopic [64][]member
 	n       int // members
+	// words are the words of the bitsets that hold a member (see addWord):
+	// counting reads only those of the cells near an origin.
+	words []int32
 	// spread: no member is farther than this chord from center.
 	spread      float64
 	maxTravelKm float64
@@ -95,6 +98,8 @@ type flagSets struct {
 	independent bitset
 	stakes      bitset // declared at least one stake
 	modes       [3]bitset
+	// remoteCounts count mentors by topic set (see countRemote).
+	remoteCounts map[remoteKey]int32
 }
 
 // remote is word w of the set of mentors who meet in a remote way of modes.
@@ -109,11 +114,14 @@ func (fs *flagSets) remote(modes Mode, w int) uint64 {
 	return x
 }
 
-// place updates the grid and the bitsets for position i, whose facts were
-// old (zero for a new position) and are now h. The caller holds mu.
+// place updates the grid, the bitsets and the remote counts for position i,
+// whose facts were old (zero for a new position) and are now h. The caller
+// holds mu.
 func (ix *Index) place(i int, old, h *hot, w *where, p geo.Point) {
 	ix.placeInCell(i, old, h, w, p)
 	ix.placeFlags(i, old, h)
+	ix.flags.countRemote(old, -1)
+	ix.flags.countRemote(h, 1)
 }
 
 // placeFlags updates the bitsets for position i, whose facts were old and
@@ -149,6 +157,9 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 			ix.cells[old.cell-1].remove(int32(i), old.TopicMask)
 		}
 		ix.cells[c].add(member{topics: h.TopicMask, pos: int32(i), priority: h.priority})
+		if old.cell != h.cell {
+			ix.cells[c].addWord(int32(i / 64))
+		}
 	}
 	cl := &ix.cells[c]
 	cl.spread = max(cl.spread, math.Sqrt(w.pos.Chord2(cl.center)))
@@ -269,6 +280,10 @@ func (ix *Index) View(origin geo.Prepared, fn func(v *View)) {
 // f.IndependentOnly. Those who share a remote mode are counted as they are,
 // those who share only in-person meetings when within reach (see
 // f.Radius2); those with stakes and f.Exclude are counted when check says so.
+//
+// For up to maxCountedTopics topics the first kind comes from the index's
+// counts (countRemote), and only the words of the bitsets that hold members
+// of cells within some reach, mentors with stakes or f.Exclude are read.
 func (v *View) Count(f Filter, check func(Candidate) bool) int {
 	fs := &v.ix.flags
 	var topicSets []bitset
@@ -277,9 +292,30 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 	}
 	exclude, hasExclude := v.ix.byID[f.Exclude]
 	reach := v.reachOfCells(f.Radius2)
-	n := 0
 	words := (len(v.ix.hot) + 63) / 64
+	counted := len(topicSets) <= maxCountedTopics
+	var near bitset // by word
+	n := 0
+	if counted {
+		n = fs.remoteCount(f.Topics, f.Modes, f.IndependentOnly)
+		near = make(bitset, (words+63)/64)
+		for k := range v.ix.cells {
+			if reach[k] != reachNone {
+				for _, w := range v.ix.cells[k].words {
+					near.put(int(w), true)
+				}
+			}
+		}
+	}
 	for w := range words {
+		special := fs.stakes.word(w)
+		if hasExclude && exclude/64 == w {
+			special |= 1 << uint(exclude%64)
+		}
+		isNear := !counted || near.has(w)
+		if !isNear && special == 0 {
+			continue
+		}
 		var cover uint64
 		for _, t := range topicSets {
 			cover |= t.word(w)
@@ -292,37 +328,29 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 			continue
 		}
 		remote := fs.remote(f.Modes, w)
+		if counted {
+			// The counts hold f.Exclude when it meets remotely and has no
+			// stakes: check (below) decides for it instead.
+			n -= bits.OnesCount64(base & remote & special &^ fs.stakes.word(w))
+		} else {
+			n += bits.OnesCount64(base & remote &^ special)
+		}
 		shared := remote
 		if f.Modes&ModeInPerson != 0 {
 			shared |= fs.modes[0].word(w)
 		}
-		special := fs.stakes.word(w)
-		if hasExclude && exclude/64 == w {
-			special |= 1 << uint(exclude%64)
-		}
-		bulk := base & remote &^ special
-		n += bits.OnesCount64(bulk)
 		// In person only: most cells are wholly in or out of reach, and
 		// most words (after Compact) wholly in one cell.
-		inPerson := base & shared &^ remote &^ special
-		if c := v.ix.wordCell[w]; c != 0 && inPerson != 0 {
-			switch reach[c-1] {
-			case reachNone:
-				inPerson = 0
-			case reachAll:
-				n += bits.OnesCount64(inPerson)
-				inPerson = 0
-			}
-		}
-		for rest := inPerson; rest != 0; rest &= rest - 1 {
-			i := w*64 + bits.TrailingZeros64(rest)
-			switch reach[v.ix.cellAt[i]-1] {
-			case reachAll:
-				n++
-			case reachSome:
-				if c := v.candidate(i); c.Chord2 <= max(f.Radius2, c.TravelChord2) {
-					n++
+		if inPerson := base & shared &^ remote &^ special; isNear && inPerson != 0 {
+			if c := v.ix.wordCell[w]; c != 0 {
+				switch reach[c-1] {
+				case reachAll:
+					n += bits.OnesCount64(inPerson)
+				case reachSome: // the cell is known: test each member
+					n += v.countWithin(w, inPerson, f.Radius2)
 				}
+			} else {
+				n += v.countMixedWord(w, inPerson, f.Radius2, reach)
 			}
 		}
 		for rest := base & shared & special; rest != 0; rest &= rest - 1 {
@@ -332,6 +360,43 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 		}
 	}
 	return n
+}
+
+// countWithin counts the members at the positions of bits of word w who
+// are within reach.
+func (v *View) countWithin(w int, bits64 uint64, radius2 float64) int {
+	n := 0
+	for rest := bits64; rest != 0; rest &= rest - 1 {
+		if v.within(w*64+bits.TrailingZeros64(rest), radius2) {
+			n++
+		}
+	}
+	return n
+}
+
+// countMixedWord is countWithin for a word whose positions lie in several
+// cells (mentors added or moved since Compact): each cell's reach first.
+func (v *View) countMixedWord(w int, bits64 uint64, radius2 float64, reach []uint8) int {
+	n := 0
+	for rest := bits64; rest != 0; rest &= rest - 1 {
+		i := w*64 + bits.TrailingZeros64(rest)
+		switch reach[v.ix.cellAt[i]-1] {
+		case reachAll:
+			n++
+		case reachSome:
+			if v.within(i, radius2) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// within reports whether the mentor at position i is within reach of the
+// origin: max(radius2, their own travel chord squared).
+func (v *View) within(i int, radius2 float64) bool {
+	at := &v.ix.where[i]
+	return at.pos.Chord2(v.origin.Vector) <= max(radius2, at.travelChord2)
 }
 
 // How much of a cell is within reach of an origin.
