@@ -308,7 +308,8 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 		}
 	}
 	for w := range words {
-		special := fs.stakes.word(w)
+		stakes := fs.stakes.word(w)
+		special := stakes
 		if hasExclude && exclude/64 == w {
 			special |= 1 << uint(exclude%64)
 		}
@@ -331,7 +332,7 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 		if counted {
 			// The counts hold f.Exclude when it meets remotely and has no
 			// stakes: check (below) decides for it instead.
-			n -= bits.OnesCount64(base & remote & special &^ fs.stakes.word(w))
+			n -= bits.OnesCount64(base & remote & special &^ stakes)
 		} else {
 			n += bits.OnesCount64(base & remote &^ special)
 		}
