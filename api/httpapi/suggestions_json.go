@@ -119,11 +119,9 @@ func (s *Server) writeSuggestions(c *gin.Context, res *mentorships.Suggestions) 
 
 // appendSuggestions appends res as encoding/json writes
 // SuggestionsResponse{Items: s.suggestionViews(res.Items), ...} with each
-// item's explanation from res.AppendNote.
+// item's explanation from res.AppendNoteJSON.
 func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byte {
 	b = append(b, `{"items":[`...)
-	// noteBuf holds a note's raw text before it is escaped into b.
-	var noteBuf [512]byte
 	for i := range res.Items {
 		r := &res.Items[i]
 		if i > 0 {
@@ -141,20 +139,21 @@ func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byt
 		b = jsonw.Strings(append(b, `,"matchedTopics":`...), r.MatchedTopics)
 		b = jsonw.Float(append(b, `,"score":`...), round3(r.Score))
 		b = append(b, `,"components":{"topic":`...)
-		b = appendComponent(b, r.Components.Topic, matching.WeightTopic, res.AppendNote(noteBuf[:0], i, matching.PartTopic))
-		b = appendComponent(append(b, `,"distance":`...), r.Components.Distance, matching.WeightDistance, res.AppendNote(noteBuf[:0], i, matching.PartDistance))
-		b = appendComponent(append(b, `,"availability":`...), r.Components.Availability, matching.WeightAvailability, res.AppendNote(noteBuf[:0], i, matching.PartAvailability))
-		b = appendComponent(append(b, `,"trust":`...), r.Components.Trust, matching.WeightTrust, res.AppendNote(noteBuf[:0], i, matching.PartTrust))
+		b = appendComponent(b, res, i, matching.PartTopic, r.Components.Topic, matching.WeightTopic)
+		b = appendComponent(append(b, `,"distance":`...), res, i, matching.PartDistance, r.Components.Distance, matching.WeightDistance)
+		b = appendComponent(append(b, `,"availability":`...), res, i, matching.PartAvailability, r.Components.Availability, matching.WeightAvailability)
+		b = appendComponent(append(b, `,"trust":`...), res, i, matching.PartTrust, r.Components.Trust, matching.WeightTrust)
 		b = append(b, "}}"...)
 	}
 	b = jsonw.Int(append(b, `],"candidates":`...), res.Candidates)
 	return append(b, '}')
 }
 
-// appendComponent appends component(score, weight, note) as ComponentView.
-func appendComponent(b []byte, score, weight float64, note []byte) []byte {
+// appendComponent appends part of item i's score as ComponentView, the
+// note written into b already escaped.
+func appendComponent(b []byte, res *mentorships.Suggestions, i int, part matching.Part, score, weight float64) []byte {
 	b = jsonw.Float(append(b, `{"score":`...), round3(score))
 	b = jsonw.Float(append(b, `,"weight":`...), weight)
-	b = jsonw.Bytes(append(b, `,"note":`...), note)
-	return append(b, '}')
+	b = res.AppendNoteJSON(append(b, `,"note":"`...), i, part)
+	return append(b, `"}`...)
 }

@@ -28,7 +28,11 @@ var safe = func() (t [utf8.RuneSelf]bool) {
 
 // String appends s as a JSON string.
 func String(dst []byte, s string) []byte {
-	dst = append(dst, '"')
+	return append(StringBody(append(dst, '"'), s), '"')
+}
+
+// StringBody appends what String appends between the quotes: s escaped.
+func StringBody(dst []byte, s string) []byte {
 	start := 0
 	// Most strings here are Japanese: when s is valid UTF-8 (checked at
 	// once, much faster than rune by rune), a rune outside ASCII is
@@ -94,14 +98,7 @@ func String(dst []byte, s string) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// Bytes appends the text b as a JSON string (see String).
-func Bytes(dst, b []byte) []byte {
-	// The conversion does not allocate: String only reads it.
-	return String(dst, unsafeString(b))
+	return append(dst, s[start:]...)
 }
 
 // Strings appends ss as a JSON array of strings; nil is null, as

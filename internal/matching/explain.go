@@ -3,6 +3,7 @@ package matching
 import (
 	"strconv"
 
+	"github.com/kizuna-dev/kizuna/internal/jsonw"
 	"github.com/kizuna-dev/kizuna/internal/search"
 )
 
@@ -44,9 +45,20 @@ func Explain(req *Request, s *Suggestion, name TopicName, lang string) Explanati
 
 // AppendNote appends the text of one part of the explanation of s. It runs
 // for every suggestion shown, so it appends from templates into the caller's
-// buffer (the API writes it straight into the response) rather than
-// building strings.
+// buffer rather than building strings.
 func AppendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang string, part Part) []byte {
+	return appendNote(b, req, s, name, lang, part, false)
+}
+
+// AppendNoteJSON appends the note of AppendNote as the inside of a JSON
+// string (jsonw.StringBody), straight into a response: the templates and
+// numbers need no escaping (a test holds every template to that), so only
+// the topics' names are escaped.
+func AppendNoteJSON(b []byte, req *Request, s *Suggestion, name TopicName, lang string, part Part) []byte {
+	return appendNote(b, req, s, name, lang, part, true)
+}
+
+func appendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang string, part Part, escape bool) []byte {
 	m := s.Mentor
 	ja := lang == "ja"
 	switch part {
@@ -73,7 +85,11 @@ func AppendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang stri
 			if i > 0 {
 				b = append(b, sep...)
 			}
-			b = append(b, name(t)...)
+			if escape {
+				b = jsonw.StringBody(b, name(t))
+			} else {
+				b = append(b, name(t)...)
+			}
 		}
 	case PartDistance:
 		b = strconv.AppendFloat(b, s.DistanceKm, 'f', 1, 64)

@@ -1,11 +1,13 @@
 package matching
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/kizuna-dev/kizuna/internal/jsonw"
 	"github.com/kizuna-dev/kizuna/internal/search"
 )
 
@@ -13,23 +15,53 @@ import (
 // string-building version said, for random suggestions in both languages.
 func TestExplainMatchesStringVersion(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	names := []string{"Sales", "M&A <succession>", "販路開拓・営業", ""}
-	name := func(slug string) string { return names[len(slug)%len(names)] }
 	for range 5000 {
-		req := Request{RadiusKm: float64(1 + r.IntN(500)), Topics: []string{"sales", "hiring", "pr"}[:1+r.IntN(3)]}
-		s := Suggestion{
-			Mentor: &search.Mentor{
-				TravelKm: float64(r.IntN(200)), Capacity: r.IntN(6), Active: r.IntN(7), Introductions: r.IntN(3) * r.IntN(9),
-				Answered: r.IntN(3), MedianAnswerHr: r.Float64() * 300, Verified: r.IntN(2) == 0, Independent: r.IntN(2) == 0,
-			},
-			DistanceKm: r.Float64() * 2000, WithinReach: r.IntN(2) == 0, MatchedTopics: req.Topics[:r.IntN(len(req.Topics)+1)],
-		}
+		req, s := randomNoteCase(r)
 		for _, lang := range []string{"ja", "en"} {
-			if got, want := Explain(&req, &s, name, lang), explainStrings(&req, &s, name, lang); got != want {
+			if got, want := Explain(&req, &s, noteTopicName, lang), explainStrings(&req, &s, noteTopicName, lang); got != want {
 				t.Fatalf("%s: Explain = %+v, want %+v", lang, got, want)
 			}
 		}
 	}
+}
+
+// AppendNoteJSON escapes only the topics' names: for every template, in
+// both languages, it appends exactly the escaped AppendNote (names with
+// characters JSON escapes included).
+func TestAppendNoteJSONIsTheEscapedNote(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 5000 {
+		req, s := randomNoteCase(r)
+		for _, lang := range []string{"ja", "en"} {
+			for part := PartTopic; part <= PartTrust; part++ {
+				note := AppendNote(nil, &req, &s, noteTopicName, lang, part)
+				if got, want := AppendNoteJSON([]byte("x"), &req, &s, noteTopicName, lang, part), jsonw.StringBody([]byte("x"), string(note)); !bytes.Equal(got, want) {
+					t.Fatalf("%s, part %d: AppendNoteJSON = %s, want %s", lang, part, got, want)
+				}
+			}
+		}
+	}
+}
+
+// noteTopicName names topics, some with characters JSON escapes.
+func noteTopicName(slug string) string {
+	return map[string]string{
+		"sales": "Sales", "hiring": "M&A <succession>", "pr": "販路開拓・営業", "it_dx": "\"quoted\" \\ line\u2028", "export": "",
+	}[slug]
+}
+
+// randomNoteCase is a random suggestion to explain, reaching every
+// template.
+func randomNoteCase(r *rand.Rand) (Request, Suggestion) {
+	req := Request{RadiusKm: float64(1 + r.IntN(500)), Topics: []string{"sales", "hiring", "pr", "it_dx", "export"}[:1+r.IntN(5)]}
+	s := Suggestion{
+		Mentor: &search.Mentor{
+			TravelKm: float64(r.IntN(200)), Capacity: r.IntN(6), Active: r.IntN(7), Introductions: r.IntN(3) * r.IntN(9),
+			Answered: r.IntN(3), MedianAnswerHr: r.Float64() * 300, Verified: r.IntN(2) == 0, Independent: r.IntN(2) == 0,
+		},
+		DistanceKm: r.Float64() * 2000, WithinReach: r.IntN(2) == 0, MatchedTopics: req.Topics[:r.IntN(len(req.Topics)+1)],
+	}
+	return req, s
 }
 
 // explainStrings is the former Explain (string concatenation), kept to check the templates: it describes a suggestion for req in words, in Japanese ("ja") or

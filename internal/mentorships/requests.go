@@ -150,6 +150,11 @@ func (r *Suggestions) AppendNote(dst []byte, i int, part matching.Part) []byte {
 	return matching.AppendNote(dst, &r.req, &r.Items[i].Suggestion, r.topicName, r.lang, part)
 }
 
+// AppendNoteJSON appends that text as the inside of a JSON string.
+func (r *Suggestions) AppendNoteJSON(dst []byte, i int, part matching.Part) []byte {
+	return matching.AppendNoteJSON(dst, &r.req, &r.Items[i].Suggestion, r.topicName, r.lang, part)
+}
+
 // RequestInput creates a match request.
 type RequestInput struct {
 	Topics          []string
