@@ -66,10 +66,12 @@ func suggestion(req *prepared, f *search.Facts, m *search.Mentor, d float64, wit
 // enough for distance to matter, or in the rest of Japan, where every
 // eligible mentor meets remotely at the floor distance score. So the best
 // nearby mentors and the far experts fill the top k, and the mass of mentors
-// who cover one minor topic is never scored. Inside a group, a candidate
-// whose score could not beat the k-th best even at full distance marks is
-// not scored further, so the great-circle distance (an arcsine) is computed
-// for few mentors.
+// who cover one minor topic is never scored. A group's members are read
+// from lists in decreasing priority (a near cell's, or the index's remote
+// list for the rest of Japan), up to the first who cannot beat the k-th
+// best. Inside a group, a candidate whose score could not beat the k-th
+// best even at full distance marks is not scored further, so the
+// great-circle distance (an arcsine) is computed for few mentors.
 func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 	p := prepare(ix, req)
 	best := search.NewTopK(k, compare)
@@ -84,15 +86,29 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 		visitRef := func(m search.Ref) { consider(p, best, v.Candidate(m)) }
 		g := newGroups(p, v)
 		prioritized := v.Prioritized()
+		// A member of a group scores at most its topic part, the best
+		// distance score where it is and its Priority. Lists are read in
+		// decreasing priority, so below floor(rest), with rest the first
+		// two parts, a member cannot make the top k, nor can the rest of
+		// its list.
+		floor := func(rest float64) func() float64 {
+			rest += priorityMargin
+			return func() float64 {
+				if !prioritized || !best.Full() {
+					return math.Inf(-1)
+				}
+				return best.Worst().score - rest
+			}
+		}
 		for _, grp := range g.order {
 			if best.Full() && grp.bound < best.Worst().score {
 				break // neither this group nor any after it can make the top k
 			}
+			topic := WeightTopic * topicScore(grp.topics, &p.weights)
 			if grp.far {
-				v.EachRemote(grp.topics, filter, g.nearCell, visit)
+				v.EachRemote(grp.topics, filter, g.nearCell, floor(topic+WeightDistance*RemoteFloor), visit)
 				continue
 			}
-			topic := WeightTopic * topicScore(grp.topics, &p.weights)
 			for k, r := range g.near {
 				if !g.levels {
 					v.EachMember(r, p.mask, visitRef)
@@ -101,18 +117,7 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 				if r.Topics&grp.topics != grp.topics {
 					continue
 				}
-				// A member of this group in r scores at most its topic
-				// part, r's best distance score and its Priority: below
-				// floor it cannot make the top k, nor can the rest of its
-				// list (lower priorities).
-				rest := topic + WeightDistance*g.nearDistance[k] + priorityMargin
-				floor := func() float64 {
-					if !prioritized || !best.Full() {
-						return math.Inf(-1)
-					}
-					return best.Worst().score - rest
-				}
-				v.EachMemberExactly(r, p.mask, grp.topics, floor, visitRef)
+				v.EachMemberExactly(r, p.mask, grp.topics, floor(topic+WeightDistance*g.nearDistance[k]), visitRef)
 			}
 		}
 		groupsPool.Put(g)

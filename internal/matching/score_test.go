@@ -423,12 +423,13 @@ func TestRankMatchesBruteForceAfterCompact(t *testing.T) {
 }
 
 // change changes the mentors of ids at random: moves across the grid with
-// other topics and travel, full, suspended, stakes declared, back open.
+// other topics and travel, full, suspended, stakes declared, back open,
+// fewer free places or another answer record (a new priority, still open).
 func change(ix *search.Index, r *rand.Rand, ids []bson.ObjectID) {
 	all := topics.New().All()
 	for _, id := range ids {
 		m, _ := ix.Get(id)
-		switch r.IntN(5) {
+		switch r.IntN(7) {
 		case 0: // moved, possibly far, with other topics and travel
 			m.Point = geo.Point{Lat: 31 + r.Float64()*14, Lon: 130 + r.Float64()*15}
 			m.Topics = []string{all[r.IntN(len(all))].Slug}
@@ -446,6 +447,10 @@ func change(ix *search.Index, r *rand.Rand, ids []bson.ObjectID) {
 		case 4:
 			ix.SetUser(id, "x", false)
 			ix.SetActive(id, 0)
+		case 5:
+			ix.SetActive(id, r.IntN(max(m.Capacity, 1)))
+		case 6:
+			ix.SetResponsiveness(id, r.IntN(8), r.IntN(4), r.Float64()*200)
 		}
 	}
 }

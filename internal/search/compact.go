@@ -2,7 +2,6 @@ package search
 
 import (
 	"cmp"
-	"math/bits"
 	"slices"
 )
 
@@ -52,11 +51,10 @@ func (ix *Index) Compact() {
 	// What addresses mentors by position is built again.
 	for k := range ix.cells {
 		c := &ix.cells[k]
-		for t := range c.byTopic {
-			c.byTopic[t] = c.byTopic[t][:0]
-		}
+		c.byTopic.clear()
 		c.n, c.words = 0, c.words[:0]
 	}
+	ix.remote.clear()
 	// The remote counts do not depend on positions: they stay.
 	ix.flags = flagSets{remoteCounts: ix.flags.remoteCounts}
 	clear(ix.byID)
@@ -70,9 +68,10 @@ func (ix *Index) Compact() {
 		if w := int32(i / 64); len(c.words) == 0 || c.words[len(c.words)-1] != w {
 			c.words = append(c.words, w)
 		}
-		for t := h.TopicMask; t != 0; t &= t - 1 {
-			b := bits.TrailingZeros64(t)
-			c.byTopic[b] = append(c.byTopic[b], member{topics: h.TopicMask, pos: int32(i), priority: h.priority})
+		m := member{topics: h.TopicMask, pos: int32(i), priority: h.priority}
+		c.byTopic.append(m)
+		if h.Modes.Remote() {
+			ix.remote.append(m)
 		}
 		ix.placeFlags(i, &hot{}, h)
 	}
@@ -80,12 +79,11 @@ func (ix *Index) Compact() {
 	for w := range (n + 63) / 64 {
 		ix.updateWordCell(w)
 	}
-	// In decreasing priority, ties by position, as add keeps them.
 	for k := range ix.cells {
-		for _, list := range ix.cells[k].byTopic {
-			slices.SortStableFunc(list, func(a, b member) int { return cmp.Compare(b.priority, a.priority) })
-		}
+		ix.cells[k].byTopic.sort()
 	}
+	ix.remote.sort()
+	ix.remoteOrdered = true
 }
 
 // permute rearranges a so that a[i] becomes the old a[order[i]]; order is a

@@ -187,7 +187,15 @@ type Index struct {
 	// word's in-person mentors by its cell alone. After Compact most words
 	// are such.
 	wordCell []int32
-	flags    flagSets
+	// remote holds, by topic, every mentor who meets in a remote way
+	// (online or by phone), wherever they are: a ranking reads the far
+	// mentors best first from it (see EachRemote). Its lists are in
+	// decreasing priority, like a cell's, once remoteOrdered: from Compact
+	// on. Before, as the start-up load fills them, they are appended to,
+	// which a sorted insertion into lists of thousands would make quadratic.
+	remote        topicLists
+	remoteOrdered bool
+	flags         flagSets
 	// priority orders the cells' lists (see SetPriority); nil: unordered.
 	priority func(*Facts) float64
 	// summarize encodes Mentor.Summary and Place (see SetSummarizer).

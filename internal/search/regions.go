@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -43,10 +44,10 @@ func keyOf(p geo.Point) cellKey {
 // a bound, and the next restart tightens it.
 type cell struct {
 	center geo.Vector
-	// byTopic[t] are the members who cover topic t, in no order: a ranking
-	// reads the lists of the requested topics only (each a few percent of
-	// the cell), not every member.
-	byTopic [64][]member
+	// byTopic[t] are the members who cover topic t, in decreasing
+	// priority: a ranking reads the lists of the requested topics only
+	// (each a few percent of the cell), not every member.
+	byTopic topicLists
 	n       int // members
 	// words are the words of the bitsets that hold a member (see addWord):
 	// counting reads only those of the cells near an origin.
@@ -119,6 +120,7 @@ func (fs *flagSets) remote(modes Mode, w int) uint64 {
 // holds mu.
 func (ix *Index) place(i int, old, h *hot, w *where, p geo.Point) {
 	ix.placeInCell(i, old, h, w, p)
+	ix.placeRemote(i, old, h)
 	ix.placeFlags(i, old, h)
 	ix.flags.countRemote(old, -1)
 	ix.flags.countRemote(h, 1)
@@ -169,12 +171,47 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 	cl.topics |= h.TopicMask
 }
 
+// topicLists are members by topic: list t holds those who cover topic t,
+// in decreasing priority (see SetPriority).
+type topicLists [64][]member
+
+// placeRemote keeps position i in the remote lists while it meets in a
+// remote way; old is zero for a new position. Called after placeInCell,
+// which sets h.priority.
+func (ix *Index) placeRemote(i int, old, h *hot) {
+	was, is := old.Modes.Remote(), h.Modes.Remote()
+	if was == is && (!is || old.TopicMask == h.TopicMask && old.priority == h.priority) {
+		return
+	}
+	if was {
+		ix.remote.remove(int32(i), old.TopicMask)
+	}
+	if !is {
+		return
+	}
+	m := member{topics: h.TopicMask, pos: int32(i), priority: h.priority}
+	if ix.remoteOrdered {
+		ix.remote.add(m)
+	} else {
+		ix.remote.append(m)
+	}
+}
+
 // add puts m in the lists of its topics, each kept in decreasing priority.
 func (c *cell) add(m member) {
 	c.n++
+	c.byTopic.add(m)
+}
+
+func (c *cell) remove(i int32, topics uint64) {
+	c.n--
+	c.byTopic.remove(i, topics)
+}
+
+func (l *topicLists) add(m member) {
 	for t := m.topics; t != 0; t &= t - 1 {
 		b := bits.TrailingZeros64(t)
-		list := c.byTopic[b]
+		list := l[b]
 		// After every member of a higher or equal priority.
 		k, _ := slices.BinarySearchFunc(list, m.priority, func(x member, p float32) int {
 			if x.priority >= p {
@@ -182,17 +219,39 @@ func (c *cell) add(m member) {
 			}
 			return 1
 		})
-		c.byTopic[b] = slices.Insert(list, k, m)
+		l[b] = slices.Insert(list, k, m)
 	}
 }
 
-func (c *cell) remove(i int32, topics uint64) {
-	c.n--
+func (l *topicLists) remove(i int32, topics uint64) {
 	for t := topics; t != 0; t &= t - 1 {
 		b := bits.TrailingZeros64(t)
-		list := c.byTopic[b]
+		list := l[b]
 		k := slices.IndexFunc(list, func(m member) bool { return m.pos == i })
-		c.byTopic[b] = slices.Delete(list, k, k+1)
+		l[b] = slices.Delete(list, k, k+1)
+	}
+}
+
+// append puts m at the end of the lists of its topics (see sort).
+func (l *topicLists) append(m member) {
+	for t := m.topics; t != 0; t &= t - 1 {
+		b := bits.TrailingZeros64(t)
+		l[b] = append(l[b], m)
+	}
+}
+
+// sort puts every list in decreasing priority, ties by position (as add
+// keeps them when positions are added in order).
+func (l *topicLists) sort() {
+	for _, list := range l {
+		slices.SortStableFunc(list, func(a, b member) int { return cmp.Compare(b.priority, a.priority) })
+	}
+}
+
+// clear empties the lists, keeping their arrays.
+func (l *topicLists) clear() {
+	for t := range l {
+		l[t] = l[t][:0]
 	}
 }
 
@@ -222,14 +281,22 @@ func (ix *Index) SetPriority(fn func(*Facts) float64) {
 	ix.priority = fn
 	for k := range ix.cells {
 		c := &ix.cells[k]
-		c.byTopic, c.n = [64][]member{}, 0
+		c.byTopic, c.n = topicLists{}, 0
 	}
+	ix.remote = topicLists{}
 	for i := range ix.hot {
 		h := &ix.hot[i]
 		h.priority = ix.priorityOf(&h.Facts)
+		m := member{topics: h.TopicMask, pos: int32(i), priority: h.priority}
 		if h.cell != 0 {
-			ix.cells[h.cell-1].add(member{topics: h.TopicMask, pos: int32(i), priority: h.priority})
+			ix.cells[h.cell-1].add(m)
 		}
+		if h.Modes.Remote() {
+			ix.remote.append(m)
+		}
+	}
+	if ix.remoteOrdered {
+		ix.remote.sort()
 	}
 }
 
@@ -497,42 +564,30 @@ func (v *View) Cells() int { return len(v.ix.cells) }
 // topic of all and no topic of f.Topics outside all, shares a remote mode of
 // f.Modes and passes f.IndependentOnly, except those in a cell marked in
 // skip. These are the mentors whose score, far from the origin, depends on
-// their facts alone: it is how a ranking visits far mentors best first.
-func (v *View) EachRemote(all uint64, f Filter, skip []bool, fn func(Candidate)) {
+// their facts alone: it is how a ranking visits far mentors best first. They
+// are all in the remote list of all's lowest topic; once the index is
+// compacted (see Index.remoteOrdered) they come in decreasing priority, and
+// the walk stops at the first one whose priority is below floor() (asked
+// again after each call of fn, as in EachMemberExactly).
+func (v *View) EachRemote(all uint64, f Filter, skip []bool, floor func() float64, fn func(Candidate)) {
 	fs := &v.ix.flags
-	var with, without []bitset
-	for m := f.Topics; m != 0; m &= m - 1 {
-		b := bits.TrailingZeros64(m)
-		if all&(1<<uint(b)) != 0 {
-			with = append(with, fs.topics[b])
-		} else {
-			without = append(without, fs.topics[b])
-		}
+	ordered := v.ix.remoteOrdered
+	least := math.Inf(-1)
+	if ordered {
+		least = floor()
 	}
-	if len(with) == 0 {
-		return
-	}
-	words := (len(v.ix.hot) + 63) / 64
-	for w := range words {
-		x := fs.open.word(w)
-		for _, t := range with {
-			x &= t.word(w)
+	for _, m := range v.ix.remote[bits.TrailingZeros64(all)] {
+		if float64(m.priority) < least {
+			return
 		}
-		if x == 0 {
+		i := int(m.pos)
+		if m.topics&f.Topics != all || !fs.open.has(i) || fs.remote(f.Modes, i/64)&(1<<uint(i%64)) == 0 ||
+			f.IndependentOnly && !fs.independent.has(i) || skip[v.ix.cellAt[i]-1] {
 			continue
 		}
-		for _, t := range without {
-			x &^= t.word(w)
-		}
-		x &= fs.remote(f.Modes, w)
-		if f.IndependentOnly {
-			x &= fs.independent.word(w)
-		}
-		for ; x != 0; x &= x - 1 {
-			i := w*64 + bits.TrailingZeros64(x)
-			if !skip[v.ix.hot[i].cell-1] {
-				fn(v.candidate(i))
-			}
+		fn(v.candidate(i))
+		if ordered {
+			least = floor()
 		}
 	}
 }
