@@ -79,17 +79,10 @@ func appendSummaryPlace(b []byte, m *search.Mentor, catalog *areas.Catalog) []by
 // and flags, cheaper to write than to keep.
 func appendSummaryRest(b []byte, m *search.Mentor) []byte {
 	b = append(b, `"modes":`...)
-	if m.Modes == 0 {
-		b = append(b, "null"...)
+	if int(m.Modes) < len(modesJSON) {
+		b = append(b, modesJSON[m.Modes]...)
 	} else {
-		b = append(b, '[')
-		for i, name := range m.Modes.Names() {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(append(append(b, '"'), name...), '"') // constant names: nothing to escape
-		}
-		b = append(b, ']')
+		b = jsonw.Strings(b, m.Modes.Names())
 	}
 	b = jsonw.Strings(append(b, `,"languages":`...), m.Languages)
 	b = jsonw.Int(append(b, `,"travelKm":`...), int(m.TravelKm))
@@ -100,6 +93,15 @@ func appendSummaryRest(b []byte, m *search.Mentor) []byte {
 	b = jsonw.Bool(append(b, `,"independent":`...), m.Independent)
 	return append(b, '}')
 }
+
+// modesJSON[m] is m.Names() encoded, for every combination of the three
+// modes.
+var modesJSON = func() (t [8]string) {
+	for m := range t {
+		t[m] = string(jsonw.Strings(nil, search.Mode(m).Names()))
+	}
+	return t
+}()
 
 // bodyPool holds response buffers; a suggestions body is a few kilobytes.
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
