@@ -32,7 +32,7 @@
 # server (see pin_cpus in scripts/lib.sh). With PIN=1 the server runs on CPU 0
 # (GOMAXPROCS=1) and wrk on CPU 1.
 #
-#   scripts/bench/report.sh                  # DURATION=10s ROUNDS=3 RATE=2000 RATE_DURATION=60s PORT=18490 PIN=0 LOADGEN_NICE=10 OUT=docs/performance.md PARTS="suggest scenario"
+#   scripts/bench/report.sh                  # DURATION=10s ROUNDS=5 RATE=2000 RATE_DURATION=60s PORT=18490 PIN=0 LOADGEN_NICE=10 OUT=docs/performance.md PARTS="suggest scenario"
 #   PARTS=scenario SCALES="1 5" scripts/bench/report.sh
 set -euo pipefail
 # shellcheck source=../lib.sh
@@ -47,7 +47,7 @@ SCALES=${SCALES:-1 5 25}
 SEQ_N=${SEQ_N:-200}
 RATE=${RATE:-2000}
 RATE_DURATION=${RATE_DURATION:-60s}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 BASE="http://127.0.0.1:$PORT"
 pin_cpus
 
