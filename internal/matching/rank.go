@@ -50,7 +50,7 @@ func suggestion(req *prepared, f *search.Facts, m *search.Mentor, d float64, wit
 		Mentor:        m,
 		DistanceKm:    d,
 		WithinReach:   within,
-		MatchedTopics: matchedTopics(req.Topics, m.Topics),
+		MatchedTopics: matchedTopics(req, f.TopicMask),
 		Components:    c,
 		Score:         c.Total(),
 	}

@@ -87,11 +87,15 @@ type Request struct {
 // so scoring a mentor is a few additions.
 type prepared struct {
 	Request
-	mask    uint64      // bits of the requested topics
-	weights [64]float64 // per bit: the topic's share of topicScore
-	modes   search.Mode // accepted modes, 0 resolved to all
-	radius2 float64     // geo.ChordSquared(RadiusKm)
-	floor2  float64     // geo.ChordSquared(RadiusKm + floorBandKm)
+	mask uint64 // bits of the requested topics
+	// topicBits[i] is the bit of Topics[i] (0 for a topic the index does
+	// not know), in topicBitsOwn when they fit (requests ask for at most 5).
+	topicBits    []uint64
+	topicBitsOwn [5]uint64
+	weights      [64]float64 // per bit: the topic's share of topicScore
+	modes        search.Mode // accepted modes, 0 resolved to all
+	radius2      float64     // geo.ChordSquared(RadiusKm)
+	floor2       float64     // geo.ChordSquared(RadiusKm + floorBandKm)
 }
 
 // prepare computes the masks of req with the index's taxonomy: the i-th of n
@@ -107,8 +111,14 @@ func prepare(ix *search.Index, req Request) *prepared {
 	}
 	n := len(req.Topics)
 	total := float64(n*(n+1)) / 2
+	if n <= len(p.topicBitsOwn) {
+		p.topicBits = p.topicBitsOwn[:n]
+	} else {
+		p.topicBits = make([]uint64, n)
+	}
 	for i, t := range req.Topics {
 		if bit := ix.TopicMask([]string{t}); bit != 0 {
+			p.topicBits[i] = bit
 			p.weights[bits.TrailingZeros64(bit)] = float64(n-i) / total
 		}
 	}
@@ -278,15 +288,13 @@ func names(stake, x string) bool {
 	return strings.Contains(stake, x) || strings.Contains(x, stake)
 }
 
-// matchedTopics lists the requested topics the mentor covers, in request order.
-func matchedTopics(want, have []string) []string {
-	out := []string{}
-	for _, t := range want {
-		for _, h := range have {
-			if h == t {
-				out = append(out, t)
-				break
-			}
+// matchedTopics lists the requested topics a mentor with topic bits mask
+// covers, in request order (never nil: the API shows an empty list).
+func matchedTopics(p *prepared, mask uint64) []string {
+	out := make([]string, 0, bits.OnesCount64(mask&p.mask))
+	for i, b := range p.topicBits {
+		if mask&b != 0 {
+			out = append(out, p.Topics[i])
 		}
 	}
 	return out

@@ -502,6 +502,16 @@ func assertRankMatchesBruteForce(t *testing.T, ix *search.Index, r *rand.Rand, a
 				t.Fatalf("trial %d position %d: %s (%.6f), brute force %s (%.6f)", trial, i,
 					got[i].Mentor.ID.Hex(), got[i].Score, brute[i].Mentor.ID.Hex(), brute[i].Score)
 			}
+			// The requested topics the mentor lists, in request order.
+			matched := []string{}
+			for _, topic := range req.Topics {
+				if slices.Contains(got[i].Mentor.Topics, topic) {
+					matched = append(matched, topic)
+				}
+			}
+			if !slices.Equal(got[i].MatchedTopics, matched) || got[i].MatchedTopics == nil {
+				t.Fatalf("trial %d position %d: matched %q, want %q", trial, i, got[i].MatchedTopics, matched)
+			}
 		}
 	}
 }
