@@ -172,7 +172,8 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 }
 
 // topicLists are members by topic: list t holds those who cover topic t,
-// in decreasing priority (see SetPriority).
+// in decreasing priority (see SetPriority; the remote lists only from
+// Compact on, see Index.remote).
 type topicLists [64][]member
 
 // placeRemote keeps position i in the remote lists while it meets in a

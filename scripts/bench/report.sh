@@ -341,7 +341,7 @@ with one connection to /healthz, it reported a mean latency of 273 µs at 9,721 
 cycle), so a connection that stalls for a few scheduler time slices weighs as many requests. "In the handler" is the
 server's own histogram (\`kizuna_http_request_duration_seconds\`, from routing to the last byte written;
 the bucket holding the 99th percentile): what the wrk p99 adds to it is time outside the handler. The
-load generator runs below the server's priority (\`LOADGEN_NICE\`, 10): at equal priority, with four
+load generator runs below the server's priority by default (\`LOADGEN_NICE=10\`; this run: $loadgen): at equal priority, with four
 busy threads (two of wrk, two of the server) on two cores, the kernel preempted the server's threads
 while they held requests, and those stalls were the p99 (2026-12-03, 100,000 mentors: wrk 39–43 ms,
 the handler's ≤ 1 ms; with wrk niced 11–13 ms, with the server niced instead 80–115 ms at 10,000
