@@ -192,6 +192,8 @@ type groups struct {
 	// distance score of any member of near[k] (see regionDistance).
 	near         []search.Region
 	nearDistance []float64
+	sorted       []search.Region // scratch of ordering near
+	keys         []uint64
 	// levels: groups are by exact requested topics (else one group).
 	levels bool
 }
@@ -221,14 +223,26 @@ func newGroups(p *prepared, v *search.View) *groups {
 	// band does not reach the origin. Chords add no more than their distances
 	// do (the triangle inequality), so comparing sums of chords keeps a cell
 	// near whenever there is doubt, with no trigonometry per cell.
-	radiusChord, bandChord := math.Sqrt(p.radius2), math.Sqrt(geo.ChordSquared(floorBandKm+farMarginKm))
-	g.near = v.Regions(p.mask, func(r search.Region) bool {
-		reach := max(radiusChord, r.MaxTravelChord) + bandChord
-		return !levels || r.MinChord2 <= reach*reach
-	}, g.near[:0])
+	bandChord := math.Sqrt(geo.ChordSquared(floorBandKm + farMarginKm))
+	if !levels {
+		bandChord = math.Inf(1)
+	}
+	g.near = v.Regions(p.mask, math.Sqrt(p.radius2), bandChord, g.near[:0])
 	// Nearest first, so the top k fills with near mentors early and the
-	// farther cells' members are passed over by their bounds.
-	slices.SortFunc(g.near, func(a, b search.Region) int { return cmp.Compare(a.MinChord2, b.MinChord2) })
+	// farther cells' members are passed over by their bounds. The order
+	// decides only how soon, never the result, so keys of a float32 of the
+	// distance (its bits rise with it) and the position do: cheaper to sort
+	// than regions.
+	g.keys = g.keys[:0]
+	for i, r := range g.near {
+		g.keys = append(g.keys, uint64(math.Float32bits(float32(r.MinChord2)))<<32|uint64(i))
+	}
+	slices.Sort(g.keys)
+	g.sorted = g.sorted[:0]
+	for _, key := range g.keys {
+		g.sorted = append(g.sorted, g.near[uint32(key)])
+	}
+	g.near, g.sorted = g.sorted, g.near
 	g.nearDistance = g.nearDistance[:0]
 	for _, r := range g.near {
 		g.nearCell[r.Cell] = true

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -41,22 +42,24 @@ func keyOf(p geo.Point) cellKey {
 
 // cell is one square of the grid. Its bounds only grow (a mentor moving out
 // leaves them as they were): an upper bound that is a little loose is still
-// a bound, and the next restart tightens it.
+// a bound, and the next restart tightens it. The bounds come first and the
+// lists are apart: a ranking reads the bounds of every cell (Regions,
+// Count), a cache line each, and the lists of a few.
 type cell struct {
 	center geo.Vector
-	// byTopic[t] are the members who cover topic t, in decreasing
-	// priority: a ranking reads the lists of the requested topics only
-	// (each a few percent of the cell), not every member.
-	byTopic topicLists
-	n       int // members
-	// words are the words of the bitsets that hold a member (see addWord):
-	// counting reads only those of the cells near an origin.
-	words []int32
 	// spread: no member is farther than this chord from center.
 	spread      float64
 	maxTravelKm float64
 	travelChord float64 // the chord of maxTravelKm
 	topics      uint64  // union of the members' topic masks
+	n           int     // members
+	// byTopic[t] are the members who cover topic t, in decreasing
+	// priority: a ranking reads the lists of the requested topics only
+	// (each a few percent of the cell), not every member.
+	byTopic *topicLists
+	// words are the words of the bitsets that hold a member (see addWord):
+	// counting reads only those of the cells near an origin.
+	words []int32
 }
 
 // member is a position in a cell with its topics, so a cell's mentors are
@@ -150,7 +153,7 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 		c = int32(len(ix.cells))
 		ix.cellOf[key] = c
 		center := geo.Point{Lat: (float64(key.lat) + 0.5) * cellDegrees, Lon: (float64(key.lon) + 0.5) * cellDegrees}
-		ix.cells = append(ix.cells, cell{center: center.Vector()})
+		ix.cells = append(ix.cells, cell{center: center.Vector(), byTopic: new(topicLists)})
 	}
 	h.cell = c + 1
 	h.priority = ix.priorityOf(&h.Facts)
@@ -282,7 +285,7 @@ func (ix *Index) SetPriority(fn func(*Facts) float64) {
 	ix.priority = fn
 	for k := range ix.cells {
 		c := &ix.cells[k]
-		c.byTopic, c.n = topicLists{}, 0
+		*c.byTopic, c.n = topicLists{}, 0
 	}
 	ix.remote = topicLists{}
 	for i := range ix.hot {
@@ -333,14 +336,26 @@ type Region struct {
 type View struct {
 	ix     *Index
 	origin geo.Prepared
+	// Scratch of Count.
+	reach []uint8
+	near  bitset
 }
+
+// viewPool recycles views with their scratch: a few kilobytes a ranking.
+var viewPool = sync.Pool{New: func() any { return new(View) }}
 
 // View calls fn under the read lock with a view from origin. Nothing may be
 // kept past fn.
 func (ix *Index) View(origin geo.Prepared, fn func(v *View)) {
+	v := viewPool.Get().(*View)
+	v.ix, v.origin = ix, origin
 	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	fn(&View{ix: ix, origin: origin})
+	defer func() {
+		ix.mu.RUnlock()
+		v.ix = nil
+		viewPool.Put(v)
+	}()
+	fn(v)
 }
 
 // Count counts the mentors who are open (accepting, with a free place, not
@@ -362,11 +377,12 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 	reach := v.reachOfCells(f.Radius2)
 	words := (len(v.ix.hot) + 63) / 64
 	counted := len(topicSets) <= maxCountedTopics
-	var near bitset // by word
+	near := v.near[:0] // by word
 	n := 0
 	if counted {
 		n = fs.remoteCount(f.Topics, f.Modes, f.IndependentOnly)
-		near = make(bitset, (words+63)/64)
+		near = slices.Grow(near, (words+63)/64)[:(words+63)/64]
+		clear(near)
 		for k := range v.ix.cells {
 			if reach[k] != reachNone {
 				for _, w := range v.ix.cells[k].words {
@@ -374,6 +390,7 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 				}
 			}
 		}
+		v.near = near
 	}
 	for w := range words {
 		stakes := fs.stakes.word(w)
@@ -481,15 +498,19 @@ const (
 // inequality bounds every member by the center's chord and the spread; the
 // slack leaves doubtful cells to the exact test.
 func (v *View) reachOfCells(radius2 float64) []uint8 {
-	out := make([]uint8, len(v.ix.cells))
+	out := slices.Grow(v.reach[:0], len(v.ix.cells))[:len(v.ix.cells)]
+	v.reach = out
 	radius := math.Sqrt(radius2)
 	for k := range v.ix.cells {
 		c := &v.ix.cells[k]
-		d := math.Sqrt(c.center.Chord2(v.origin.Vector))
+		// Squared, so most cells (far ones) are settled without a root.
+		d2 := c.center.Chord2(v.origin.Vector)
+		none := max(radius, c.travelChord) + 1e-9 + c.spread
+		all := radius - 1e-9 - c.spread
 		switch {
-		case d-c.spread > max(radius, c.travelChord)+1e-9:
+		case d2 > none*none:
 			out[k] = reachNone
-		case d+c.spread < radius-1e-9:
+		case all > 0 && d2 < all*all:
 			out[k] = reachAll
 		default:
 			out[k] = reachSome
@@ -499,8 +520,10 @@ func (v *View) reachOfCells(radius2 float64) []uint8 {
 }
 
 // Regions appends to out the cells holding a mentor who covers a topic of
-// mask, with their bounds from the view's origin, that keep accepts.
-func (v *View) Regions(mask uint64, keep func(Region) bool, out []Region) []Region {
+// mask and may be within max(radiusChord, their own travel chord) +
+// slackChord of the view's origin (slackChord may be +Inf: every such
+// cell), with their bounds from the origin.
+func (v *View) Regions(mask uint64, radiusChord, slackChord float64, out []Region) []Region {
 	for k := range v.ix.cells {
 		c := &v.ix.cells[k]
 		if c.topics&mask == 0 || c.n == 0 {
@@ -508,12 +531,14 @@ func (v *View) Regions(mask uint64, keep func(Region) bool, out []Region) []Regi
 		}
 		// Triangle inequality on chords: a member is at least the distance
 		// to the center less the cell's spread. The small slack keeps the
-		// bound below any rounding of a member's own chord.
-		nearest := max(math.Sqrt(c.center.Chord2(v.origin.Vector))-c.spread-1e-9, 0)
-		r := Region{MinChord2: nearest * nearest, MaxTravelKm: c.maxTravelKm, MaxTravelChord: c.travelChord, Topics: c.topics, Cell: k}
-		if keep(r) {
-			out = append(out, r)
+		// bound below any rounding of a member's own chord. Squared first,
+		// so the far cells need no root.
+		d2 := c.center.Chord2(v.origin.Vector)
+		if reach := max(radiusChord, c.travelChord) + slackChord + c.spread + 1e-9; d2 > reach*reach {
+			continue
 		}
+		nearest := max(math.Sqrt(d2)-c.spread-1e-9, 0)
+		out = append(out, Region{MinChord2: nearest * nearest, MaxTravelKm: c.maxTravelKm, MaxTravelChord: c.travelChord, Topics: c.topics, Cell: k})
 	}
 	return out
 }
