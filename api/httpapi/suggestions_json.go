@@ -141,10 +141,10 @@ func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byt
 		b = jsonw.Strings(append(b, `,"matchedTopics":`...), r.MatchedTopics)
 		b = jsonw.Float(append(b, `,"score":`...), round3(r.Score))
 		b = append(b, `,"components":{"topic":`...)
-		b = appendComponent(b, res, i, matching.PartTopic, r.Components.Topic, matching.WeightTopic)
-		b = appendComponent(append(b, `,"distance":`...), res, i, matching.PartDistance, r.Components.Distance, matching.WeightDistance)
-		b = appendComponent(append(b, `,"availability":`...), res, i, matching.PartAvailability, r.Components.Availability, matching.WeightAvailability)
-		b = appendComponent(append(b, `,"trust":`...), res, i, matching.PartTrust, r.Components.Trust, matching.WeightTrust)
+		b = appendComponent(b, res, i, matching.PartTopic, r.Components.Topic)
+		b = appendComponent(append(b, `,"distance":`...), res, i, matching.PartDistance, r.Components.Distance)
+		b = appendComponent(append(b, `,"availability":`...), res, i, matching.PartAvailability, r.Components.Availability)
+		b = appendComponent(append(b, `,"trust":`...), res, i, matching.PartTrust, r.Components.Trust)
 		b = append(b, "}}"...)
 	}
 	b = jsonw.Int(append(b, `],"candidates":`...), res.Candidates)
@@ -153,9 +153,18 @@ func (s *Server) appendSuggestions(b []byte, res *mentorships.Suggestions) []byt
 
 // appendComponent appends part of item i's score as ComponentView, the
 // note written into b already escaped.
-func appendComponent(b []byte, res *mentorships.Suggestions, i int, part matching.Part, score, weight float64) []byte {
+func appendComponent(b []byte, res *mentorships.Suggestions, i int, part matching.Part, score float64) []byte {
 	b = jsonw.Float(append(b, `{"score":`...), round3(score))
-	b = jsonw.Float(append(b, `,"weight":`...), weight)
+	b = append(b, weightsJSON[part]...)
 	b = res.AppendNoteJSON(append(b, `,"note":"`...), i, part)
 	return append(b, `"}`...)
 }
+
+// weightsJSON[part] is the weight field of each part's ComponentView.
+var weightsJSON = func() (t [matching.PartTrust + 1]string) {
+	for part, w := range [...]float64{matching.PartTopic: matching.WeightTopic, matching.PartDistance: matching.WeightDistance,
+		matching.PartAvailability: matching.WeightAvailability, matching.PartTrust: matching.WeightTrust} {
+		t[part] = string(jsonw.Float([]byte(`,"weight":`), w))
+	}
+	return t
+}()

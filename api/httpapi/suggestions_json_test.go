@@ -74,7 +74,11 @@ func randomSuggestions(r *rand.Rand, ix *search.Index, tx *topics.Taxonomy) ment
 		}
 		return t.En
 	}
-	return mentorships.NewSuggestions(req, items, total, lang, name)
+	var slugs []string
+	for _, t := range all {
+		slugs = append(slugs, t.Slug)
+	}
+	return mentorships.NewSuggestions(req, items, total, lang, matching.NewNames(name, slugs))
 }
 
 // oldSuggestionsBody is the body as the handler wrote it before: the
@@ -167,7 +171,7 @@ func TestSuggestionsBodyCases(t *testing.T) {
 				items, total = nil, 0
 			}
 			for _, lang := range []string{"ja", "en"} {
-				res := mentorships.NewSuggestions(req, items, total, lang, func(slug string) string { return "S&P " + slug })
+				res := mentorships.NewSuggestions(req, items, total, lang, matching.NewNames(func(slug string) string { return "S&P " + slug }, []string{"sales"}))
 				got := s.appendSuggestions(nil, &res)
 				if want := oldSuggestionsBody(t, s, res, json.Marshal); !bytes.Equal(got, want) {
 					t.Fatalf("%s:\n got %s\nwant %s", lang, got, want)

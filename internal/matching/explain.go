@@ -1,6 +1,7 @@
 package matching
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/kizuna-dev/kizuna/internal/jsonw"
@@ -43,22 +44,41 @@ func Explain(req *Request, s *Suggestion, name TopicName, lang string) Explanati
 	return Explanation{Topic: all[:ends[0]], Distance: all[ends[0]:ends[1]], Availability: all[ends[1]:ends[2]], Trust: all[ends[2]:]}
 }
 
+// AppendNoteJSON appends the note of AppendNote as the inside of a JSON
+// string (jsonw.StringBody), straight into a response, with jsonName
+// returning the topics' names already so escaped (Names.JSON): the
+// templates and numbers need no escaping (a test holds every template to
+// that).
+func AppendNoteJSON(b []byte, req *Request, s *Suggestion, jsonName TopicName, lang string, part Part) []byte {
+	return AppendNote(b, req, s, jsonName, lang, part)
+}
+
+// Names name topics in one language: as text for AppendNote, and escaped
+// for AppendNoteJSON.
+type Names struct {
+	Text, JSON TopicName
+}
+
+// NewNames returns name's names, with those of slugs escaped once, here: a
+// response names the same few dozen topics again and again. Other slugs are
+// escaped when asked.
+func NewNames(name TopicName, slugs []string) Names {
+	escaped := make(map[string]string, len(slugs))
+	for _, slug := range slugs {
+		escaped[slug] = string(jsonw.StringBody(nil, name(slug)))
+	}
+	return Names{Text: name, JSON: func(slug string) string {
+		if e, ok := escaped[slug]; ok {
+			return e
+		}
+		return string(jsonw.StringBody(nil, name(slug)))
+	}}
+}
+
 // AppendNote appends the text of one part of the explanation of s. It runs
 // for every suggestion shown, so it appends from templates into the caller's
 // buffer rather than building strings.
 func AppendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang string, part Part) []byte {
-	return appendNote(b, req, s, name, lang, part, false)
-}
-
-// AppendNoteJSON appends the note of AppendNote as the inside of a JSON
-// string (jsonw.StringBody), straight into a response: the templates and
-// numbers need no escaping (a test holds every template to that), so only
-// the topics' names are escaped.
-func AppendNoteJSON(b []byte, req *Request, s *Suggestion, name TopicName, lang string, part Part) []byte {
-	return appendNote(b, req, s, name, lang, part, true)
-}
-
-func appendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang string, part Part, escape bool) []byte {
 	m := s.Mentor
 	ja := lang == "ja"
 	switch part {
@@ -85,26 +105,22 @@ func appendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang stri
 			if i > 0 {
 				b = append(b, sep...)
 			}
-			if escape {
-				b = jsonw.StringBody(b, name(t))
-			} else {
-				b = append(b, name(t)...)
-			}
+			b = append(b, name(t)...)
 		}
 	case PartDistance:
-		b = strconv.AppendFloat(b, s.DistanceKm, 'f', 1, 64)
+		b = appendFixed(b, s.DistanceKm, 1)
 		switch {
 		case s.WithinReach && ja:
 			b = append(b, " km。会える範囲です（あなたの移動範囲 "...)
-			b = strconv.AppendFloat(b, req.RadiusKm, 'f', 0, 64)
+			b = appendFixed(b, req.RadiusKm, 0)
 			b = append(b, " km、メンターの移動範囲 "...)
-			b = strconv.AppendFloat(b, m.TravelKm, 'f', 0, 64)
+			b = appendFixed(b, m.TravelKm, 0)
 			b = append(b, " km）"...)
 		case s.WithinReach:
 			b = append(b, " km away, close enough to meet (you travel up to "...)
-			b = strconv.AppendFloat(b, req.RadiusKm, 'f', 0, 64)
+			b = appendFixed(b, req.RadiusKm, 0)
 			b = append(b, " km, the mentor "...)
-			b = strconv.AppendFloat(b, m.TravelKm, 'f', 0, 64)
+			b = appendFixed(b, m.TravelKm, 0)
 			b = append(b, " km)"...)
 		case ja:
 			b = append(b, " km。対面には遠いですが、オンラインか電話で相談できます"...)
@@ -127,7 +143,7 @@ func appendAvailability(b []byte, m *search.Mentor, ja bool) []byte {
 	}
 	intros := func(b []byte) []byte { return strconv.AppendInt(b, int64(m.Introductions), 10) }
 	answered := func(b []byte) []byte { return strconv.AppendInt(b, int64(m.Answered), 10) }
-	median := func(b []byte) []byte { return strconv.AppendFloat(b, m.MedianAnswerHr, 'f', 0, 64) }
+	median := func(b []byte) []byte { return appendFixed(b, m.MedianAnswerHr, 0) }
 	switch {
 	case m.Introductions == 0 && ja:
 		b = free(append(b, "空き枠 "...))
@@ -154,6 +170,31 @@ func appendAvailability(b []byte, m *search.Mentor, ja bool) []byte {
 		b = append(b, " h"...)
 	}
 	return b
+}
+
+// appendFixed appends v with decimals (0 or 1) digits after the point, as
+// strconv.AppendFloat(b, v, 'f', decimals, 64) does, by integer arithmetic
+// when v scaled is not within a millionth of a tie: below 1e9 it is then
+// far from the tie by more than the scaling can err, so rounding it is
+// rounding v. strconv decides the rest.
+func appendFixed(b []byte, v float64, decimals int) []byte {
+	scale := 1.0
+	if decimals == 1 {
+		scale = 10
+	}
+	t := v * scale
+	whole := math.Floor(t)
+	if frac := t - whole; t >= 0 && t < 1e9 && math.Abs(frac-0.5) > 1e-6 {
+		n := int64(whole)
+		if frac > 0.5 {
+			n++
+		}
+		if decimals == 0 {
+			return strconv.AppendInt(b, n, 10)
+		}
+		return append(strconv.AppendInt(b, n/10, 10), '.', byte('0'+n%10))
+	}
+	return strconv.AppendFloat(b, v, 'f', decimals, 64)
 }
 
 func trustNote(verified, independent, ja bool) string {

@@ -2,6 +2,7 @@ package matching
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -25,17 +26,19 @@ func TestExplainMatchesStringVersion(t *testing.T) {
 	}
 }
 
-// AppendNoteJSON escapes only the topics' names: for every template, in
+// AppendNoteJSON with NewNames' escaped names: for every template, in
 // both languages, it appends exactly the escaped AppendNote (names with
 // characters JSON escapes included).
 func TestAppendNoteJSONIsTheEscapedNote(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
+	// Some names escaped ahead, the others when asked.
+	names := NewNames(noteTopicName, []string{"hiring", "it_dx"})
 	for range 5000 {
 		req, s := randomNoteCase(r)
 		for _, lang := range []string{"ja", "en"} {
 			for part := PartTopic; part <= PartTrust; part++ {
 				note := AppendNote(nil, &req, &s, noteTopicName, lang, part)
-				if got, want := AppendNoteJSON([]byte("x"), &req, &s, noteTopicName, lang, part), jsonw.StringBody([]byte("x"), string(note)); !bytes.Equal(got, want) {
+				if got, want := AppendNoteJSON([]byte("x"), &req, &s, names.JSON, lang, part), jsonw.StringBody([]byte("x"), string(note)); !bytes.Equal(got, want) {
 					t.Fatalf("%s, part %d: AppendNoteJSON = %s, want %s", lang, part, got, want)
 				}
 			}
@@ -135,4 +138,21 @@ func explainStrings(req *Request, s *Suggestion, name TopicName, lang string) Ex
 		ex.Trust = "Not yet verified by an organizer"
 	}
 	return ex
+}
+
+// appendFixed writes what strconv does, ties and near-ties included.
+func TestAppendFixedIsStrconv(t *testing.T) {
+	values := []float64{0, 0.04, 0.05, 0.05000001, 0.15, 0.25, 0.35, 0.45, 0.5, 0.95, 0.96, 1.5, 2.5, 9.95, 12.345, 99.95,
+		999.95, 1e8 + 0.5, 1e9 - 0.05, 1e9, 1.5e9, 1e20, -0.05, -1.5, -3.25, math.SmallestNonzeroFloat64, math.MaxFloat64}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100_000 {
+		values = append(values, r.Float64()*2000, float64(r.IntN(20000))/10+0.05, float64(r.IntN(2000))+0.5, r.Float64()*300)
+	}
+	for _, v := range values {
+		for decimals := range 2 {
+			if got, want := appendFixed([]byte("x"), v, decimals), strconv.AppendFloat([]byte("x"), v, 'f', decimals, 64); !bytes.Equal(got, want) {
+				t.Fatalf("appendFixed(%v, %d) = %s, want %s", v, decimals, got, want)
+			}
+		}
+	}
 }

@@ -44,6 +44,7 @@ import (
 
 	"github.com/kizuna-dev/kizuna/internal/accounts"
 	"github.com/kizuna-dev/kizuna/internal/apperr"
+	"github.com/kizuna-dev/kizuna/internal/matching"
 	"github.com/kizuna-dev/kizuna/internal/mongodb"
 	"github.com/kizuna-dev/kizuna/internal/notifications"
 	"github.com/kizuna-dev/kizuna/internal/profiles"
@@ -102,11 +103,13 @@ type Service struct {
 	users    Users
 	notify   Notifier
 	topics   *topics.Taxonomy
-	now      func() time.Time
-	log      *slog.Logger
-	expiry   time.Duration
-	stats    *stats
-	onDone   func(context.Context, Mentorship) error
+	// names are the topics' names by language, for explanations.
+	namesJa, namesEn matching.Names
+	now              func() time.Time
+	log              *slog.Logger
+	expiry           time.Duration
+	stats            *stats
+	onDone           func(context.Context, Mentorship) error
 
 	requests    *mongodb.Collection
 	intros      *mongodb.Collection
@@ -159,6 +162,11 @@ func New(ctx context.Context, db *mongodb.DB, index *search.Index, prof *profile
 	if s.expiry <= 0 {
 		s.expiry = 14 * 24 * time.Hour
 	}
+	var slugs []string
+	for _, t := range tx.All() {
+		slugs = append(slugs, t.Slug)
+	}
+	s.namesJa, s.namesEn = matching.NewNames(s.topicJa, slugs), matching.NewNames(s.topicEn, slugs)
 	s.stats = newStats(index)
 	idx, unique := mongodb.Index, mongodb.UniqueIndex
 	for coll, specs := range map[*mongodb.Collection][]mongodb.IndexSpec{

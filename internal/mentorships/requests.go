@@ -53,9 +53,9 @@ type Suggestions struct {
 	Candidates int // mentors who are candidates at all
 
 	// What AppendNote explains with.
-	req       matching.Request
-	lang      string
-	topicName matching.TopicName
+	req   matching.Request
+	lang  string
+	names matching.Names
 }
 
 // SuggestInput asks for suggestions without storing anything.
@@ -110,17 +110,17 @@ func (s *Service) rank(req matching.Request, k int, lang string) Suggestions {
 // rankOnly ranks mentors for req, leaving the explanations to AppendNote.
 func (s *Service) rankOnly(req matching.Request, k int, lang string) Suggestions {
 	items, total := matching.Rank(s.index, req, k)
-	name := s.topicEn
+	names := s.namesEn
 	if lang == "ja" {
-		name = s.topicJa
+		names = s.namesJa
 	}
-	return NewSuggestions(req, items, total, lang, name)
+	return NewSuggestions(req, items, total, lang, names)
 }
 
 // NewSuggestions wraps ranked items for req, to be explained in lang with
-// topic names from name (by Explain or AppendNote).
-func NewSuggestions(req matching.Request, items []matching.Suggestion, candidates int, lang string, name matching.TopicName) Suggestions {
-	out := Suggestions{Candidates: candidates, Items: make([]Ranked, len(items)), req: req, lang: lang, topicName: name}
+// topic names from names (by Explain or AppendNote).
+func NewSuggestions(req matching.Request, items []matching.Suggestion, candidates int, lang string, names matching.Names) Suggestions {
+	out := Suggestions{Candidates: candidates, Items: make([]Ranked, len(items)), req: req, lang: lang, names: names}
 	for i := range items {
 		out.Items[i].Suggestion = items[i]
 	}
@@ -130,7 +130,7 @@ func NewSuggestions(req matching.Request, items []matching.Suggestion, candidate
 // Explain fills every item's Explanation.
 func (r *Suggestions) Explain() {
 	for i := range r.Items {
-		r.Items[i].Explanation = matching.Explain(&r.req, &r.Items[i].Suggestion, r.topicName, r.lang)
+		r.Items[i].Explanation = matching.Explain(&r.req, &r.Items[i].Suggestion, r.names.Text, r.lang)
 	}
 }
 
@@ -147,12 +147,12 @@ func (s *Service) topicEn(slug string) string {
 // AppendNote appends the text of one part of item i's explanation in the
 // caller's language: what Items[i].Explanation holds when it was filled.
 func (r *Suggestions) AppendNote(dst []byte, i int, part matching.Part) []byte {
-	return matching.AppendNote(dst, &r.req, &r.Items[i].Suggestion, r.topicName, r.lang, part)
+	return matching.AppendNote(dst, &r.req, &r.Items[i].Suggestion, r.names.Text, r.lang, part)
 }
 
 // AppendNoteJSON appends that text as the inside of a JSON string.
 func (r *Suggestions) AppendNoteJSON(dst []byte, i int, part matching.Part) []byte {
-	return matching.AppendNoteJSON(dst, &r.req, &r.Items[i].Suggestion, r.topicName, r.lang, part)
+	return matching.AppendNoteJSON(dst, &r.req, &r.Items[i].Suggestion, r.names.JSON, r.lang, part)
 }
 
 // RequestInput creates a match request.
