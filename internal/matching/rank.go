@@ -44,16 +44,19 @@ func compare(a, b candidate) int {
 	return bytes.Compare(a.c.ID[:], b.c.ID[:])
 }
 
-func suggestion(req *prepared, f *search.Facts, m *search.Mentor, d float64, within bool) Suggestion {
+// suggestion is the suggestion of a candidate, its matched topics appended
+// to names (see appendMatchedTopics).
+func suggestion(req *prepared, f *search.Facts, m *search.Mentor, d float64, within bool, names []string) (Suggestion, []string) {
 	c := score(req, f, d, within)
+	names, matched := appendMatchedTopics(names, req, f.TopicMask)
 	return Suggestion{
 		Mentor:        m,
 		DistanceKm:    d,
 		WithinReach:   within,
-		MatchedTopics: matchedTopics(req, f.TopicMask),
+		MatchedTopics: matched,
 		Components:    c,
 		Score:         c.Total(),
-	}
+	}, names
 }
 
 // Rank returns the best k candidates for req, best first, and how many
@@ -122,9 +125,10 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 		}
 		groupsPool.Put(g)
 		kept := best.Sorted()
-		out = make([]Suggestion, 0, len(kept))
-		for _, b := range kept {
-			out = append(out, suggestion(p, b.c.Facts, v.Mentor(b.c), b.c.DistanceKm(), b.within))
+		out = make([]Suggestion, len(kept))
+		names := make([]string, 0, len(kept)*len(p.topicBits))
+		for i, b := range kept {
+			out[i], names = suggestion(p, b.c.Facts, v.Mentor(b.c), b.c.DistanceKm(), b.within, names)
 		}
 	})
 	return out, total
@@ -304,7 +308,8 @@ func Check(ix *search.Index, req Request, mentorID bson.ObjectID) (Suggestion, R
 	if r := eligibility(p, &f, within); r != Eligible {
 		return Suggestion{}, r
 	}
-	return suggestion(p, &f, &m, d, within), Eligible
+	s, _ := suggestion(p, &f, &m, d, within, nil)
+	return s, Eligible
 }
 
 // rankDistanceScore is distanceScore for an eligible candidate, deciding the

@@ -288,14 +288,20 @@ func names(stake, x string) bool {
 	return strings.Contains(stake, x) || strings.Contains(x, stake)
 }
 
-// matchedTopics lists the requested topics a mentor with topic bits mask
-// covers, in request order (never nil: the API shows an empty list).
-func matchedTopics(p *prepared, mask uint64) []string {
-	out := make([]string, 0, bits.OnesCount64(mask&p.mask))
+// appendMatchedTopics appends to buf the requested topics a mentor with
+// topic bits mask covers, in request order, and returns buf and what it
+// appended (never nil: the API shows an empty list), capped so that an
+// append to it cannot write into buf: a ranking lists every suggestion's
+// topics in one array.
+func appendMatchedTopics(buf []string, p *prepared, mask uint64) (all, matched []string) {
+	if buf == nil {
+		buf = make([]string, 0, bits.OnesCount64(mask&p.mask))
+	}
+	start := len(buf)
 	for i, b := range p.topicBits {
 		if mask&b != 0 {
-			out = append(out, p.Topics[i])
+			buf = append(buf, p.Topics[i])
 		}
 	}
-	return out
+	return buf, buf[start:len(buf):len(buf)]
 }

@@ -369,7 +369,7 @@ func (ix *Index) View(origin geo.Prepared, fn func(v *View)) {
 // of cells within some reach, mentors with stakes or f.Exclude are read.
 func (v *View) Count(f Filter, check func(Candidate) bool) int {
 	fs := &v.ix.flags
-	var topicSets []bitset
+	topicSets := make([]bitset, 0, 8) // on the stack: requests ask for at most 5 topics
 	for m := f.Topics; m != 0; m &= m - 1 {
 		topicSets = append(topicSets, fs.topics[bits.TrailingZeros64(m)])
 	}
