@@ -51,8 +51,8 @@ func (ix *Index) Compact() {
 	// What addresses mentors by position is built again.
 	for k := range ix.cells {
 		c := &ix.cells[k]
-		c.byTopic.clear()
-		c.n, c.words = 0, c.words[:0]
+		c.lists.byTopic.clear()
+		c.lists.n, c.lists.words = 0, c.lists.words[:0]
 	}
 	ix.remote.clear()
 	// The remote counts do not depend on positions: they stay.
@@ -63,13 +63,13 @@ func (ix *Index) Compact() {
 		ix.byID[h.ID] = i
 		ix.cellAt[i] = h.cell
 		c := &ix.cells[h.cell-1]
-		c.n++
+		c.lists.n++
 		// Positions rise: a word is new to c when it is not c's last.
-		if w := int32(i / 64); len(c.words) == 0 || c.words[len(c.words)-1] != w {
-			c.words = append(c.words, w)
+		if w := int32(i / 64); len(c.lists.words) == 0 || c.lists.words[len(c.lists.words)-1] != w {
+			c.lists.words = append(c.lists.words, w)
 		}
 		m := member{topics: h.TopicMask, pos: int32(i), priority: h.priority}
-		c.byTopic.append(m)
+		c.lists.byTopic.append(m)
 		if h.Modes.Remote() {
 			ix.remote.append(m)
 		}
@@ -80,7 +80,7 @@ func (ix *Index) Compact() {
 		ix.updateWordCell(w)
 	}
 	for k := range ix.cells {
-		ix.cells[k].byTopic.sort()
+		ix.cells[k].lists.byTopic.sort()
 	}
 	ix.remote.sort()
 	ix.remoteOrdered = true

@@ -113,7 +113,7 @@ func assertPositionsConsistent(t *testing.T, ix *Index) {
 	defer ix.mu.RUnlock()
 	members := map[[2]int]member{} // (topic, position)
 	for k := range ix.cells {
-		c := &ix.cells[k]
+		c := ix.cells[k].lists
 		count := map[int32]bool{}
 		for b, list := range c.byTopic {
 			for j, m := range list {

@@ -98,8 +98,8 @@ func eachSubset(mask uint64, fn func(uint64)) {
 // sorted, each word once. A member leaving does not take its word out (the
 // word is then read for nothing until Compact).
 func (c *cell) addWord(w int32) {
-	k, found := slices.BinarySearch(c.words, w)
+	k, found := slices.BinarySearch(c.lists.words, w)
 	if !found {
-		c.words = slices.Insert(c.words, k, w)
+		c.lists.words = slices.Insert(c.lists.words, k, w)
 	}
 }

@@ -41,22 +41,28 @@ func keyOf(p geo.Point) cellKey {
 }
 
 // cell is one square of the grid. Its bounds only grow (a mentor moving out
-// leaves them as they were): an upper bound that is a little loose is still
-// a bound, and the next restart tightens it. The bounds come first and the
-// lists are apart: a ranking reads the bounds of every cell (Regions,
-// Count), a cache line each, and the lists of a few.
+// leaves them as they were, but an empty cell covers no topics): an upper
+// bound that is a little loose is still a bound, and the next restart
+// tightens it. The bounds fill one cache line and the lists are apart: a
+// ranking reads the bounds of every cell (Regions, Count), and the lists of
+// a few.
 type cell struct {
 	center geo.Vector
 	// spread: no member is farther than this chord from center.
 	spread      float64
 	maxTravelKm float64
 	travelChord float64 // the chord of maxTravelKm
-	topics      uint64  // union of the members' topic masks
-	n           int     // members
+	topics      uint64  // union of the members' topic masks; 0 when none
+	lists       *cellLists
+}
+
+// cellLists are a cell's members.
+type cellLists struct {
 	// byTopic[t] are the members who cover topic t, in decreasing
 	// priority: a ranking reads the lists of the requested topics only
 	// (each a few percent of the cell), not every member.
-	byTopic *topicLists
+	byTopic topicLists
+	n       int // members
 	// words are the words of the bitsets that hold a member (see addWord):
 	// counting reads only those of the cells near an origin.
 	words []int32
@@ -153,7 +159,7 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 		c = int32(len(ix.cells))
 		ix.cellOf[key] = c
 		center := geo.Point{Lat: (float64(key.lat) + 0.5) * cellDegrees, Lon: (float64(key.lon) + 0.5) * cellDegrees}
-		ix.cells = append(ix.cells, cell{center: center.Vector(), byTopic: new(topicLists)})
+		ix.cells = append(ix.cells, cell{center: center.Vector(), lists: new(cellLists)})
 	}
 	h.cell = c + 1
 	h.priority = ix.priorityOf(&h.Facts)
@@ -203,13 +209,16 @@ func (ix *Index) placeRemote(i int, old, h *hot) {
 
 // add puts m in the lists of its topics, each kept in decreasing priority.
 func (c *cell) add(m member) {
-	c.n++
-	c.byTopic.add(m)
+	c.lists.n++
+	c.lists.byTopic.add(m)
 }
 
 func (c *cell) remove(i int32, topics uint64) {
-	c.n--
-	c.byTopic.remove(i, topics)
+	c.lists.n--
+	c.lists.byTopic.remove(i, topics)
+	if c.lists.n == 0 {
+		c.topics = 0
+	}
 }
 
 func (l *topicLists) add(m member) {
@@ -285,7 +294,7 @@ func (ix *Index) SetPriority(fn func(*Facts) float64) {
 	ix.priority = fn
 	for k := range ix.cells {
 		c := &ix.cells[k]
-		*c.byTopic, c.n = topicLists{}, 0
+		c.lists.byTopic, c.lists.n = topicLists{}, 0
 	}
 	ix.remote = topicLists{}
 	for i := range ix.hot {
@@ -385,7 +394,7 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 		clear(near)
 		for k := range v.ix.cells {
 			if reach[k] != reachNone {
-				for _, w := range v.ix.cells[k].words {
+				for _, w := range v.ix.cells[k].lists.words {
 					near.put(int(w), true)
 				}
 			}
@@ -526,7 +535,7 @@ func (v *View) reachOfCells(radius2 float64) []uint8 {
 func (v *View) Regions(mask uint64, radiusChord, slackChord float64, out []Region) []Region {
 	for k := range v.ix.cells {
 		c := &v.ix.cells[k]
-		if c.topics&mask == 0 || c.n == 0 {
+		if c.topics&mask == 0 { // or empty
 			continue
 		}
 		// Triangle inequality on chords: a member is at least the distance
@@ -555,7 +564,7 @@ type Ref int32
 func (v *View) EachMemberExactly(r Region, mask, sub uint64, floor func() float64, fn func(m Ref)) {
 	open := v.ix.flags.open
 	least := floor() // it can change only when fn has been called
-	for _, m := range v.ix.cells[r.Cell].byTopic[bits.TrailingZeros64(sub)] {
+	for _, m := range v.ix.cells[r.Cell].lists.byTopic[bits.TrailingZeros64(sub)] {
 		if float64(m.priority) < least {
 			return
 		}
@@ -572,7 +581,7 @@ func (v *View) EachMember(r Region, mask uint64, fn func(m Ref)) {
 	open := v.ix.flags.open
 	for t := mask; t != 0; t &= t - 1 {
 		lowest := t & -t
-		for _, m := range v.ix.cells[r.Cell].byTopic[bits.TrailingZeros64(t)] {
+		for _, m := range v.ix.cells[r.Cell].lists.byTopic[bits.TrailingZeros64(t)] {
 			if c := m.topics & mask; c&-c == lowest && open.has(int(m.pos)) {
 				fn(Ref(m.pos))
 			}
