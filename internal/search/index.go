@@ -179,6 +179,13 @@ type Index struct {
 	// The grid and the bitsets that ranking reads (see regions.go).
 	cells  []cell
 	cellOf map[cellKey]int32
+	// byLat are the cells' numbers in the order of their centers'
+	// latitudes (lats): a pass over the cells near an origin reads only a
+	// band of latitudes (see View.band), wide enough for the widest cell
+	// and the longest reach of any (maxSpread, maxTravelChord).
+	byLat                     []int32
+	lats                      []float64
+	maxSpread, maxTravelChord float64
 	// cellAt[i] is hot[i].cell, apart: counting reads it for many mentors
 	// and should not pull in a cache line of facts for each.
 	cellAt []int32

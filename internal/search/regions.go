@@ -107,7 +107,10 @@ type flagSets struct {
 	open        bitset // accepting requests, a free place, not suspended
 	independent bitset
 	stakes      bitset // declared at least one stake
-	modes       [3]bitset
+	// stakeWords has bit w set when word w of stakes is not 0: counting
+	// reads those words wherever they are.
+	stakeWords bitset
+	modes      [3]bitset
 	// remoteCounts count mentors by topic set (see countRemote).
 	remoteCounts map[remoteKey]int32
 }
@@ -147,6 +150,7 @@ func (ix *Index) placeFlags(i int, old, h *hot) {
 	ix.flags.open.put(i, h.Accepting && !h.Unlisted && h.Free() > 0)
 	ix.flags.independent.put(i, h.Independent)
 	ix.flags.stakes.put(i, len(h.Stakes) > 0)
+	ix.flags.stakeWords.put(i/64, ix.flags.stakes.word(i/64) != 0)
 	for b := range ix.flags.modes {
 		ix.flags.modes[b].put(i, h.Modes&(1<<uint(b)) != 0)
 	}
@@ -160,6 +164,8 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 		ix.cellOf[key] = c
 		center := geo.Point{Lat: (float64(key.lat) + 0.5) * cellDegrees, Lon: (float64(key.lon) + 0.5) * cellDegrees}
 		ix.cells = append(ix.cells, cell{center: center.Vector(), lists: new(cellLists)})
+		k, _ := slices.BinarySearch(ix.lats, center.Lat)
+		ix.lats, ix.byLat = slices.Insert(ix.lats, k, center.Lat), slices.Insert(ix.byLat, k, c)
 	}
 	h.cell = c + 1
 	h.priority = ix.priorityOf(&h.Facts)
@@ -178,6 +184,7 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 		cl.maxTravelKm, cl.travelChord = h.TravelKm, math.Sqrt(w.travelChord2)
 	}
 	cl.topics |= h.TopicMask
+	ix.maxSpread, ix.maxTravelChord = max(ix.maxSpread, cl.spread), max(ix.maxTravelChord, cl.travelChord)
 }
 
 // topicLists are members by topic: list t holds those who cover topic t,
@@ -346,8 +353,8 @@ type View struct {
 	ix     *Index
 	origin geo.Prepared
 	// Scratch of Count.
-	reach []uint8
-	near  bitset
+	reach       []uint8
+	near, visit bitset
 }
 
 // viewPool recycles views with their scratch: a few kilobytes a ranking.
@@ -365,6 +372,22 @@ func (ix *Index) View(origin geo.Prepared, fn func(v *View)) {
 		viewPool.Put(v)
 	}()
 	fn(v)
+}
+
+// band returns the cells (by number) where a member may be within chord
+// reach of the view's origin: those whose centers' latitudes are near
+// enough, for a chord is at least that of the difference of latitudes, and
+// a member at most maxSpread from its cell's center.
+func (v *View) band(reach float64) []int32 {
+	w := reach + v.ix.maxSpread + 1e-9
+	if w >= 2 { // a diameter: every cell
+		return v.ix.byLat
+	}
+	deg := 2 * math.Asin(w/2) * 180 / math.Pi
+	lats, lat := v.ix.lats, v.origin.Point.Lat
+	lo, _ := slices.BinarySearch(lats, lat-deg)
+	hi, _ := slices.BinarySearch(lats, math.Nextafter(lat+deg, math.Inf(1))) // past lat+deg
+	return v.ix.byLat[lo:max(lo, hi)]
 }
 
 // Count counts the mentors who are open (accepting, with a free place, not
@@ -386,71 +409,86 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 	reach := v.reachOfCells(f.Radius2)
 	words := (len(v.ix.hot) + 63) / 64
 	counted := len(topicSets) <= maxCountedTopics
-	near := v.near[:0] // by word
+	// near: the words (a bit each) that hold a member of a cell within
+	// some reach, or (not counted) every word. visit: those and the words
+	// with stakes or f.Exclude, the only ones read.
+	near := slices.Grow(v.near[:0], (words+63)/64)[:(words+63)/64]
+	visit := slices.Grow(v.visit[:0], len(near))[:len(near)]
+	v.near, v.visit = near, visit
 	n := 0
 	if counted {
 		n = fs.remoteCount(f.Topics, f.Modes, f.IndependentOnly)
-		near = slices.Grow(near, (words+63)/64)[:(words+63)/64]
 		clear(near)
-		for k := range v.ix.cells {
+		for _, k := range v.band(v.maxReach(f.Radius2)) {
 			if reach[k] != reachNone {
 				for _, w := range v.ix.cells[k].lists.words {
 					near.put(int(w), true)
 				}
 			}
 		}
-		v.near = near
+	} else {
+		for j := range near {
+			near[j] = ^uint64(0)
+		}
 	}
-	for w := range words {
-		stakes := fs.stakes.word(w)
-		special := stakes
-		if hasExclude && exclude/64 == w {
-			special |= 1 << uint(exclude%64)
-		}
-		isNear := !counted || near.has(w)
-		if !isNear && special == 0 {
-			continue
-		}
-		var cover uint64
-		for _, t := range topicSets {
-			cover |= t.word(w)
-		}
-		base := cover & fs.open.word(w)
-		if f.IndependentOnly {
-			base &= fs.independent.word(w)
-		}
-		if base == 0 {
-			continue
-		}
-		remote := fs.remote(f.Modes, w)
-		if counted {
-			// The counts hold f.Exclude when it meets remotely and has no
-			// stakes: check (below) decides for it instead.
-			n -= bits.OnesCount64(base & remote & special &^ stakes)
-		} else {
-			n += bits.OnesCount64(base & remote &^ special)
-		}
-		shared := remote
-		if f.Modes&ModeInPerson != 0 {
-			shared |= fs.modes[0].word(w)
-		}
-		// In person only: most cells are wholly in or out of reach, and
-		// most words (after Compact) wholly in one cell.
-		if inPerson := base & shared &^ remote &^ special; isNear && inPerson != 0 {
-			if c := v.ix.wordCell[w]; c != 0 {
-				switch reach[c-1] {
-				case reachAll:
-					n += bits.OnesCount64(inPerson)
-				case reachSome: // the cell is known: test each member
-					n += v.countWithin(w, inPerson, f.Radius2)
-				}
-			} else {
-				n += v.countMixedWord(w, inPerson, f.Radius2, reach)
+	for j := range visit {
+		visit[j] = near[j] | fs.stakeWords.word(j)
+	}
+	if hasExclude {
+		visit.put(exclude/64, true)
+	}
+	for j, ws := range visit {
+		for ; ws != 0; ws &= ws - 1 {
+			w := j*64 + bits.TrailingZeros64(ws)
+			if w >= words {
+				break
 			}
-		}
-		for rest := base & shared & special; rest != 0; rest &= rest - 1 {
-			if check(v.candidate(w*64 + bits.TrailingZeros64(rest))) {
-				n++
+			stakes := fs.stakes.word(w)
+			special := stakes
+			if hasExclude && exclude/64 == w {
+				special |= 1 << uint(exclude%64)
+			}
+			var cover uint64
+			for _, t := range topicSets {
+				cover |= t.word(w)
+			}
+			base := cover & fs.open.word(w)
+			if f.IndependentOnly {
+				base &= fs.independent.word(w)
+			}
+			if base == 0 {
+				continue
+			}
+			remote := fs.remote(f.Modes, w)
+			if counted {
+				// The counts hold f.Exclude when it meets remotely and has
+				// no stakes: check (below) decides for it instead.
+				n -= bits.OnesCount64(base & remote & special &^ stakes)
+			} else {
+				n += bits.OnesCount64(base & remote &^ special)
+			}
+			shared := remote
+			if f.Modes&ModeInPerson != 0 {
+				shared |= fs.modes[0].word(w)
+			}
+			// In person only: most cells are wholly in or out of reach,
+			// and most words (after Compact) wholly in one cell.
+			if inPerson := base & shared &^ remote &^ special; inPerson != 0 && near.has(w) {
+				if c := v.ix.wordCell[w]; c != 0 {
+					switch reach[c-1] {
+					case reachAll:
+						n += bits.OnesCount64(inPerson)
+					case reachSome: // the cell is known: test each member
+						n += v.countWithin(w, inPerson, f.Radius2)
+					}
+				} else {
+					n += v.countMixedWord(w, inPerson, f.Radius2, reach)
+				}
+			}
+			for rest := base & shared & special; rest != 0; rest &= rest - 1 {
+				if check(v.candidate(w*64 + bits.TrailingZeros64(rest))) {
+					n++
+				}
 			}
 		}
 	}
@@ -508,9 +546,10 @@ const (
 // slack leaves doubtful cells to the exact test.
 func (v *View) reachOfCells(radius2 float64) []uint8 {
 	out := slices.Grow(v.reach[:0], len(v.ix.cells))[:len(v.ix.cells)]
+	clear(out) // reachNone, the cells outside the band
 	v.reach = out
 	radius := math.Sqrt(radius2)
-	for k := range v.ix.cells {
+	for _, k := range v.band(v.maxReach(radius2)) {
 		c := &v.ix.cells[k]
 		// Squared, so most cells (far ones) are settled without a root.
 		d2 := c.center.Chord2(v.origin.Vector)
@@ -528,12 +567,18 @@ func (v *View) reachOfCells(radius2 float64) []uint8 {
 	return out
 }
 
+// maxReach is the longest reach (a chord) of any mentor from an origin with
+// radius2: max(radius, the longest travel chord of any cell).
+func (v *View) maxReach(radius2 float64) float64 {
+	return max(math.Sqrt(radius2), v.ix.maxTravelChord)
+}
+
 // Regions appends to out the cells holding a mentor who covers a topic of
 // mask and may be within max(radiusChord, their own travel chord) +
 // slackChord of the view's origin (slackChord may be +Inf: every such
 // cell), with their bounds from the origin.
 func (v *View) Regions(mask uint64, radiusChord, slackChord float64, out []Region) []Region {
-	for k := range v.ix.cells {
+	for _, k := range v.band(max(radiusChord, v.ix.maxTravelChord) + slackChord) {
 		c := &v.ix.cells[k]
 		if c.topics&mask == 0 { // or empty
 			continue
@@ -547,7 +592,7 @@ func (v *View) Regions(mask uint64, radiusChord, slackChord float64, out []Regio
 			continue
 		}
 		nearest := max(math.Sqrt(d2)-c.spread-1e-9, 0)
-		out = append(out, Region{MinChord2: nearest * nearest, MaxTravelKm: c.maxTravelKm, MaxTravelChord: c.travelChord, Topics: c.topics, Cell: k})
+		out = append(out, Region{MinChord2: nearest * nearest, MaxTravelKm: c.maxTravelKm, MaxTravelChord: c.travelChord, Topics: c.topics, Cell: int(k)})
 	}
 	return out
 }
