@@ -33,12 +33,21 @@ func String(dst []byte, s string) []byte {
 
 // StringBody appends what String appends between the quotes: s escaped.
 func StringBody(dst []byte, s string) []byte {
+	// Most strings written live are short and ASCII (slugs, language
+	// codes): copied at once when no byte needs a second look.
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && safe[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		return append(dst, s...)
+	}
 	start := 0
-	// Most strings here are Japanese: when s is valid UTF-8 (checked at
+	// Most other strings are Japanese: when s is valid UTF-8 (checked at
 	// once, much faster than rune by rune), a rune outside ASCII is
 	// skipped by its first byte instead of decoded.
 	valid := utf8.ValidString(s)
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		b := s[i]
 		if b < utf8.RuneSelf {
 			if safe[b] {
