@@ -36,7 +36,7 @@ func (q *query) str(name string) string { return strings.TrimSpace(q.c.Query(nam
 func (q *query) strs(name string) []string {
 	var out []string
 	for _, s := range q.c.QueryArray(name) {
-		for _, part := range strings.Split(s, ",") {
+		for part := range strings.SplitSeq(s, ",") {
 			if part = strings.TrimSpace(part); part != "" {
 				out = append(out, part)
 			}
