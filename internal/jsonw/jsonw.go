@@ -160,7 +160,7 @@ func appendThousandths(dst []byte, n int64) []byte {
 	if n < 0 {
 		dst, n = append(dst, '-'), -n
 	}
-	dst = strconv.AppendInt(dst, n/1000, 10)
+	dst = Int(dst, int(n/1000))
 	frac := n % 1000
 	if frac == 0 {
 		return dst
@@ -172,8 +172,17 @@ func appendThousandths(dst []byte, n int64) []byte {
 	return dst
 }
 
-// Int appends i.
-func Int(dst []byte, i int) []byte { return strconv.AppendInt(dst, int64(i), 10) }
+// Int appends i as strconv.AppendInt does; below 100 (most numbers in a
+// suggestions body) by hand, several times faster.
+func Int(dst []byte, i int) []byte {
+	switch {
+	case 0 <= i && i < 10:
+		return append(dst, byte('0'+i))
+	case 10 <= i && i < 100:
+		return append(dst, byte('0'+i/10), byte('0'+i%10))
+	}
+	return strconv.AppendInt(dst, int64(i), 10)
+}
 
 // Bool appends b.
 func Bool(dst []byte, b bool) []byte {

@@ -1,9 +1,11 @@
 package jsonw
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -77,6 +79,19 @@ func TestOthers(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("got %s, want %s", c.got, c.want)
+		}
+	}
+}
+
+// Int writes what strconv writes, by hand below 100 and around it.
+func TestInt(t *testing.T) {
+	values := []int{math.MinInt, -100, -10, -1, math.MaxInt}
+	for i := -5; i < 1100; i++ {
+		values = append(values, i)
+	}
+	for _, i := range values {
+		if got, want := Int([]byte("x"), i), strconv.AppendInt([]byte("x"), int64(i), 10); !bytes.Equal(got, want) {
+			t.Fatalf("Int(%d) = %s, want %s", i, got, want)
 		}
 	}
 }

@@ -86,15 +86,15 @@ func AppendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang stri
 		asked, matched := len(req.Topics), len(s.MatchedTopics)
 		if ja {
 			b = append(b, "ご希望の"...)
-			b = strconv.AppendInt(b, int64(asked), 10)
+			b = jsonw.Int(b, asked)
 			b = append(b, "テーマのうち"...)
-			b = strconv.AppendInt(b, int64(matched), 10)
+			b = jsonw.Int(b, matched)
 			b = append(b, "つに対応: "...)
 		} else {
 			b = append(b, "Covers "...)
-			b = strconv.AppendInt(b, int64(matched), 10)
+			b = jsonw.Int(b, matched)
 			b = append(b, " of the "...)
-			b = strconv.AppendInt(b, int64(asked), 10)
+			b = jsonw.Int(b, asked)
 			b = append(b, " topics you asked for: "...)
 		}
 		sep := ", "
@@ -137,12 +137,12 @@ func AppendNote(b []byte, req *Request, s *Suggestion, name TopicName, lang stri
 
 func appendAvailability(b []byte, m *search.Mentor, ja bool) []byte {
 	free := func(b []byte) []byte {
-		b = strconv.AppendInt(b, int64(m.Free()), 10)
+		b = jsonw.Int(b, m.Free())
 		b = append(b, '/')
-		return strconv.AppendInt(b, int64(m.Capacity), 10)
+		return jsonw.Int(b, m.Capacity)
 	}
-	intros := func(b []byte) []byte { return strconv.AppendInt(b, int64(m.Introductions), 10) }
-	answered := func(b []byte) []byte { return strconv.AppendInt(b, int64(m.Answered), 10) }
+	intros := func(b []byte) []byte { return jsonw.Int(b, m.Introductions) }
+	answered := func(b []byte) []byte { return jsonw.Int(b, m.Answered) }
 	median := func(b []byte) []byte { return appendFixed(b, m.MedianAnswerHr, 0) }
 	switch {
 	case m.Introductions == 0 && ja:
@@ -190,9 +190,9 @@ func appendFixed(b []byte, v float64, decimals int) []byte {
 			n++
 		}
 		if decimals == 0 {
-			return strconv.AppendInt(b, n, 10)
+			return jsonw.Int(b, int(n))
 		}
-		return append(strconv.AppendInt(b, n/10, 10), '.', byte('0'+n%10))
+		return append(jsonw.Int(b, int(n/10)), '.', byte('0'+n%10))
 	}
 	return strconv.AppendFloat(b, v, 'f', decimals, 64)
 }
