@@ -80,6 +80,9 @@ type slotConn struct {
 	net.Conn
 	once sync.Once
 	free func()
+
+	mu   sync.Mutex
+	held *[]byte // while holding (see Hold), the writes kept
 }
 
 func (c *slotConn) Close() error {
@@ -87,3 +90,46 @@ func (c *slotConn) Close() error {
 	c.once.Do(c.free)
 	return err
 }
+
+// Hold, Write and Release gather a response's writes into one
+// (httpapi.WriteBatcher). Only the connection's serving goroutine writes an
+// HTTP/1.1 response; the mutex keeps the order should another ever write.
+func (c *slotConn) Hold() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held == nil {
+		c.held = heldPool.Get().(*[]byte)
+	}
+}
+
+func (c *slotConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held != nil {
+		*c.held = append(*c.held, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *slotConn) Release() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.held
+	if b == nil {
+		return nil
+	}
+	c.held = nil
+	var err error
+	if len(*b) > 0 {
+		_, err = c.Conn.Write(*b)
+	}
+	if cap(*b) <= 256<<10 {
+		*b = (*b)[:0]
+		heldPool.Put(b)
+	}
+	return err
+}
+
+// heldPool recycles batches: a response of suggestions is about 10 KB.
+var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}

@@ -37,6 +37,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kizuna-dev/kizuna/api/httpapi"
 )
 
 func main() {
@@ -175,15 +177,7 @@ func serve(ctx context.Context, cfg config, hooks testHooks, log *slog.Logger) e
 	if hooks.wrapHandler != nil {
 		handler = hooks.wrapHandler(handler)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(handler, cfg, log)
 	serveErr := make(chan error, 1)
 	maxConns := cfg.MaxConns
 	if maxConns <= 0 {
@@ -220,6 +214,27 @@ func serve(ctx context.Context, cfg config, hooks testHooks, log *slog.Logger) e
 	errs = append(errs, a.close(shutdownCtx))
 	log.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// newHTTPServer is the API's server: its timeouts and limits, and each
+// connection's write batcher for the handlers (see httpapi.WriteBatcher),
+// which the listener of newLimitListener provides.
+func newHTTPServer(handler http.Handler, cfg config, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if sc, ok := c.(*slotConn); ok {
+				return httpapi.WithWriteBatcher(ctx, sc)
+			}
+			return ctx
+		},
+	}
 }
 
 // checkReady asks a running server on addr (":8080" means this host) whether

@@ -106,13 +106,23 @@ var modesJSON = func() (t [8]string) {
 // bodyPool holds response buffers; a suggestions body is a few kilobytes.
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// writeSuggestions writes res as SuggestionsResponse in one call.
+// writeSuggestions writes res as SuggestionsResponse in one call, and the
+// response (about 10 KB) in one write to the connection when the server
+// allows (WriteBatcher): the body is complete and bounded, so holding it
+// delays nothing.
 func (s *Server) writeSuggestions(c *gin.Context, res *mentorships.Suggestions) {
 	bp := bodyPool.Get().(*[]byte)
 	b := s.appendSuggestions((*bp)[:0], res)
+	if wb, ok := writeBatcher(c.Request.Context()); ok {
+		wb.Hold()
+		// A failed write breaks the connection: net/http finds out at its
+		// next read or write, as it would have.
+		defer func() { _ = wb.Release() }()
+	}
 	c.Header("Content-Length", strconv.Itoa(len(b)))
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
-	// c.Data has copied b into the connection's buffer (or sent it).
+	c.Writer.Flush() // the rest of the response, out of net/http's buffer
+	// b has been copied into the connection's buffer or the batch, or sent.
 	if cap(b) <= 256<<10 {
 		*bp = b
 		bodyPool.Put(bp)
