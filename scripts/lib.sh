@@ -1,12 +1,15 @@
 # Shared by the scripts that start a server of their own: source it.
 
-# ensure_wrk installs wrk (Debian package) when it is missing.
-ensure_wrk() {
-  command -v wrk >/dev/null && return
-  echo "installing wrk (Debian package)" >&2
+# ensure_package installs Debian package $1 when command $1 is missing.
+ensure_package() {
+  command -v "$1" >/dev/null && return
+  echo "installing $1 (Debian package)" >&2
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
+  $sudo apt-get install -y "$1" >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y "$1" >/dev/null; }
 }
+
+# ensure_wrk installs wrk when it is missing.
+ensure_wrk() { ensure_package wrk; }
 
 # pin_cpus sets server_pin and wrk_pin, the prefixes of the server's and the
 # load generator's commands. The load generator runs at a lower priority
