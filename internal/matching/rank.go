@@ -34,12 +34,18 @@ type candidate struct {
 
 // compare orders candidates: higher score first, then nearer, then by id, so
 // ranking is deterministic. Nearer compares squared chords (same order as km).
+// Scores and chords are never NaN, so plain comparisons do (cmp.Compare
+// orders NaNs too, at a cost: this runs for every push and every sort).
 func compare(a, b candidate) int {
-	if c := cmp.Compare(b.score, a.score); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.c.Chord2, b.c.Chord2); c != 0 {
-		return c
+	switch {
+	case a.score > b.score:
+		return -1
+	case a.score < b.score:
+		return 1
+	case a.c.Chord2 < b.c.Chord2:
+		return -1
+	case a.c.Chord2 > b.c.Chord2:
+		return 1
 	}
 	return bytes.Compare(a.c.ID[:], b.c.ID[:])
 }
