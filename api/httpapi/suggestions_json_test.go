@@ -161,10 +161,10 @@ func TestSuggestionsBodyCases(t *testing.T) {
 			if (got.Summary != "") != c.summ {
 				t.Fatalf("summary %q", got.Summary)
 			}
-			items := []matching.Suggestion{
-				{Mentor: &got, DistanceKm: 12.345, WithinReach: true, MatchedTopics: []string{"sales"},
-					Components: matching.Components{Topic: 2.0 / 3, Distance: 1, Availability: 0.5, Trust: 1}, Score: 0.81234},
-				{Mentor: &got, DistanceKm: 1.2e-7, Components: matching.Components{Topic: 1e-9}, Score: 1e-7},
+			items := []matching.Ranked{
+				{Suggestion: matching.Suggestion{Mentor: &got, DistanceKm: 12.345, WithinReach: true, MatchedTopics: []string{"sales"},
+					Components: matching.Components{Topic: 2.0 / 3, Distance: 1, Availability: 0.5, Trust: 1}, Score: 0.81234}},
+				{Suggestion: matching.Suggestion{Mentor: &got, DistanceKm: 1.2e-7, Components: matching.Components{Topic: 1e-9}, Score: 1e-7}},
 			}
 			total := 7
 			if c.empty {

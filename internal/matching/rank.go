@@ -24,6 +24,13 @@ type Suggestion struct {
 	Score         float64
 }
 
+// Ranked is a suggestion with room for its explanation (see Explain), so
+// a ranking's list is explained in place, not copied.
+type Ranked struct {
+	Suggestion
+	Explanation Explanation
+}
+
 // candidate is a scored mentor inside a scan; the full Mentor is copied, and
 // the distance in km computed, only for the k that make the final list.
 type candidate struct {
@@ -81,11 +88,13 @@ func suggestion(req *prepared, f *search.Facts, m *search.Mentor, d float64, wit
 // best. Inside a group, a candidate whose score could not beat the k-th
 // best even at full distance marks is not scored further, so the
 // great-circle distance (an arcsine) is computed for few mentors.
-func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
-	p := prepare(ix, req)
+func Rank(ix *search.Index, req Request, k int) ([]Ranked, int) {
+	p := preparedPool.Get().(*prepared)
+	defer preparedPool.Put(p) // nothing returned refers to it
+	prepareInto(p, ix, req)
 	best := search.NewTopK(k, compare)
 	total := 0
-	var out []Suggestion
+	var out []Ranked
 	ix.View(geo.Prepare(req.Origin), func(v *search.View) {
 		filter := search.Filter{Topics: p.mask, Modes: p.modes, IndependentOnly: req.IndependentOnly, Exclude: req.FounderID, Radius2: p.radius2}
 		total = v.Count(filter, func(c search.Candidate) bool {
@@ -131,10 +140,10 @@ func Rank(ix *search.Index, req Request, k int) ([]Suggestion, int) {
 		}
 		groupsPool.Put(g)
 		kept := best.Sorted()
-		out = make([]Suggestion, len(kept))
+		out = make([]Ranked, len(kept))
 		names := make([]string, 0, len(kept)*len(p.topicBits))
 		for i, b := range kept {
-			out[i], names = suggestion(p, b.c.Facts, v.Mentor(b.c), b.c.DistanceKm(), b.within, names)
+			out[i].Suggestion, names = suggestion(p, b.c.Facts, v.Mentor(b.c), b.c.DistanceKm(), b.within, names)
 		}
 	})
 	return out, total

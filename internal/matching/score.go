@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -102,7 +103,19 @@ type prepared struct {
 // requested topics weighs n-i (the founder's first topic counts most),
 // normalized so that covering every requested topic scores 1.
 func prepare(ix *search.Index, req Request) *prepared {
-	p := &prepared{
+	p := new(prepared)
+	prepareInto(p, ix, req)
+	return p
+}
+
+// preparedPool recycles the requests Rank prepares (most of one is weights,
+// 512 bytes): garbage the collector would chase through a heap that holds
+// the index.
+var preparedPool = sync.Pool{New: func() any { return new(prepared) }}
+
+// prepareInto is prepare into p.
+func prepareInto(p *prepared, ix *search.Index, req Request) {
+	*p = prepared{
 		Request: req, mask: ix.TopicMask(req.Topics), modes: req.Modes,
 		radius2: geo.ChordSquared(req.RadiusKm), floor2: geo.ChordSquared(req.RadiusKm + floorBandKm),
 	}
@@ -122,7 +135,6 @@ func prepare(ix *search.Index, req Request) *prepared {
 			p.weights[bits.TrailingZeros64(bit)] = float64(n-i) / total
 		}
 	}
-	return p
 }
 
 // Reason says why a mentor is not a candidate; empty when they are.

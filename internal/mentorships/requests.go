@@ -42,10 +42,7 @@ type MatchRequest struct {
 }
 
 // Ranked is a suggestion with its explanation.
-type Ranked struct {
-	matching.Suggestion
-	Explanation matching.Explanation
-}
+type Ranked = matching.Ranked
 
 // Suggestions are ranked mentors for a request.
 type Suggestions struct {
@@ -119,12 +116,8 @@ func (s *Service) rankOnly(req matching.Request, k int, lang string) Suggestions
 
 // NewSuggestions wraps ranked items for req, to be explained in lang with
 // topic names from names (by Explain or AppendNote).
-func NewSuggestions(req matching.Request, items []matching.Suggestion, candidates int, lang string, names matching.Names) Suggestions {
-	out := Suggestions{Candidates: candidates, Items: make([]Ranked, len(items)), req: req, lang: lang, names: names}
-	for i := range items {
-		out.Items[i].Suggestion = items[i]
-	}
-	return out
+func NewSuggestions(req matching.Request, items []Ranked, candidates int, lang string, names matching.Names) Suggestions {
+	return Suggestions{Candidates: candidates, Items: items, req: req, lang: lang, names: names}
 }
 
 // Explain fills every item's Explanation.
