@@ -81,6 +81,7 @@ func (ix *Index) Compact() {
 	}
 	for k := range ix.cells {
 		ix.cells[k].lists.byTopic.sort()
+		ix.setHeads(int32(k), ^uint64(0))
 	}
 	ix.remote.sort()
 	ix.remoteOrdered = true

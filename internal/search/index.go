@@ -186,6 +186,12 @@ type Index struct {
 	byLat                     []int32
 	lats                      []float64
 	maxSpread, maxTravelChord float64
+	// heads[t][k] is the priority of the first (best) member of cell k's
+	// list of topic t, -Inf when it is empty: a ranking passes over a list
+	// whose best cannot make its top k without reading the list (see
+	// EachMemberExactly). By topic, so a ranking's few topics are a few
+	// kilobytes that stay in cache.
+	heads [64][]float32
 	// cellAt[i] is hot[i].cell, apart: counting reads it for many mentors
 	// and should not pull in a cache line of facts for each.
 	cellAt []int32

@@ -166,14 +166,19 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 		ix.cells = append(ix.cells, cell{center: center.Vector(), lists: new(cellLists)})
 		k, _ := slices.BinarySearch(ix.lats, center.Lat)
 		ix.lats, ix.byLat = slices.Insert(ix.lats, k, center.Lat), slices.Insert(ix.byLat, k, c)
+		for t := range ix.heads {
+			ix.heads[t] = append(ix.heads[t], float32(math.Inf(-1)))
+		}
 	}
 	h.cell = c + 1
 	h.priority = ix.priorityOf(&h.Facts)
 	if old.cell != h.cell || old.TopicMask != h.TopicMask || old.priority != h.priority {
 		if old.cell != 0 {
 			ix.cells[old.cell-1].remove(int32(i), old.TopicMask)
+			ix.setHeads(old.cell-1, old.TopicMask)
 		}
 		ix.cells[c].add(member{topics: h.TopicMask, pos: int32(i), priority: h.priority})
+		ix.setHeads(c, h.TopicMask)
 		if old.cell != h.cell {
 			ix.cells[c].addWord(int32(i / 64))
 		}
@@ -185,6 +190,19 @@ func (ix *Index) placeInCell(i int, old, h *hot, w *where, p geo.Point) {
 	}
 	cl.topics |= h.TopicMask
 	ix.maxSpread, ix.maxTravelChord = max(ix.maxSpread, cl.spread), max(ix.maxTravelChord, cl.travelChord)
+}
+
+// setHeads refreshes heads for cell k's lists of the topics of mask; the
+// caller holds mu.
+func (ix *Index) setHeads(k int32, mask uint64) {
+	for t := mask; t != 0; t &= t - 1 {
+		b := bits.TrailingZeros64(t)
+		head := float32(math.Inf(-1))
+		if list := ix.cells[k].lists.byTopic[b]; len(list) > 0 {
+			head = list[0].priority
+		}
+		ix.heads[b][k] = head
+	}
 }
 
 // topicLists are members by topic: list t holds those who cover topic t,
@@ -317,6 +335,9 @@ func (ix *Index) SetPriority(fn func(*Facts) float64) {
 	}
 	if ix.remoteOrdered {
 		ix.remote.sort()
+	}
+	for k := range ix.cells {
+		ix.setHeads(int32(k), ^uint64(0))
 	}
 }
 
@@ -609,7 +630,11 @@ type Ref int32
 func (v *View) EachMemberExactly(r Region, mask, sub uint64, floor func() float64, fn func(m Ref)) {
 	open := v.ix.flags.open
 	least := floor() // it can change only when fn has been called
-	for _, m := range v.ix.cells[r.Cell].lists.byTopic[bits.TrailingZeros64(sub)] {
+	t := bits.TrailingZeros64(sub)
+	if float64(v.ix.heads[t][r.Cell]) < least {
+		return // not even the list's best: the list is not read
+	}
+	for _, m := range v.ix.cells[r.Cell].lists.byTopic[t] {
 		if float64(m.priority) < least {
 			return
 		}
