@@ -29,12 +29,10 @@ import (
 // renumbers them by cell, so a cell's members are neighbours in every array
 // and bitset (most words of 64 positions lie in one cell: see wordCell).
 
-// cellDegrees is the grid's step in latitude and longitude: about 110 x 90
-// km in Japan, so the cells near a request are about ten, and all of Japan
-// is under two hundred. Half that step made four times the cells: each a
-// list read, a cache miss or two, for a ranking (BenchmarkRankMix, 10,000
-// mentors: 23-26 us against 20-22; 100,000: about the same).
-const cellDegrees = 1.0
+// cellDegrees is the grid's step in latitude and longitude: about 55 x 40 km
+// in Japan, so the cells near a request are a few dozen, and all of Japan is
+// a few hundred.
+const cellDegrees = 0.5
 
 type cellKey struct{ lat, lon int16 }
 
