@@ -427,7 +427,7 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 		topicSets = append(topicSets, fs.topics[bits.TrailingZeros64(m)])
 	}
 	exclude, hasExclude := v.ix.byID[f.Exclude]
-	reach := v.reachOfCells(f.Radius2)
+	reach, band := v.reachOfCells(f.Radius2)
 	words := (len(v.ix.hot) + 63) / 64
 	counted := len(topicSets) <= maxCountedTopics
 	// near: the words (a bit each) that hold a member of a cell within
@@ -440,7 +440,7 @@ func (v *View) Count(f Filter, check func(Candidate) bool) int {
 	if counted {
 		n = fs.remoteCount(f.Topics, f.Modes, f.IndependentOnly)
 		clear(near)
-		for _, k := range v.band(v.maxReach(f.Radius2)) {
+		for _, k := range band { // outside it, every cell is out of reach
 			if reach[k] != reachNone {
 				for _, w := range v.ix.cells[k].lists.words {
 					near.put(int(w), true)
@@ -564,13 +564,15 @@ const (
 // within reach of the view's origin: within max(radius2, their own travel
 // chord squared). Chords are straight-line distances, so the triangle
 // inequality bounds every member by the center's chord and the spread; the
-// slack leaves doubtful cells to the exact test.
-func (v *View) reachOfCells(radius2 float64) []uint8 {
+// slack leaves doubtful cells to the exact test. It returns the band of
+// cells it read (see band): every other cell is out of reach.
+func (v *View) reachOfCells(radius2 float64) (reach []uint8, band []int32) {
 	out := slices.Grow(v.reach[:0], len(v.ix.cells))[:len(v.ix.cells)]
 	clear(out) // reachNone, the cells outside the band
 	v.reach = out
 	radius := math.Sqrt(radius2)
-	for _, k := range v.band(v.maxReach(radius2)) {
+	band = v.band(max(radius, v.ix.maxTravelChord))
+	for _, k := range band {
 		c := &v.ix.cells[k]
 		// Squared, so most cells (far ones) are settled without a root.
 		d2 := c.center.Chord2(v.origin.Vector)
@@ -585,13 +587,7 @@ func (v *View) reachOfCells(radius2 float64) []uint8 {
 			out[k] = reachSome
 		}
 	}
-	return out
-}
-
-// maxReach is the longest reach (a chord) of any mentor from an origin with
-// radius2: max(radius, the longest travel chord of any cell).
-func (v *View) maxReach(radius2 float64) float64 {
-	return max(math.Sqrt(radius2), v.ix.maxTravelChord)
+	return out, band
 }
 
 // Regions appends to out the cells holding a mentor who covers a topic of
