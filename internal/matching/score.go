@@ -189,7 +189,7 @@ func eligibility(req *prepared, f *search.Facts, within bool) Reason {
 		return CapacityFull
 	case req.IndependentOnly && !f.Independent:
 		return NotIndependent
-	case len(f.Stakes) > 0 && hasStakeConflict(f.Stakes, req.Company, req.Industry):
+	case f.HasStakes() && hasStakeConflict(f.Stakes, req.Company, req.Industry):
 		return StakeConflict
 	case f.TopicMask&req.mask == 0:
 		return TopicMismatch

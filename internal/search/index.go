@@ -8,6 +8,7 @@
 package search
 
 import (
+	"math"
 	"math/bits"
 	"strings"
 	"sync"
@@ -120,7 +121,10 @@ func (e *entry) gone() bool { return e.ID.IsZero() }
 // Facts are what filtering and ranking read of a mentor. They live in one
 // contiguous array parallel to Index.items, so a scan over 100,000 mentors
 // reads a few megabytes sequentially instead of chasing a pointer (and its
-// strings) per mentor.
+// strings) per mentor. Everything a ranking reads of a candidate fills the
+// first 64 bytes (the counts as int32, a flag for stakes), so with hot
+// padded to two cache lines a candidate costs one line of facts, not two or
+// three.
 type Facts struct {
 	ID             bson.ObjectID
 	Modes          Mode // the one-byte fields beside the 12-byte id
@@ -129,23 +133,30 @@ type Facts struct {
 	Verified       bool
 	TopicMask      uint64 // bit i: topic i of the taxonomy
 	TravelKm       float64
-	Capacity       int
-	Active         int
-	Independent    bool
-	Introductions  int
-	Answered       int
 	MedianAnswerHr float64
+	Capacity       int32
+	Active         int32
+	Introductions  int32
+	Answered       int32
+	Independent    bool
+	staked         bool     // len(Stakes) > 0, read without leaving the first line
 	Stakes         []string // folded; usually empty, so rarely followed
 }
 
 // Free is the number of founders the mentor can still take.
-func (f *Facts) Free() int { return max(f.Capacity-f.Active, 0) }
+func (f *Facts) Free() int { return max(int(f.Capacity)-int(f.Active), 0) }
 
-// hot is a mentor's Facts and grid cell.
+// HasStakes reports whether the mentor declared a stake.
+func (f *Facts) HasStakes() bool { return f.staked }
+
+// hot is a mentor's Facts and grid cell, padded to two cache lines: the
+// array is page-aligned past a few hundred mentors, so each mentor's first
+// line is all a ranking reads of its facts.
 type hot struct {
 	Facts
 	cell     int32   // 1 + its index in Index.cells
 	priority float32 // as in the cell's lists (see SetPriority)
+	_        [32]byte
 }
 
 // where is a mentor's location as a point on the unit sphere and reach, in
@@ -363,11 +374,14 @@ func (ix *Index) eachCovering(mask uint64, fn func(i int)) {
 func (ix *Index) facts(m *Mentor) Facts {
 	return Facts{
 		ID: m.ID, TopicMask: ix.TopicMask(m.Topics), Modes: m.Modes, TravelKm: m.TravelKm,
-		Capacity: m.Capacity, Active: m.Active, Accepting: m.Accepting, Unlisted: m.Unlisted,
-		Verified: m.Verified, Independent: m.Independent, Introductions: m.Introductions,
-		Answered: m.Answered, MedianAnswerHr: m.MedianAnswerHr, Stakes: m.Stakes,
+		Capacity: clamp32(m.Capacity), Active: clamp32(m.Active), Accepting: m.Accepting, Unlisted: m.Unlisted,
+		Verified: m.Verified, Independent: m.Independent, Introductions: clamp32(m.Introductions),
+		Answered: clamp32(m.Answered), MedianAnswerHr: m.MedianAnswerHr, Stakes: m.Stakes, staked: len(m.Stakes) > 0,
 	}
 }
+
+// clamp32 is n as an int32, saturated (counts are far below either bound).
+func clamp32(n int) int32 { return int32(max(min(n, math.MaxInt32), math.MinInt32)) }
 
 // Each calls fn for every indexed mentor under the read lock (reports read
 // the whole index). fn must not keep or modify the Mentor.
