@@ -146,7 +146,9 @@ type Facts struct {
 // Free is the number of founders the mentor can still take.
 func (f *Facts) Free() int { return max(int(f.Capacity)-int(f.Active), 0) }
 
-// HasStakes reports whether the mentor declared a stake.
+// HasStakes reports whether the mentor declared a stake. The flag is set
+// where Facts are made (the index; other packages only read them), so
+// ranking need not read Stakes' header from the second line.
 func (f *Facts) HasStakes() bool { return f.staked }
 
 // hot is a mentor's Facts and grid cell, padded to two cache lines: the
