@@ -92,7 +92,9 @@ func Rank(ix *search.Index, req Request, k int) ([]Ranked, int) {
 	p := preparedPool.Get().(*prepared)
 	defer preparedPool.Put(p) // nothing returned refers to it
 	prepareInto(p, ix, req)
-	best := search.NewTopK(k, compare)
+	best := bestPool.Get().(*search.TopK[candidate])
+	best.Reset(k, compare)
+	defer bestPool.Put(best) // what it keeps is copied into the result
 	total := 0
 	var out []Ranked
 	ix.View(geo.Prepare(req.Origin), func(v *search.View) {
@@ -148,6 +150,10 @@ func Rank(ix *search.Index, req Request, k int) ([]Ranked, int) {
 	})
 	return out, total
 }
+
+// bestPool recycles the bounded heaps of rankings (k candidates of 48
+// bytes each): garbage otherwise.
+var bestPool = sync.Pool{New: func() any { return new(search.TopK[candidate]) }}
 
 // Priority is the part of a mentor's score that depends on the mentor alone
 // (availability and trust): the mentor index orders its cells' lists by it

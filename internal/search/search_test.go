@@ -147,23 +147,29 @@ func BenchmarkSearch(b *testing.B) {
 
 func TestTopK(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, k := range []int{1, 3, 10, 50} {
+	byValue := func(a, b int) int { return a - b }
+	// One TopK Reset for every case (k up and down, never emptied by Sorted
+	// first) must answer as a new one.
+	reused := NewTopK(1, byValue)
+	for _, k := range []int{1, 3, 10, 50, 3} {
 		for _, n := range []int{0, 1, 5, 49, 200} {
 			in := make([]int, n)
 			for i := range in {
 				in[i] = r.IntN(100)
 			}
-			top := NewTopK(k, func(a, b int) int { return a - b })
-			for _, x := range in {
-				top.Push(x)
-			}
-			got := top.Sorted()
 			want := slices.Sorted(slices.Values(in))
 			if len(want) > k {
 				want = want[:k]
 			}
-			if !slices.Equal(got, want) {
-				t.Errorf("k=%d n=%d: got %v, want %v", k, n, got, want)
+			reused.Push(-1) // kept unless Reset empties it
+			reused.Reset(k, byValue)
+			for name, top := range map[string]*TopK[int]{"new": NewTopK(k, byValue), "reset": reused} {
+				for _, x := range in {
+					top.Push(x)
+				}
+				if got := top.Sorted(); !slices.Equal(got, want) {
+					t.Errorf("%s, k=%d n=%d: got %v, want %v", name, k, n, got, want)
+				}
 			}
 		}
 	}

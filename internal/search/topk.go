@@ -15,6 +15,13 @@ func NewTopK[T any](k int, cmp func(a, b T) int) *TopK[T] {
 	return &TopK[T]{k: k, cmp: cmp, items: make([]T, 0, k)}
 }
 
+// Reset empties t to keep k items by cmp, reusing its array (cleared, so it
+// holds on to nothing): a TopK kept in a pool ranks without allocating.
+func (t *TopK[T]) Reset(k int, cmp func(a, b T) int) {
+	clear(t.items[:cap(t.items)])
+	t.k, t.cmp, t.items = k, cmp, slices.Grow(t.items[:0], k)
+}
+
 // Push offers an item.
 func (t *TopK[T]) Push(x T) {
 	if t.k <= 0 {
@@ -32,10 +39,11 @@ func (t *TopK[T]) Push(x T) {
 	t.down(0)
 }
 
-// Sorted returns the kept items, best first. The TopK is empty afterwards.
+// Sorted returns the kept items, best first, in t's own array: they stay
+// valid until the next Push or Reset. The TopK is empty afterwards.
 func (t *TopK[T]) Sorted() []T {
 	out := t.items
-	t.items = nil
+	t.items = t.items[:0]
 	slices.SortFunc(out, t.cmp)
 	return out
 }
