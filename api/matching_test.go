@@ -435,6 +435,48 @@ func TestMatchRequestValidation(t *testing.T) {
 
 // Twenty accepts race for a mentor's last place: exactly one wins, the rest
 // get capacity_full, and active mentorships never exceed capacity.
+// Suggestions asked at once, by founders in other places for other topics,
+// answer byte for byte what each answers alone: a ranking's memory goes back
+// to the pool only after its body is written (mentorships.Suggestions.Release).
+func TestConcurrentSuggestionsAnswerAsAlone(t *testing.T) {
+	t.Parallel()
+	ta := newTestApp(t)
+	ta.newMentor("音更の先輩", "01631", "sales", "hiring")
+	ta.newMentor("札幌の先輩", "01101", "sales", "marketing", "fundraising")
+	ta.newMentor("帯広の法務", "01207", "legal", "hiring")
+	ta.newMentor("釧路の先輩", "01206", "fisheries", "sales")
+	ta.newMentor("東京の先輩", "13101", "fundraising", "it_dx")
+	founders := []account{ta.newFounder("帯広の創業者", "01207"), ta.newFounder("釧路の創業者", "01206")}
+	queries := []string{
+		"topic=sales&topic=hiring&near=01207",
+		"topic=sales&near=01206&radiusKm=200",
+		"topic=legal&topic=hiring&topic=fundraising&near=01101&radiusKm=10",
+		"topic=fisheries&near=01206&limit=1",
+		"topic=it_dx&topic=marketing&near=13101&radiusKm=100",
+		"topic=hiring&near=01631&limit=3",
+	}
+	alone := map[string]string{}
+	for _, f := range founders {
+		for _, q := range queries {
+			alone[f.ID+q] = string(ta.get("/v1/match-suggestions?"+q, f.Access).want(http.StatusOK).Body)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 30 {
+				f, q := founders[(g+i)%len(founders)], queries[(g*7+i)%len(queries)]
+				res := ta.get("/v1/match-suggestions?"+q, f.Access)
+				if res.Code != http.StatusOK || string(res.Body) != alone[f.ID+q] {
+					t.Errorf("%s for %s at once: %d %s\nalone: %s", q, f.ID, res.Code, res.Body, alone[f.ID+q])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func TestAcceptRaceForLastPlace(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)

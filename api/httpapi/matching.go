@@ -178,6 +178,7 @@ func (s *Server) matchSuggestions(c *gin.Context) {
 		return
 	}
 	s.writeSuggestions(c, &res)
+	res.Release() // the body holds a copy of everything shown
 }
 
 // createMatchRequest godoc

@@ -31,7 +31,7 @@ type Ranked struct {
 	Explanation Explanation
 }
 
-// candidate is a scored mentor inside a scan; the full Mentor is copied, and
+// candidate is a scored mentor inside a scan; the Mentor is looked up, and
 // the distance in km computed, only for the k that make the final list.
 type candidate struct {
 	c      search.Candidate
@@ -89,6 +89,28 @@ func suggestion(req *prepared, f *search.Facts, m *search.Mentor, d float64, wit
 // best even at full distance marks is not scored further, so the
 // great-circle distance (an arcsine) is computed for few mentors.
 func Rank(ix *search.Index, req Request, k int) ([]Ranked, int) {
+	return RankInto(new(Results), ix, req, k)
+}
+
+// Results is memory for a ranking's output (its items and the matched
+// topics they list, a kilobyte or two), reused by RankInto from one ranking
+// to the next instead of left to the collector.
+type Results struct {
+	items []Ranked
+	names []string
+}
+
+// Reset forgets r's last output, keeping its memory: the items point at
+// mentors the index may have dropped since.
+func (r *Results) Reset() {
+	clear(r.items)
+	clear(r.names)
+	r.items, r.names = r.items[:0], r.names[:0]
+}
+
+// RankInto is Rank writing its output into r's memory: what it returns is
+// valid until r's next RankInto.
+func RankInto(r *Results, ix *search.Index, req Request, k int) ([]Ranked, int) {
 	p := preparedPool.Get().(*prepared)
 	defer preparedPool.Put(p) // nothing returned refers to it
 	prepareInto(p, ix, req)
@@ -142,11 +164,16 @@ func Rank(ix *search.Index, req Request, k int) ([]Ranked, int) {
 		}
 		groupsPool.Put(g)
 		kept := best.Sorted()
-		out = make([]Ranked, len(kept))
-		names := make([]string, 0, len(kept)*len(p.topicBits))
+		out = slices.Grow(r.items[:0], len(kept))[:len(kept)]
+		// Room for every matched topic, so the lists of earlier items stay
+		// where they are (see appendMatchedTopics).
+		names := slices.Grow(r.names[:0], len(kept)*len(p.topicBits))
 		for i, b := range kept {
-			out[i].Suggestion, names = suggestion(p, b.c.Facts, v.Mentor(b.c), b.c.DistanceKm(), b.within, names)
+			var s Suggestion
+			s, names = suggestion(p, b.c.Facts, v.Mentor(b.c), b.c.DistanceKm(), b.within, names)
+			out[i] = Ranked{Suggestion: s} // no Explanation left from r's last ranking
 		}
+		r.items, r.names = out, names
 	})
 	return out, total
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -516,6 +517,38 @@ func assertRankMatchesBruteForce(t *testing.T, ix *search.Index, r *rand.Rand, a
 	}
 }
 
+// RankInto on memory reused from one ranking to the next answers exactly
+// what Rank answers on fresh memory: no item, matched topic or explanation
+// left from an earlier ranking, longer or shorter, with more topics or
+// fewer.
+func TestRankIntoReusedMemoryAnswersAsRank(t *testing.T) {
+	ix := syntheticIndex(3000)
+	r := rand.New(rand.NewPCG(41, 42))
+	all := topics.New().All()
+	var mem Results
+	for trial := range 300 {
+		want := make([]string, 1+r.IntN(5))
+		for i := range want {
+			want[i] = all[r.IntN(len(all))].Slug
+		}
+		req := Request{
+			Topics: dedupe(want), RadiusKm: float64(10 + r.IntN(300)),
+			Origin: geo.Point{Lat: 31 + r.Float64()*14, Lon: 130 + r.Float64()*15},
+			Modes:  search.Mode(r.IntN(8)),
+		}
+		k := 1 + r.IntN(30)
+		fresh, total := Rank(ix, req, k)
+		got, gotTotal := RankInto(&mem, ix, req, k)
+		if gotTotal != total || !reflect.DeepEqual(got, fresh) {
+			t.Fatalf("trial %d: reused memory answered %d items (total %d), fresh %d (total %d):\n%+v\nwant %+v", trial, len(got), gotTotal, len(fresh), total, got, fresh)
+		}
+		// Explained, as a caller may before the next ranking reuses them.
+		for i := range got {
+			got[i].Explanation = Explain(&req, &got[i].Suggestion, func(s string) string { return s }, "en")
+		}
+	}
+}
+
 func dedupe(in []string) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -561,9 +594,10 @@ func BenchmarkRankMix(b *testing.B) {
 			}
 			ix.SetPriority(Priority)
 			b.ReportAllocs()
+			var mem Results // as the server ranks: into reused memory
 			i := 0
 			for b.Loop() {
-				Rank(ix, reqs[i%len(reqs)], 10)
+				RankInto(&mem, ix, reqs[i%len(reqs)], 10)
 				i++
 			}
 		})

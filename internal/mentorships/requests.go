@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -53,7 +54,24 @@ type Suggestions struct {
 	req   matching.Request
 	lang  string
 	names matching.Names
+
+	mem *matching.Results // where Items live when pooled (Suggest's)
 }
+
+// Release gives the memory of r's items back for other requests'
+// suggestions; r and its items must not be used after. Suggest's answer is
+// the one worth releasing (the read path, a kilobyte or two a request); for
+// the others Release does nothing.
+func (r *Suggestions) Release() {
+	if r.mem != nil {
+		r.mem.Reset() // what is still read after this shows wrong, at once
+		resultsPool.Put(r.mem)
+		*r = Suggestions{}
+	}
+}
+
+// resultsPool recycles the memory of Suggest's rankings.
+var resultsPool = sync.Pool{New: func() any { return new(matching.Results) }}
 
 // SuggestInput asks for suggestions without storing anything.
 type SuggestInput struct {
@@ -66,7 +84,8 @@ type SuggestInput struct {
 }
 
 // Suggest ranks mentors for the caller, reading only memory. The items carry
-// no Explanation: the caller appends the notes it shows with AppendNote.
+// no Explanation: the caller appends the notes it shows with AppendNote, and
+// may Release the answer once done with it.
 func (s *Service) Suggest(p accounts.Principal, in SuggestInput) (Suggestions, error) {
 	if !p.Has(accounts.RoleFounder) {
 		return Suggestions{}, apperr.New(apperr.Forbidden, "forbidden", "match suggestions are for founders")
@@ -94,7 +113,10 @@ func (s *Service) Suggest(p accounts.Principal, in SuggestInput) (Suggestions, e
 		FounderID: p.UserID, Topics: in.Topics, Origin: origin, RadiusKm: float64(radius), Modes: modeSet(modes),
 		IndependentOnly: in.IndependentOnly, Company: brief.CompanyFolded, Industry: brief.IndustryFolded,
 	}
-	return s.rankOnly(req, limit, p.Locale), nil
+	mem := resultsPool.Get().(*matching.Results)
+	out := s.rankInto(mem, req, limit, p.Locale)
+	out.mem = mem
+	return out, nil
 }
 
 // rank ranks mentors for req and explains the best k in the caller's language.
@@ -106,7 +128,12 @@ func (s *Service) rank(req matching.Request, k int, lang string) Suggestions {
 
 // rankOnly ranks mentors for req, leaving the explanations to AppendNote.
 func (s *Service) rankOnly(req matching.Request, k int, lang string) Suggestions {
-	items, total := matching.Rank(s.index, req, k)
+	return s.rankInto(new(matching.Results), req, k, lang)
+}
+
+// rankInto is rankOnly with the items in mem (see matching.RankInto).
+func (s *Service) rankInto(mem *matching.Results, req matching.Request, k int, lang string) Suggestions {
+	items, total := matching.RankInto(mem, s.index, req, k)
 	names := s.namesEn
 	if lang == "ja" {
 		names = s.namesJa
