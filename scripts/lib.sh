@@ -13,17 +13,21 @@ ensure_wrk() { ensure_package wrk; }
 
 # pin_cpus sets server_pin and wrk_pin, the prefixes of the server's and the
 # load generator's commands. The load generator runs at a lower priority
-# (nice LOADGEN_NICE, 10 unless set; 0 for none): on cores it shares with the
+# (nice LOADGEN_NICE, 5 unless set; 0 for none): on cores it shares with the
 # server at equal priority, the kernel preempts the server's threads for wrk's
 # while they hold requests, and those stalls, multiplied by wrk's correction
 # for coordinated omission, were the closed-loop p99 (2026-12-03, 100,000
 # mentors: wrk 39-43 ms while the server's own histogram put 99 % of
-# suggestions under 1 ms; niced, 11-13 ms). With PIN=1 the server runs on
+# suggestions under 1 ms; niced, 11-13 ms). Not lower than 5: at nice 10 wrk
+# starved under the suggestions mix (it does more work a request than for
+# /healthz) and the cores sat idle 17-27 % of the run waiting for it, against
+# 4-13 % at nice 5 and 15-20 % under /healthz at either (2026-12-03, 10,000
+# and 100,000 mentors), so the mix measured wrk. With PIN=1 the server runs on
 # CPU 0 (GOMAXPROCS=1) and wrk on CPU 1, so they do not preempt each other.
 pin_cpus() {
   server_pin=(); wrk_pin=()
-  if [ "${LOADGEN_NICE:-10}" != 0 ]; then
-    wrk_pin=(nice -n "${LOADGEN_NICE:-10}")
+  if [ "${LOADGEN_NICE:-5}" != 0 ]; then
+    wrk_pin=(nice -n "${LOADGEN_NICE:-5}")
   fi
   if [ "${PIN:-0}" = 1 ]; then
     server_pin=(env GOMAXPROCS=1 taskset -c 0)

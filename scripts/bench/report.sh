@@ -28,11 +28,11 @@
 #
 # Seeding uses scripts/benchseed (bulk inserts into fresh embedded data
 # directories): 100,000 mentors take a while (see the report).
-# wrk and rateprobe run at nice LOADGEN_NICE (10; 0 for none), below the
+# wrk and rateprobe run at nice LOADGEN_NICE (5; 0 for none), below the
 # server (see pin_cpus in scripts/lib.sh). With PIN=1 the server runs on CPU 0
 # (GOMAXPROCS=1) and wrk on CPU 1.
 #
-#   scripts/bench/report.sh                  # DURATION=10s ROUNDS=5 RATE=2000 RATE_DURATION=60s PORT=18490 PIN=0 LOADGEN_NICE=10 OUT=docs/performance.md PARTS="suggest scenario"
+#   scripts/bench/report.sh                  # DURATION=10s ROUNDS=5 RATE=2000 RATE_DURATION=60s PORT=18490 PIN=0 LOADGEN_NICE=5 OUT=docs/performance.md PARTS="suggest scenario"
 #   PARTS=scenario SCALES="1 5" scripts/bench/report.sh
 set -euo pipefail
 # shellcheck source=../lib.sh
@@ -154,13 +154,27 @@ handler_p99() {
       for (i = 1; i <= k; i++) if (c[i] >= 0.99 * total) { printf (le[i] == "+Inf" ? "> %g ms" : "≤ %g ms"), (le[i] == "+Inf" ? le[i-1] : le[i]) * 1000; exit } }' \
     "$work/$1.hist0" "$work/$1.hist1"
 }
+# cpu_times prints the machine's busy and idle time so far (all cores, in
+# clock ticks, from /proc/stat); idle_share NAME prints the share of NAME's
+# run the cores sat idle, from the two readings around it.
+cpu_times() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit }' /proc/stat; }
+idle_share() { awk 'NR == 1 { b = $1; i = $2 } NR == 2 { b = $1 - b; i = $2 - i; printf "%.0f %%", 100 * i / (b + i) }' "$work/$1.cpu"; }
+# wrk_run NAME [wrk args...]: wrk for DURATION into NAME.txt, the cores'
+# busy and idle time around it into NAME.cpu.
+wrk_run() {
+  local name=$1
+  shift
+  cpu_times >"$work/$name.cpu"
+  "${wrk_pin[@]}" wrk -t2 -c32 -d"$DURATION" --timeout 10s --latency "$@" >"$work/$name.txt"
+  cpu_times >>"$work/$name.cpu"
+}
 bench() { # name url [wrk args...]; the route of url for the handler's own times
   local name=$1 url=$2 route=${2#"$BASE"}
   shift 2
   settle
   route_hist "${route%%\?*}" >"$work/$name.hist0"
   echo "== wrk -t2 -c32 -d$DURATION: $name" >&2
-  "${wrk_pin[@]}" wrk -t2 -c32 -d"$DURATION" --timeout 10s --latency "$@" "$url" >"$work/$name.txt"
+  wrk_run "$name" "$@" "$url"
   if grep -q "Non-2xx" "$work/$name.txt"; then cat "$work/$name.txt"; echo "$name: non-2xx responses" >&2; exit 1; fi
   settle
   route_hist "${route%%\?*}" >"$work/$name.hist1"
@@ -178,7 +192,7 @@ bench_mix() {
   settle
   route_hist /v1/match-suggestions >"$work/$1.hist0"
   echo "== wrk -t2 -c32 -d$DURATION: $1 (mix)" >&2
-  "${wrk_pin[@]}" wrk -t2 -c32 -d"$DURATION" --timeout 10s --latency -s scripts/bench/mixed.lua "$BASE" "$work/mix-$2.txt" >"$work/$1.txt"
+  wrk_run "$1" -s scripts/bench/mixed.lua "$BASE" "$work/mix-$2.txt"
   if grep -q "Non-2xx" "$work/$1.txt"; then cat "$work/$1.txt"; echo "$1: non-2xx responses" >&2; exit 1; fi
   settle
   route_hist /v1/match-suggestions >"$work/$1.hist1"
@@ -196,18 +210,19 @@ rounds() {
     bench_mix "$2-$r" "$3"
   done
   for r in $(seq "$ROUNDS"); do
-    printf '%s %s %s %s\n' "$r" "$(awk -v a="$(rps "$2-$r")" -v h="$(rps "$1-$r")" 'BEGIN { printf "%.1f", 100 * a / h }')" "$(p99 "$1-$r")" "$(p99 "$2-$r")"
+    printf '%s %s %s %s %s %s\n' "$r" "$(awk -v a="$(rps "$2-$r")" -v h="$(rps "$1-$r")" 'BEGIN { printf "%.1f", 100 * a / h }')" "$(p99 "$1-$r")" "$(p99 "$2-$r")" "$(idle_share "$1-$r" | tr -d ' %')" "$(idle_share "$2-$r" | tr -d ' %')"
   done | sort -k2,2g >"$work/rounds-$2"
   r=$(awk -v m=$(((ROUNDS + 1) / 2)) 'NR == m { print $1 }' "$work/rounds-$2")
   local f
-  for f in txt hist0 hist1; do
+  for f in txt hist0 hist1 cpu; do
     cp "$work/$1-$r.$f" "$work/$1.$f"
     cp "$work/$2-$r.$f" "$work/$2.$f"
   done
 }
-# rounds_line MIX: the rounds of MIX, in the order run: ratio and the p99s.
+# rounds_line MIX: the rounds of MIX, in the order run: ratio, the p99s and
+# the cores' idle shares.
 rounds_line() {
-  sort -k1,1n "$work/rounds-$1" | awk '{ printf "%s%s %% (p99 %s against %s)", (NR > 1 ? "; " : ""), $2, $4, $3 }'
+  sort -k1,1n "$work/rounds-$1" | awk '{ printf "%s%s %% (p99 %s against %s, idle %s %% against %s %%)", (NR > 1 ? "; " : ""), $2, $4, $3, $6, $5 }'
 }
 
 # at_rate name [rateprobe args...]: latency at RATE requests/s, an open
@@ -236,7 +251,7 @@ cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 pinning="unpinned (server and wrk share the cores)"
 [ "$PIN" = 1 ] && pinning="server on CPU 0 (GOMAXPROCS=1), wrk on CPU 1"
 loadgen="wrk and rateprobe at normal priority"
-[ "${LOADGEN_NICE:-10}" != 0 ] && loadgen="wrk and rateprobe at nice ${LOADGEN_NICE:-10}, below the server"
+[ "${LOADGEN_NICE:-5}" != 0 ] && loadgen="wrk and rateprobe at nice ${LOADGEN_NICE:-5}, below the server"
 # noisy prints a warning when other work competed for the cores.
 noisy() {
   if awk -v l="${load_before%% *}" 'BEGIN { exit !(l >= 1.0) }'; then
@@ -284,10 +299,10 @@ restart100=$ready_ms
 rss100restart=$(peak_rss_mib)
 stop
 
-row() { printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(rps "$3")" "$(p99 "$3")" "$(handler_p99 "$3")" "$(ratio "$3" "${4:-healthz}")" "$(timeouts "$3")"; }
+row() { printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$(rps "$3")" "$(p99 "$3")" "$(handler_p99 "$3")" "$(ratio "$3" "${4:-healthz}")" "$(idle_share "$3")" "$(timeouts "$3")"; }
 table=$(
-  echo "| endpoint | mentors indexed | requests/s | p99 (wrk) | p99 in the handler | of /healthz | timeouts (>10 s) |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| endpoint | mentors indexed | requests/s | p99 (wrk) | p99 in the handler | of /healthz | cores idle | timeouts (>10 s) |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   row "GET /healthz" "10,000" healthz
   row "GET /v1/me (authenticated)" "10,000" me
   row "GET /v1/match-suggestions (mix)" "10,000" suggest10k
@@ -332,7 +347,7 @@ $table
 
 /healthz and the mix run in turn, $ROUNDS rounds at each index size; the table shows the round whose
 ratio is the median. Every round, in the order run (the mix's share of /healthz, its wrk p99 against
-/healthz's): 10,000 mentors: $(rounds_line suggest10k). 100,000 mentors: $(rounds_line suggest100k).
+/healthz's, the cores' idle share during the mix against during /healthz): 10,000 mentors: $(rounds_line suggest10k). 100,000 mentors: $(rounds_line suggest100k).
 
 Two p99s per row. wrk's is measured at the client and then corrected for coordinated omission: wrk 4
 counts a response that took n, when n is at least twice the mean interval i between a connection's
@@ -341,11 +356,15 @@ with one connection to /healthz, it reported a mean latency of 273 µs at 9,721 
 cycle), so a connection that stalls for a few scheduler time slices weighs as many requests. "In the handler" is the
 server's own histogram (\`kizuna_http_request_duration_seconds\`, from routing to the last byte written;
 the bucket holding the 99th percentile): what the wrk p99 adds to it is time outside the handler. The
-load generator runs below the server's priority by default (\`LOADGEN_NICE=10\`; this run: $loadgen): at equal priority, with four
+load generator runs below the server's priority by default (\`LOADGEN_NICE=5\`; this run: $loadgen): at equal priority, with four
 busy threads (two of wrk, two of the server) on two cores, the kernel preempted the server's threads
 while they held requests, and those stalls were the p99 (2026-12-03, 100,000 mentors: wrk 39–43 ms,
 the handler's ≤ 1 ms; with wrk niced 11–13 ms, with the server niced instead 80–115 ms at 10,000
-mentors). \`LOADGEN_NICE=0\` measures the old way. The same requests at a fixed rate of
+mentors). \`LOADGEN_NICE=0\` measures the old way. Lower still (nice 10, the default until
+2026-12-03) starves wrk under the mix, which costs wrk more a request than /healthz: the cores sat idle
+17–27 % of the mix's runs against 4–13 % at nice 5, so the mix measured wrk's share of the cores, not
+the server. "Cores idle" is that share for each row (from \`/proc/stat\` around the wrk run): a mix row
+idle well above its /healthz row says the load generator, not the server, set its pace. The same requests at a fixed rate of
 $RATE a second (\`scripts/bench/rateprobe\`: each starts when due, whether or not earlier ones have
 answered, and its latency counts from then), for $RATE_DURATION each:
 
