@@ -433,8 +433,6 @@ func TestMatchRequestValidation(t *testing.T) {
 	ta.get("/v1/match-suggestions?topic=sales&near=01207&limit=51", f.Access).wantProblem(http.StatusBadRequest, "validation_failed")
 }
 
-// Twenty accepts race for a mentor's last place: exactly one wins, the rest
-// get capacity_full, and active mentorships never exceed capacity.
 // Suggestions asked at once, by founders in other places for other topics,
 // answer byte for byte what each answers alone: a ranking's memory goes back
 // to the pool only after its body is written (mentorships.Suggestions.Release).
@@ -477,6 +475,8 @@ func TestConcurrentSuggestionsAnswerAsAlone(t *testing.T) {
 	wg.Wait()
 }
 
+// Twenty accepts race for a mentor's last place: exactly one wins, the rest
+// get capacity_full, and active mentorships never exceed capacity.
 func TestAcceptRaceForLastPlace(t *testing.T) {
 	t.Parallel()
 	ta := newTestApp(t)
